@@ -1,0 +1,28 @@
+//! rackaudit: audit the concentration of decentralized compute networks.
+//!
+//! The library reads network snapshots ([`sources`]), groups providers into
+//! operators ([`entities`]), computes concentration metrics ([`metrics`],
+//! [`audit`]) and exports results ([`report`]). The `rackaudit` binary is a
+//! thin shell over it ([`cli`]).
+
+pub mod audit;
+pub mod bundled;
+pub mod cli;
+pub mod entities;
+pub mod error;
+pub mod metrics;
+pub mod model;
+pub mod output;
+pub mod report;
+pub mod sources;
+pub mod synth;
+
+pub use error::{Error, Result};
+
+/// Version of the tool, from Cargo.toml.
+pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
+/// Version of the methodology (metric definitions and rules); bumped when a
+/// number could change for the same input.
+pub const METHODOLOGY_VERSION: &str = "1.0.0";
+/// Version of the JSON report schema.
+pub const SCHEMA_VERSION: &str = "1";

@@ -1,0 +1,342 @@
+//! GPU groups and the normalization of GPU model names.
+//!
+//! Sources name one chip many ways ("NVIDIA GeForce RTX 4090", "rtx4090",
+//! "A100 SXM4" with 39,936 MB). Normalization strips vendor words, memory and
+//! interface tokens, looks the rest up in a bundled catalogue, and snaps the
+//! reported memory to the nearest catalogued variant, giving ids such as
+//! `h100-80gb` or `rtx4090-24gb`. The catalogue is the union of
+//! `data/reference/gpu_specs.csv` (with FP16 throughput and sources) and the
+//! Akash GPU registry (`data/akash/provider-configs_gpus.json`). Names the
+//! catalogue does not know are kept, slugged, and flagged `known_model:
+//! false`: never dropped or renamed to something else.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+/// GPUs of one model on one provider.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GpuGroup {
+    /// Chip vendor: `nvidia`, `amd`, `intel`, … (`None` when unknown).
+    pub vendor: Option<String>,
+    /// Normalized model id, e.g. `h100-80gb` (`None` when the source gives a
+    /// count without a model).
+    pub model: Option<String>,
+    /// The model name exactly as the source gave it.
+    pub raw_model: Option<String>,
+    /// False when the catalogue does not know the model (kept and flagged).
+    pub known_model: bool,
+    /// Form factor / interface when stated: `sxm`, `pcie`, `nvl`.
+    pub interface: Option<String>,
+    /// Memory per GPU, GB.
+    pub memory_gb: Option<f64>,
+    /// Number of GPUs.
+    pub count: u64,
+    /// Dense FP16 tensor throughput per GPU, TFLOPS, from the catalogue.
+    pub tflops_fp16: Option<f64>,
+}
+
+/// One catalogued GPU family.
+#[derive(Debug, Clone)]
+struct Family {
+    vendor: String,
+    memory_variants: Vec<f64>,
+    /// FP16 TFLOPS per interface (`""` = unknown / any interface).
+    tflops: BTreeMap<String, f64>,
+}
+
+struct Catalogue {
+    families: BTreeMap<String, Family>,
+    aliases: BTreeMap<String, String>,
+}
+
+const SPECS_CSV: &str = include_str!("../../data/reference/gpu_specs.csv");
+const AKASH_REGISTRY: &str = include_str!("../../data/akash/provider-configs_gpus.json");
+
+fn catalogue() -> &'static Catalogue {
+    static CATALOGUE: OnceLock<Catalogue> = OnceLock::new();
+    CATALOGUE.get_or_init(build_catalogue)
+}
+
+/// Builds the catalogue from bundled data. The data is part of the binary
+/// and checked by tests, so a failure here is a build defect, not bad input.
+fn build_catalogue() -> Catalogue {
+    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    let mut aliases = BTreeMap::new();
+    let mut reader = csv::Reader::from_reader(SPECS_CSV.as_bytes());
+    for row in reader.records() {
+        let row = row.expect("bundled gpu_specs.csv is valid CSV");
+        let family = row[0].to_string();
+        let entry = families.entry(family.clone()).or_insert_with(|| Family {
+            vendor: row[1].to_string(),
+            memory_variants: Vec::new(),
+            tflops: BTreeMap::new(),
+        });
+        for m in row[2].split('|').filter_map(|m| m.parse::<f64>().ok()) {
+            if !entry.memory_variants.contains(&m) {
+                entry.memory_variants.push(m);
+            }
+        }
+        if let Ok(t) = row[4].parse::<f64>() {
+            entry.tflops.insert(row[3].to_string(), t);
+        }
+        for alias in row[5].split('|').filter(|a| !a.is_empty()) {
+            aliases.insert(alias.to_string(), family.clone());
+        }
+    }
+    add_akash_registry(&mut families, &aliases);
+    Catalogue { families, aliases }
+}
+
+/// Adds families named in the Akash GPU registry that the spec table lacks.
+fn add_akash_registry(families: &mut BTreeMap<String, Family>, aliases: &BTreeMap<String, String>) {
+    let registry: serde_json::Value =
+        serde_json::from_str(AKASH_REGISTRY).expect("bundled Akash GPU registry is valid JSON");
+    let Some(vendors) = registry.as_object() else {
+        return;
+    };
+    for vendor in vendors.values() {
+        let vendor_name = vendor["name"].as_str().unwrap_or_default().to_string();
+        let Some(devices) = vendor["devices"].as_object() else {
+            continue;
+        };
+        for device in devices.values() {
+            let Some(name) = device["name"].as_str() else {
+                continue;
+            };
+            let name = aliases.get(name).cloned().unwrap_or_else(|| name.to_string());
+            let memory = device["memory_size"]
+                .as_str()
+                .and_then(|m| m.trim_end_matches("Gi").parse::<f64>().ok());
+            let family = families.entry(name).or_insert_with(|| Family {
+                vendor: vendor_name.clone(),
+                memory_variants: Vec::new(),
+                tflops: BTreeMap::new(),
+            });
+            if let Some(m) = memory.filter(|m| !family.memory_variants.contains(m)) {
+                family.memory_variants.push(m);
+            }
+        }
+    }
+}
+
+const VENDOR_WORDS: &[&str] = &[
+    "nvidia", "geforce", "tesla", "quadro", "amd", "radeon", "instinct", "intel", "graphics", "gpu",
+    "generation", "tensor", "core",
+];
+
+/// Pieces of a raw model name.
+#[derive(Debug, Default, PartialEq)]
+struct Parsed {
+    compact: String,
+    memory_gb: Option<f64>,
+    interface: Option<String>,
+    vendor_hint: Option<&'static str>,
+}
+
+fn parse_name(raw: &str) -> Parsed {
+    let lower = raw.to_ascii_lowercase();
+    let mut parsed = Parsed::default();
+    for token in lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()) {
+        if let Some(v) = vendor_of_word(token) {
+            parsed.vendor_hint.get_or_insert(v);
+        }
+        if VENDOR_WORDS.contains(&token) || token.starts_with("hbm") || token.starts_with("gddr") {
+            continue;
+        }
+        if let Some(gb) = memory_token(token) {
+            parsed.memory_gb = Some(gb);
+        } else if let Some(iface) = interface_token(token) {
+            parsed.interface = Some(iface.to_string());
+        } else {
+            parsed.compact.push_str(token);
+        }
+    }
+    // "A100-SXM4-80GB" style names glue the interface onto nothing, but
+    // "h100sxm" or "a100pcie" glue it onto the family: split those too.
+    for suffix in ["sxm5", "sxm4", "sxm3", "sxm2", "sxm", "pcie", "nvl"] {
+        if parsed.compact.len() > suffix.len() && parsed.compact.ends_with(suffix) {
+            parsed.compact.truncate(parsed.compact.len() - suffix.len());
+            parsed.interface.get_or_insert_with(|| interface_token(suffix).unwrap().to_string());
+            break;
+        }
+    }
+    parsed
+}
+
+fn vendor_of_word(token: &str) -> Option<&'static str> {
+    match token {
+        "nvidia" | "geforce" | "tesla" | "quadro" => Some("nvidia"),
+        "amd" | "radeon" | "instinct" => Some("amd"),
+        "intel" | "gaudi" | "gaudi2" | "gaudi3" => Some("intel"),
+        _ => None,
+    }
+}
+
+fn memory_token(token: &str) -> Option<f64> {
+    let digits_end = token.find(|c: char| !c.is_ascii_digit())?;
+    let (num, unit) = token.split_at(digits_end);
+    if num.is_empty() || !matches!(unit, "gb" | "g" | "gi" | "gib") {
+        return None;
+    }
+    num.parse().ok()
+}
+
+fn interface_token(token: &str) -> Option<&'static str> {
+    match token {
+        t if t.starts_with("sxm") && t[3..].chars().all(|c| c.is_ascii_digit()) => Some("sxm"),
+        "pcie" | "pci" => Some("pcie"),
+        "nvl" => Some("nvl"),
+        "hgx" => Some("sxm"),
+        _ => None,
+    }
+}
+
+/// Builds a normalized [`GpuGroup`] from what a source says. `memory_gb` is
+/// the per-GPU memory the source reported, if any; `vendor` the vendor it
+/// named, if any.
+pub fn normalize(raw_model: &str, vendor: Option<&str>, memory_gb: Option<f64>, count: u64) -> GpuGroup {
+    let cat = catalogue();
+    let parsed = parse_name(raw_model);
+    let family_name = cat
+        .aliases
+        .get(&parsed.compact)
+        .cloned()
+        .unwrap_or_else(|| parsed.compact.clone());
+    let family = cat.families.get(&family_name);
+    let reported = memory_gb.or(parsed.memory_gb);
+    let memory = match family {
+        Some(f) => snap_memory(reported, &f.memory_variants),
+        None => reported.map(|m| m.round()),
+    };
+    let vendor = vendor
+        .map(|v| v.trim().to_ascii_lowercase())
+        .filter(|v| !v.is_empty())
+        .or_else(|| family.map(|f| f.vendor.clone()))
+        .or_else(|| parsed.vendor_hint.map(str::to_string))
+        .or_else(|| vendor_from_prefix(&family_name).map(str::to_string));
+    let model = (!family_name.is_empty()).then(|| match memory {
+        Some(m) => format!("{family_name}-{}gb", format_gb(m)),
+        None => family_name.clone(),
+    });
+    let tflops = family.and_then(|f| {
+        let iface = parsed.interface.as_deref().unwrap_or("");
+        // Unknown interface: take the lowest figure, never overstate.
+        f.tflops
+            .get(iface)
+            .copied()
+            .or_else(|| f.tflops.values().copied().reduce(f64::min))
+    });
+    GpuGroup {
+        vendor,
+        model,
+        raw_model: Some(raw_model.to_string()),
+        known_model: family.is_some(),
+        interface: parsed.interface,
+        memory_gb: memory,
+        count,
+        tflops_fp16: tflops,
+    }
+}
+
+/// A GPU group whose model the source does not state.
+pub fn unnamed(vendor: Option<&str>, count: u64) -> GpuGroup {
+    GpuGroup {
+        vendor: vendor.map(|v| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty()),
+        count,
+        ..GpuGroup::default()
+    }
+}
+
+fn vendor_from_prefix(compact: &str) -> Option<&'static str> {
+    if ["rtx", "gtx", "gt"].iter().any(|p| compact.starts_with(p)) {
+        Some("nvidia")
+    } else if compact.starts_with("mi") && compact[2..].starts_with(|c: char| c.is_ascii_digit()) {
+        Some("amd")
+    } else {
+        None
+    }
+}
+
+/// Snaps a reported memory size to the nearest catalogued variant within
+/// 10% (39,936 MB is an "A100 40GB"); one-variant families get that variant
+/// when nothing is reported.
+fn snap_memory(reported: Option<f64>, variants: &[f64]) -> Option<f64> {
+    match reported {
+        None => (variants.len() == 1).then(|| variants[0]),
+        Some(m) => variants
+            .iter()
+            .copied()
+            .filter(|v| (m - v).abs() <= 0.1 * v)
+            .min_by(|a, b| (m - a).abs().total_cmp(&(m - b).abs()))
+            .or(Some(m.round())),
+    }
+}
+
+fn format_gb(m: f64) -> String {
+    if m.fract() == 0.0 {
+        format!("{}", m as u64)
+    } else {
+        format!("{m:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normalization_table() {
+        // (raw name, reported memory GB, expected model, known, vendor)
+        let cases: &[(&str, Option<f64>, &str, bool, &str)] = &[
+            ("A100 SXM4", Some(39936.0 / 1024.0), "a100-40gb", true, "nvidia"),
+            ("NVIDIA A100 80GB PCIe", None, "a100-80gb", true, "nvidia"),
+            ("A100-SXM4-80GB", None, "a100-80gb", true, "nvidia"),
+            ("h100", None, "h100", true, "nvidia"),
+            ("H100 80GB HBM3", None, "h100-80gb", true, "nvidia"),
+            ("NVIDIA GeForce RTX 4090", None, "rtx4090-24gb", true, "nvidia"),
+            ("nVidia RTX 3090", None, "rtx3090-24gb", true, "nvidia"),
+            ("Tesla T4", None, "t4-16gb", true, "nvidia"),
+            ("A10G", None, "a10g-24gb", true, "nvidia"),
+            ("RTX A4000", None, "rtxa4000-16gb", true, "nvidia"),
+            ("rtxa6000", None, "rtxa6000-48gb", true, "nvidia"),
+            ("RTX 6000 Ada Generation", None, "rtx6000ada-48gb", true, "nvidia"),
+            ("gtx1080ti", None, "gtx1080ti-11gb", true, "nvidia"),
+            ("AMD Instinct MI300X", None, "mi300x-192gb", true, "amd"),
+            ("RTX 9999 Hyper", Some(40.0), "rtx9999hyper-40gb", false, "nvidia"),
+        ];
+        for (raw, mem, model, known, vendor) in cases {
+            let g = normalize(raw, None, *mem, 1);
+            assert_eq!(g.model.as_deref(), Some(*model), "{raw}");
+            assert_eq!(g.known_model, *known, "{raw}");
+            assert_eq!(g.vendor.as_deref(), Some(*vendor), "{raw}");
+            assert_eq!(g.raw_model.as_deref(), Some(*raw));
+        }
+    }
+
+    #[test]
+    fn tflops_follow_interface_and_never_overstate() {
+        assert_eq!(normalize("H100 SXM5", None, None, 1).tflops_fp16, Some(989.4));
+        assert_eq!(normalize("H100 PCIe", None, None, 1).tflops_fp16, Some(756.5));
+        assert_eq!(normalize("h100", None, None, 1).tflops_fp16, Some(756.5));
+        assert_eq!(normalize("p40", None, None, 1).tflops_fp16, None);
+    }
+
+    #[test]
+    fn unknown_names_are_kept_not_dropped() {
+        let g = normalize("Mystery Accelerator", Some("acme"), None, 3);
+        assert_eq!(g.model.as_deref(), Some("mysteryaccelerator"));
+        assert!(!g.known_model);
+        assert_eq!(g.vendor.as_deref(), Some("acme"));
+        assert_eq!(g.count, 3);
+    }
+
+    #[test]
+    fn catalogue_includes_akash_registry() {
+        let cat = catalogue();
+        assert!(cat.families.contains_key("gtx960"));
+        assert!(cat.families.contains_key("mi60"));
+        assert!(cat.families["h100"].tflops.contains_key("sxm"));
+    }
+}

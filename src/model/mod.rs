@@ -1,0 +1,209 @@
+//! The normalized snapshot of one compute network at one time.
+//!
+//! Every adapter produces a [`Snapshot`]; every metric and report reads one.
+//! Missing facts are `None` (or empty), never invented: the audit reports how
+//! many providers lack each field.
+
+pub mod geo;
+pub mod gpu;
+
+use serde::{Deserialize, Serialize};
+
+pub use gpu::GpuGroup;
+
+/// Marker written into the snapshot's own JSON form so it can be detected.
+pub const SNAPSHOT_FORMAT: &str = "rackaudit-snapshot/1";
+
+/// One network at one time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Always [`SNAPSHOT_FORMAT`].
+    pub format: String,
+    /// Network name, e.g. `bittensor`, `osmosis-1`, `akash`, `vast.ai`.
+    pub network: String,
+    /// When the data was recorded (RFC 3339), or a chain height, if known.
+    pub taken_at: Option<String>,
+    /// Where the data came from.
+    pub source: Source,
+    /// SHA-256 of the input bytes, lowercase hex.
+    pub input_sha256: String,
+    /// Unit of `stake` values (e.g. `TAO`, `uosmo`, `share`), if any.
+    #[serde(default)]
+    pub stake_unit: Option<String>,
+    /// The providers (nodes, validators, machines) of the network.
+    pub providers: Vec<Provider>,
+}
+
+/// Origin of a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// Adapter that read it, e.g. `cosmos-validators`.
+    pub adapter: String,
+    /// File path, `bundled:<path>` or endpoint URL.
+    pub location: String,
+    /// Anything a reader should know about the data (e.g. testnet, partial).
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Kind of an identifier that links a provider to whoever controls it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyKind {
+    /// An operator name or id declared by the data itself (generic CSV).
+    Declared,
+    /// Bittensor coldkey owning a hotkey.
+    Coldkey,
+    /// Chain account that owns the provider (Akash owner, Cosmos account).
+    OwnerAddress,
+    /// Address rewards are paid to.
+    PayoutAddress,
+    /// Marketplace host account (Vast.ai `host_id`).
+    HostId,
+    /// Keybase identity (Cosmos `description.identity`).
+    Identity,
+    /// Registrable domain of a website or host name.
+    Domain,
+    /// Domain of a contact e-mail address.
+    EmailDomain,
+}
+
+/// One typed identifier of a provider's controller.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperatorKey {
+    pub kind: KeyKind,
+    pub value: String,
+}
+
+/// Share of time a provider was up, over a stated window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Uptime {
+    /// Fraction in [0, 1].
+    pub value: f64,
+    /// Window the fraction covers, e.g. `7d`, `30d`, `marketplace-reliability`.
+    pub window: String,
+}
+
+/// Asking price of one GPU-hour of one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Price {
+    /// Normalized GPU model the price is for (`None`: all of the provider's GPUs).
+    pub gpu_model: Option<String>,
+    /// Price per GPU-hour.
+    pub per_gpu_hour: f64,
+    /// Currency, e.g. `USD`.
+    pub currency: String,
+}
+
+/// One provider: a node, validator, hotkey or machine.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Provider {
+    /// Identifier unique within the snapshot.
+    pub id: String,
+    /// Identifiers linking the provider to its controller, strongest first.
+    pub operator_keys: Vec<OperatorKey>,
+    /// Human-readable name or moniker (untrusted text).
+    pub name: Option<String>,
+    /// ISO 3166-1 alpha-2 country code.
+    pub country: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    /// Autonomous system number of the provider's address.
+    pub asn: Option<u32>,
+    /// Hosting company / cloud, as declared by the source.
+    pub cloud: Option<String>,
+    /// Data center (or `datacenter` / `home` style location type).
+    pub datacenter: Option<String>,
+    /// Host name (untrusted text).
+    pub hostname: Option<String>,
+    /// Public IP address, if known.
+    pub ip: Option<String>,
+    /// GPUs by model.
+    pub gpus: Vec<GpuGroup>,
+    /// GPU models the provider advertises without saying how many (Akash
+    /// on-chain attributes): they carry no GPU weight.
+    pub declared_gpu_models: Vec<String>,
+    /// CPU cores.
+    pub cpu_cores: Option<f64>,
+    /// Memory, GB.
+    pub memory_gb: Option<f64>,
+    /// Storage, GB.
+    pub storage_gb: Option<f64>,
+    pub uptime: Option<Uptime>,
+    pub online: Option<bool>,
+    /// For consensus networks: whether the provider is in the active set
+    /// (bonded and not jailed). `Some(false)` providers hold no voting power.
+    pub active_set: Option<bool>,
+    /// Raw status as the source stated it (e.g. `BOND_STATUS_UNBONDED`).
+    pub status: Option<String>,
+    pub prices: Vec<Price>,
+    /// Stake or voting power, in the snapshot's `stake_unit`.
+    pub stake: Option<f64>,
+    /// Emission / rewards per period, in the network's token.
+    pub emission: Option<f64>,
+}
+
+impl Provider {
+    /// A provider with only its id set.
+    pub fn new(id: impl Into<String>) -> Self {
+        Provider {
+            id: id.into(),
+            ..Provider::default()
+        }
+    }
+
+    /// Adds an operator key unless an equal one is present; empty values are skipped.
+    pub fn add_key(&mut self, kind: KeyKind, value: impl AsRef<str>) {
+        let value = value.as_ref().trim();
+        if value.is_empty() {
+            return;
+        }
+        let key = OperatorKey {
+            kind,
+            value: value.to_string(),
+        };
+        if !self.operator_keys.contains(&key) {
+            self.operator_keys.push(key);
+        }
+    }
+
+    /// Total GPUs.
+    pub fn gpu_count(&self) -> u64 {
+        self.gpus.iter().map(|g| g.count).sum()
+    }
+
+    /// Stake that counts as voting power: none for providers outside the
+    /// active set (jailed or unbonded validators).
+    pub fn voting_stake(&self) -> Option<f64> {
+        if self.active_set == Some(false) {
+            return self.stake.map(|_| 0.0);
+        }
+        self.stake
+    }
+}
+
+impl Snapshot {
+    /// An empty snapshot with the given identity.
+    pub fn new(network: impl Into<String>, source: Source, input_sha256: String) -> Self {
+        Snapshot {
+            format: SNAPSHOT_FORMAT.to_string(),
+            network: network.into(),
+            taken_at: None,
+            source,
+            input_sha256,
+            stake_unit: None,
+            providers: Vec::new(),
+        }
+    }
+}
+
+/// Trims a string and turns an empty one into `None`.
+pub fn non_empty(s: Option<&str>) -> Option<String> {
+    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+}

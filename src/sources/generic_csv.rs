@@ -1,0 +1,365 @@
+//! The generic CSV format: one row per provider and GPU model, fillable by
+//! hand or by a script for any network.
+//!
+//! Header (columns in any order, all present):
+//! `provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake`.
+//! Every column but `provider_id` may be empty. Rows sharing a
+//! `provider_id` are one provider: their provider-level fields must agree
+//! (or be empty), and each row adds one GPU group. Rows are aggregated per
+//! provider while reading, so memory grows with providers, not rows.
+
+use super::{Adapter, Content, Input};
+use crate::error::{Error, Result};
+use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu};
+use std::collections::HashMap;
+
+/// The columns, in the documented order.
+pub const COLUMNS: [&str; 15] = [
+    "provider_id",
+    "operator",
+    "name",
+    "country",
+    "region",
+    "asn",
+    "cloud",
+    "datacenter",
+    "gpu_vendor",
+    "gpu_model",
+    "gpu_count",
+    "gpu_memory_gb",
+    "uptime",
+    "price_per_gpu_hour",
+    "stake",
+];
+
+/// Adapter for the generic CSV format.
+pub struct GenericCsv;
+
+impl Adapter for GenericCsv {
+    fn name(&self) -> &'static str {
+        "csv"
+    }
+    fn describe(&self) -> &'static str {
+        "generic CSV with header provider_id,operator,…,stake"
+    }
+    fn sniff(&self, content: &Content<'_>) -> bool {
+        match content {
+            Content::Text(t) => t
+                .lines()
+                .next()
+                .is_some_and(|h| h.trim_start_matches('\u{feff}').starts_with("provider_id") || h.contains(",provider_id")),
+            Content::Json(_) => false,
+        }
+    }
+    fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot> {
+        let Content::Text(text) = content else {
+            return Err(Error::input(input.location, None, None, "is JSON, not CSV")
+                .with_hint("drop --source csv to detect the format"));
+        };
+        read_csv(input, text)
+    }
+}
+
+/// Positions of the columns in the file's header.
+struct Header {
+    index: [usize; 15],
+}
+
+impl Header {
+    fn parse(file: &str, record: &csv::StringRecord) -> Result<Self> {
+        let names: Vec<&str> = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+        let at = || Some("line 1 (header)".to_string());
+        if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
+            return Err(Error::input(file, at(), Some(extra), "is not a column of the generic CSV format")
+                .with_hint(format!("the header is: {}", COLUMNS.join(","))));
+        }
+        let mut index = [0; 15];
+        for (slot, column) in index.iter_mut().zip(COLUMNS) {
+            *slot = names.iter().position(|n| *n == column).ok_or_else(|| {
+                Error::input(file, at(), Some(column), "column is missing")
+                    .with_hint(format!("the header is: {}", COLUMNS.join(",")))
+            })?;
+        }
+        Ok(Self { index })
+    }
+}
+
+/// One data row, with its line number for messages.
+struct Row<'r> {
+    file: &'r str,
+    line: u64,
+    record: &'r csv::StringRecord,
+    header: &'r Header,
+}
+
+impl Row<'_> {
+    fn get(&self, column: usize) -> Option<&str> {
+        self.record
+            .get(self.header.index[column])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+    }
+
+    fn err(&self, column: usize, message: impl Into<String>) -> Error {
+        Error::input(self.file, Some(format!("line {}", self.line)), Some(COLUMNS[column]), message)
+    }
+
+    fn number(&self, column: usize, hint: &str) -> Result<Option<f64>> {
+        let Some(text) = self.get(column) else {
+            return Ok(None);
+        };
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x + 0.0)),
+            _ => Err(self
+                .err(column, format!("`{text}` is not a non-negative number"))
+                .with_hint(hint)),
+        }
+    }
+}
+
+const C_ID: usize = 0;
+const C_OPERATOR: usize = 1;
+const C_NAME: usize = 2;
+const C_COUNTRY: usize = 3;
+const C_REGION: usize = 4;
+const C_ASN: usize = 5;
+const C_CLOUD: usize = 6;
+const C_DATACENTER: usize = 7;
+const C_GPU_VENDOR: usize = 8;
+const C_GPU_MODEL: usize = 9;
+const C_GPU_COUNT: usize = 10;
+const C_GPU_MEMORY: usize = 11;
+const C_UPTIME: usize = 12;
+const C_PRICE: usize = 13;
+const C_STAKE: usize = 14;
+
+fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
+    let file = input.location;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let mut record = csv::StringRecord::new();
+    let read_next = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::StringRecord| {
+        reader.read_record(record).map_err(|e| csv_error(file, &e))
+    };
+    if !read_next(&mut reader, &mut record)? {
+        return Err(Error::input(file, None, None, "has no header line"));
+    }
+    let header = Header::parse(file, &record)?;
+    let mut providers: Vec<Provider> = Vec::new();
+    let mut by_id: HashMap<String, usize> = HashMap::new();
+    while read_next(&mut reader, &mut record)? {
+        if record.iter().all(|f| f.trim().is_empty()) {
+            continue;
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row = Row { file, line, record: &record, header: &header };
+        let id = row
+            .get(C_ID)
+            .ok_or_else(|| row.err(C_ID, "is empty").with_hint("every row needs a provider_id"))?;
+        let index = *by_id.entry(id.to_string()).or_insert_with(|| {
+            providers.push(Provider::new(id));
+            providers.len() - 1
+        });
+        merge_row(&mut providers[index], &row)?;
+    }
+    let mut snapshot = Snapshot::new(
+        "generic",
+        Source {
+            adapter: "csv".into(),
+            location: file.to_string(),
+            note: None,
+        },
+        input.sha256(),
+    );
+    snapshot.providers = providers;
+    Ok(snapshot)
+}
+
+fn csv_error(file: &str, e: &csv::Error) -> Error {
+    let line = e.position().map(|p| format!("line {}", p.line()));
+    let message = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("has {len} fields, but the header has {expected_len}")
+        }
+        _ => format!("cannot be read as CSV: {e}"),
+    };
+    Error::input(file, line, None, message).with_hint("quote fields that contain commas")
+}
+
+/// Sets a provider-level field from a row, refusing conflicting values.
+fn set_field<T: PartialEq + std::fmt::Debug>(
+    slot: &mut Option<T>,
+    value: Option<T>,
+    row: &Row<'_>,
+    column: usize,
+) -> Result<()> {
+    match (slot.as_ref(), value) {
+        (_, None) => Ok(()),
+        (None, Some(v)) => {
+            *slot = Some(v);
+            Ok(())
+        }
+        (Some(old), Some(v)) if *old == v => Ok(()),
+        (Some(old), Some(v)) => Err(row
+            .err(column, format!("{v:?} conflicts with {old:?} given earlier for this provider"))
+            .with_hint("rows of one provider_id must agree on provider-level fields")),
+    }
+}
+
+fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
+    let mut declared = p
+        .operator_keys
+        .iter()
+        .find(|k| k.kind == KeyKind::Declared)
+        .map(|k| k.value.clone());
+    set_field(&mut declared, row.get(C_OPERATOR).map(str::to_string), row, C_OPERATOR)?;
+    if let Some(op) = declared {
+        p.add_key(KeyKind::Declared, op);
+    }
+    set_field(&mut p.name, row.get(C_NAME).map(str::to_string), row, C_NAME)?;
+    let country = match row.get(C_COUNTRY) {
+        None => None,
+        Some(c) => Some(geo::country_code(c).ok_or_else(|| {
+            row.err(C_COUNTRY, format!("`{c}` is not a known country"))
+                .with_hint("use an ISO 3166-1 alpha-2 code such as US or DE")
+        })?),
+    };
+    set_field(&mut p.country, country, row, C_COUNTRY)?;
+    set_field(&mut p.region, row.get(C_REGION).map(str::to_string), row, C_REGION)?;
+    let asn = match row.get(C_ASN) {
+        None => None,
+        Some(a) => Some(parse_asn(a).ok_or_else(|| {
+            row.err(C_ASN, format!("`{a}` is not an AS number"))
+                .with_hint("write the number, e.g. 16509 or AS16509")
+        })?),
+    };
+    set_field(&mut p.asn, asn, row, C_ASN)?;
+    set_field(&mut p.cloud, row.get(C_CLOUD).map(str::to_string), row, C_CLOUD)?;
+    set_field(&mut p.datacenter, row.get(C_DATACENTER).map(str::to_string), row, C_DATACENTER)?;
+    let uptime = row.number(C_UPTIME, "uptime is a fraction, e.g. 0.995")?;
+    if let Some(u) = uptime.filter(|u| *u > 1.0) {
+        return Err(row
+            .err(C_UPTIME, format!("{u} is outside [0, 1]"))
+            .with_hint("uptime is a fraction: write 0.995 for 99.5%"));
+    }
+    let mut current = p.uptime.as_ref().map(|u| u.value.to_bits());
+    set_field(&mut current, uptime.map(f64::to_bits), row, C_UPTIME)?;
+    if let Some(u) = uptime {
+        p.uptime = Some(Uptime { value: u, window: "declared".into() });
+    }
+    let stake = row.number(C_STAKE, "stake is a non-negative amount")?;
+    let mut current = p.stake.map(f64::to_bits);
+    set_field(&mut current, stake.map(f64::to_bits), row, C_STAKE)?;
+    p.stake = p.stake.or(stake);
+    merge_gpus(p, row)
+}
+
+fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
+    let count = row.number(C_GPU_COUNT, "gpu_count is a whole number of GPUs")?;
+    if let Some(c) = count.filter(|c| c.fract() != 0.0 || *c > u64::MAX as f64) {
+        return Err(row.err(C_GPU_COUNT, format!("{c} is not a whole number of GPUs")));
+    }
+    let memory = row.number(C_GPU_MEMORY, "gpu_memory_gb is memory per GPU in GB, e.g. 80")?;
+    let price = row.number(C_PRICE, "price_per_gpu_hour is a non-negative amount, e.g. 1.25")?;
+    let model = row.get(C_GPU_MODEL);
+    let vendor = row.get(C_GPU_VENDOR);
+    let Some(count) = count else {
+        if model.is_some() || price.is_some() || memory.is_some() {
+            return Err(row
+                .err(C_GPU_COUNT, "is empty while other GPU columns are set")
+                .with_hint("give the number of GPUs of this model"));
+        }
+        return Ok(());
+    };
+    let group = match model {
+        Some(m) => gpu::normalize(m, vendor, memory, count as u64),
+        None => gpu::GpuGroup {
+            memory_gb: memory,
+            ..gpu::unnamed(vendor, count as u64)
+        },
+    };
+    if let Some(price) = price {
+        p.prices.push(Price {
+            gpu_model: group.model.clone(),
+            per_gpu_hour: price,
+            currency: "USD".into(),
+        });
+    }
+    p.gpus.push(group);
+    Ok(())
+}
+
+/// Parses `16509` or `AS16509`.
+pub fn parse_asn(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let digits = t.strip_prefix("AS").or_else(|| t.strip_prefix("as")).unwrap_or(t);
+    digits.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n";
+
+    fn parse(body: &str) -> Result<Snapshot> {
+        let text = format!("{HEADER}{body}");
+        super::super::read(&Input { location: "t.csv", bytes: text.as_bytes() }, None)
+    }
+
+    #[test]
+    fn rows_of_one_provider_merge() {
+        let s = parse(
+            "p1,op,Alpha,US,,AS16509,,,nvidia,H100 SXM,8,80,0.99,2.5,\n\
+             p1,,,,,,,,,A100,4,80,,1.2,\n\
+             p2,,,de,,,,,,,,,,,100\n",
+        )
+        .unwrap();
+        assert_eq!(s.providers.len(), 2);
+        let p1 = &s.providers[0];
+        assert_eq!(p1.gpu_count(), 12);
+        assert_eq!(p1.gpus[0].model.as_deref(), Some("h100-80gb"));
+        assert_eq!(p1.asn, Some(16509));
+        assert_eq!(p1.prices.len(), 2);
+        assert_eq!(s.providers[1].country.as_deref(), Some("DE"));
+        assert_eq!(s.providers[1].stake, Some(100.0));
+    }
+
+    #[test]
+    fn bad_rows_name_line_and_column() {
+        let cases = [
+            ("p1,,,,,,,,,h100,-1,,,,\n", "line 2: field `gpu_count`"),
+            ("p1,,,,,,,,,h100,1,,1.5,,\n", "line 2: field `uptime`"),
+            ("p1,,,Narnia,,,,,,,,,,,\n", "line 2: field `country`"),
+            ("p1,,A,,,,,,,,,,,,\np1,,B,,,,,,,,,,,,\n", "line 3: field `name`"),
+            ("p1,,,,,,,,,h100,1\n", "line 2: has 11 fields"),
+            (",op,,,,,,,,,,,,,\n", "line 2: field `provider_id`"),
+            ("p1,,,,,,,,,h100,NaN,,,,\n", "field `gpu_count`"),
+            ("p1,,,,,,,,,h100,,,,,\n", "field `gpu_count`: is empty while"),
+        ];
+        for (body, expected) in cases {
+            let e = parse(body).unwrap_err().to_string();
+            assert!(e.contains(expected), "{body:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn header_must_have_every_column() {
+        let e = super::super::read(
+            &Input { location: "t.csv", bytes: b"provider_id,name\np,x\n" },
+            Some("csv"),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("field `operator`: column is missing"), "{e}");
+    }
+
+    #[test]
+    fn crlf_and_bom_are_accepted() {
+        let text = format!("\u{feff}{}p1,,,,,,,,,t4,2,,,,\r\n", HEADER.replace('\n', "\r\n"));
+        let s = super::super::read(&Input { location: "t.csv", bytes: text.as_bytes() }, None).unwrap();
+        assert_eq!(s.providers[0].gpu_count(), 2);
+    }
+}

@@ -1,0 +1,271 @@
+//! Input adapters: each turns the bytes of one file format into a
+//! [`Snapshot`]. Formats are detected from content when not named.
+
+pub mod akash;
+pub mod bittensor;
+pub mod cosmos;
+pub mod generic_csv;
+pub mod json;
+pub mod snapshot_json;
+pub mod vastai;
+
+use crate::error::{Error, Result};
+use crate::model::{Snapshot, geo};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+/// Bytes of one input, with the name used in messages and reports.
+pub struct Input<'a> {
+    /// Path as given, `-` for standard input, or `bundled:<path>`.
+    pub location: &'a str,
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Input<'a> {
+    /// SHA-256 of the bytes, lowercase hex.
+    pub fn sha256(&self) -> String {
+        sha256_hex(self.bytes)
+    }
+
+    /// The bytes as UTF-8 text without a byte-order mark.
+    pub fn text(&self) -> Result<&'a str> {
+        let bytes = self.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(self.bytes);
+        std::str::from_utf8(bytes).map_err(|e| {
+            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            Error::input(
+                self.location,
+                Some(format!("line {line}")),
+                None,
+                format!("is not valid UTF-8 (byte offset {})", e.valid_up_to()),
+            )
+            .with_hint("save the file as UTF-8")
+        })
+    }
+}
+
+/// SHA-256 of `bytes`, lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Content of an input, parsed once for detection and reading.
+pub enum Content<'a> {
+    Json(Value),
+    Text(&'a str),
+}
+
+/// One input format.
+pub trait Adapter: Sync {
+    /// Name used with `--source`.
+    fn name(&self) -> &'static str;
+    /// One-line description for `--help` and error messages.
+    fn describe(&self) -> &'static str;
+    /// Whether the content looks like this format.
+    fn sniff(&self, content: &Content<'_>) -> bool;
+    /// Reads the content into a snapshot.
+    fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot>;
+}
+
+/// Every adapter, in detection order (most specific first).
+pub fn adapters() -> &'static [&'static dyn Adapter] {
+    &[
+        &snapshot_json::SnapshotJson,
+        &bittensor::NakamotoSnapshot,
+        &bittensor::Metagraph,
+        &cosmos::Validators,
+        &akash::ConsoleProviders,
+        &akash::ChainProviders,
+        &akash::Aep4Snapshot,
+        &vastai::Offers,
+        &generic_csv::GenericCsv,
+    ]
+}
+
+/// Finds an adapter by `--source` name.
+pub fn adapter_named(name: &str) -> Result<&'static dyn Adapter> {
+    adapters()
+        .iter()
+        .copied()
+        .find(|a| a.name() == name)
+        .ok_or_else(|| {
+            let names: Vec<_> = adapters().iter().map(|a| a.name()).collect();
+            Error::Usage(format!(
+                "unknown source kind `{name}`; known kinds: {}",
+                names.join(", ")
+            ))
+        })
+}
+
+/// Parses the input once: JSON when it looks like JSON, text otherwise.
+pub fn content<'a>(input: &Input<'a>) -> Result<Content<'a>> {
+    let text = input.text()?;
+    let trimmed = text.trim_start();
+    if trimmed.is_empty() {
+        return Err(Error::input(input.location, None, None, "is empty")
+            .with_hint("give a snapshot file; see the README for the formats"));
+    }
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            Error::input(
+                input.location,
+                Some(format!("line {}, column {}", e.line(), e.column())),
+                None,
+                format!("is not valid JSON: {e}"),
+            )
+            .with_hint("check that the file is complete (not truncated)")
+        })?;
+        return Ok(Content::Json(value));
+    }
+    Ok(Content::Text(text))
+}
+
+/// Reads an input with the named adapter, or detects the format.
+pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
+    let content = content(input)?;
+    let adapter = match kind {
+        Some(name) => adapter_named(name)?,
+        None => adapters()
+            .iter()
+            .copied()
+            .find(|a| a.sniff(&content))
+            .ok_or_else(|| Error::UnknownFormat {
+                file: input.location.to_string(),
+                tried: adapters()
+                    .iter()
+                    .map(|a| format!("{} ({})", a.name(), a.describe()))
+                    .collect(),
+            })?,
+    };
+    let snapshot = adapter.read(input, &content)?;
+    validate(&snapshot, input.location)?;
+    Ok(snapshot)
+}
+
+/// Reads a file from disk (or standard input for `-`) and its snapshot.
+pub fn read_path(path: &str, kind: Option<&str>) -> Result<(Snapshot, String)> {
+    let bytes = read_bytes(path)?;
+    let input = Input {
+        location: path,
+        bytes: &bytes,
+    };
+    Ok((read(&input, kind)?, input.sha256()))
+}
+
+/// Reads all bytes of a file or of standard input (`-`).
+pub fn read_bytes(path: &str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let io = |action, source| Error::Io {
+        path: path.to_string(),
+        action,
+        source,
+    };
+    if path == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin().read_to_end(&mut buf).map_err(|e| io("cannot read standard input", e))?;
+        return Ok(buf);
+    }
+    let meta = std::fs::metadata(path).map_err(|e| io("cannot open", e))?;
+    if meta.is_dir() {
+        return Err(Error::input(path, None, None, "is a directory, not a file")
+            .with_hint("name a snapshot file inside it"));
+    }
+    std::fs::read(path).map_err(|e| io("cannot read", e))
+}
+
+/// Checks invariants every snapshot must meet, whatever its adapter:
+/// unique provider ids, values in range, ISO country codes.
+pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for (i, p) in snapshot.providers.iter().enumerate() {
+        let at = |field: &str, message: String| {
+            Error::input(file, Some(format!("provider {i} (id `{}`)", p.id)), Some(field), message)
+        };
+        if p.id.is_empty() {
+            return Err(at("id", "is empty".into()));
+        }
+        if !seen.insert(p.id.as_str()) {
+            return Err(at("id", "appears more than once".into())
+                .with_hint("give each provider a unique id"));
+        }
+        if let Some(c) = &p.country
+            && geo::country_code(c).as_deref() != Some(c.as_str())
+        {
+            return Err(at("country", format!("`{c}` is not an ISO 3166-1 alpha-2 code")));
+        }
+        if let Some(u) = &p.uptime
+            && !(0.0..=1.0).contains(&u.value)
+        {
+            return Err(at("uptime", format!("{} is outside [0, 1]", u.value)));
+        }
+        let amounts = [
+            ("stake", p.stake),
+            ("emission", p.emission),
+            ("cpu_cores", p.cpu_cores),
+            ("memory_gb", p.memory_gb),
+            ("storage_gb", p.storage_gb),
+        ];
+        for (field, value) in amounts {
+            check_amount(value, |m| at(field, m))?;
+        }
+        for g in &p.gpus {
+            check_amount(g.memory_gb, |m| at("gpus.memory_gb", m))?;
+            check_amount(g.tflops_fp16, |m| at("gpus.tflops_fp16", m))?;
+        }
+        for price in &p.prices {
+            check_amount(Some(price.per_gpu_hour), |m| at("prices.per_gpu_hour", m))?;
+        }
+    }
+    Ok(())
+}
+
+fn check_amount(value: Option<f64>, err: impl Fn(String) -> Error) -> Result<()> {
+    match value {
+        Some(x) if !x.is_finite() => Err(err(format!("{x} is not a finite number"))),
+        Some(x) if x < 0.0 => Err(err(format!("{x} is negative"))),
+        _ => Ok(()),
+    }
+}
+
+/// Host name of a URI such as `https://provider.example.com:8443`.
+pub fn host_of(uri: &str) -> Option<String> {
+    let rest = uri.split_once("://").map_or(uri, |(_, r)| r);
+    let host = rest.split(['/', '?', '#']).next()?;
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = if host.starts_with('[') {
+        host.split(']').next().map(|h| h.trim_start_matches('['))?
+    } else {
+        host.split(':').next()?
+    };
+    crate::model::non_empty(Some(&host.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn host_of_table() {
+        let cases = [
+            ("https://provider.example.com:8443", Some("provider.example.com")),
+            ("http://akash.wcdxnxbxqrz.hypercloud.sh", Some("akash.wcdxnxbxqrz.hypercloud.sh")),
+            ("provider.Foo.io", Some("provider.foo.io")),
+            ("https://[2001:db8::1]:443/x", Some("2001:db8::1")),
+            ("", None),
+        ];
+        for (uri, expected) in cases {
+            assert_eq!(host_of(uri).as_deref(), expected, "{uri}");
+        }
+    }
+
+    #[test]
+    fn empty_and_binary_inputs_get_clear_errors() {
+        let e = read(&Input { location: "x", bytes: b"  \n" }, None).unwrap_err();
+        assert!(e.to_string().contains("x: is empty"), "{e}");
+        let e = read(&Input { location: "x", bytes: b"ok\n\xff\xfe" }, None).unwrap_err();
+        assert!(e.to_string().contains("x: line 2: is not valid UTF-8"), "{e}");
+        let e = read(&Input { location: "x", bytes: b"{\"a\": [1, 2" }, None).unwrap_err();
+        assert!(e.to_string().contains("is not valid JSON"), "{e}");
+        let e = read(&Input { location: "x", bytes: b"{\"a\": 1}" }, None).unwrap_err();
+        assert!(e.to_string().contains("formats tried"), "{e}");
+    }
+}

@@ -1,0 +1,72 @@
+//! The snapshot's own JSON form (`"format": "rackaudit-snapshot/1"`), as
+//! written by `rackaudit snapshot` and read back losslessly.
+
+use super::{Adapter, Content, Input};
+use crate::error::{Error, Result};
+use crate::model::{SNAPSHOT_FORMAT, Snapshot};
+
+/// Adapter for rackaudit snapshot JSON.
+pub struct SnapshotJson;
+
+impl Adapter for SnapshotJson {
+    fn name(&self) -> &'static str {
+        "snapshot"
+    }
+    fn describe(&self) -> &'static str {
+        "rackaudit snapshot JSON (\"format\": \"rackaudit-snapshot/1\")"
+    }
+    fn sniff(&self, content: &Content<'_>) -> bool {
+        matches!(content, Content::Json(v) if v.get("format").and_then(|f| f.as_str()) == Some(SNAPSHOT_FORMAT))
+    }
+    fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot> {
+        let Content::Json(value) = content else {
+            return Err(Error::input(input.location, None, None, "is not JSON"));
+        };
+        let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            Error::input(input.location, Some(format!("$.{path}")), None, e.inner().to_string())
+                .with_hint("compare with a snapshot written by `rackaudit snapshot`")
+        })?;
+        if snapshot.format != SNAPSHOT_FORMAT {
+            return Err(Error::input(
+                input.location,
+                Some("$".into()),
+                Some("format"),
+                format!("is `{}`, expected `{SNAPSHOT_FORMAT}`", snapshot.format),
+            ));
+        }
+        Ok(snapshot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Provider, Source};
+
+    #[test]
+    fn round_trips() {
+        let mut s = Snapshot::new(
+            "net",
+            Source { adapter: "csv".into(), location: "x".into(), note: None },
+            "ab".into(),
+        );
+        let mut p = Provider::new("p1");
+        p.gpus.push(crate::model::gpu::normalize("h100", None, Some(80.0), 8));
+        s.providers.push(p);
+        let text = serde_json::to_string(&s).unwrap();
+        let back = super::super::read(&Input { location: "s.json", bytes: text.as_bytes() }, None).unwrap();
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn wrong_types_name_the_json_path() {
+        let text = r#"{"format":"rackaudit-snapshot/1","network":"n","taken_at":null,
+            "source":{"adapter":"a","location":"l"},"input_sha256":"x",
+            "providers":[{"id":"a"},{"id":"b","gpus":[{"count":"many"}]}]}"#;
+        let e = super::super::read(&Input { location: "s.json", bytes: text.as_bytes() }, None)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("s.json: $.providers[1].gpus[0].count"), "{e}");
+    }
+}
