@@ -1,1 +1,417 @@
-//! placeholder
+//! The audit: every concentration metric, for every dimension and weight the
+//! data supports, plus the disclosure block (hardware, cloud, geography,
+//! uptime, prices, stake) and field coverage.
+//!
+//! Pure computation on a [`Snapshot`]: no I/O. The result is plain serde data
+//! that exporters in [`crate::report`] render.
+
+pub mod cloud;
+mod sections;
+
+use crate::entities;
+use crate::metrics::{Summary, SummaryParams, Weights};
+use crate::model::{GpuGroup, Provider, Snapshot};
+use serde::Serialize;
+use std::collections::HashMap;
+
+pub use sections::{
+    CloudExposure, Coverage, Geography, Hardware, Headline, PriceDispersion, StakeSummary,
+    UptimeSummary,
+};
+
+/// What a concentration is measured over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    Provider,
+    Operator,
+    Country,
+    Region,
+    Asn,
+    Cloud,
+    Datacenter,
+    GpuVendor,
+    GpuModel,
+}
+
+/// Every dimension, in report order.
+pub const DIMENSIONS: [Dimension; 9] = [
+    Dimension::Provider,
+    Dimension::Operator,
+    Dimension::Country,
+    Dimension::Region,
+    Dimension::Asn,
+    Dimension::Cloud,
+    Dimension::Datacenter,
+    Dimension::GpuVendor,
+    Dimension::GpuModel,
+];
+
+impl Dimension {
+    /// Name as in JSON and CSV output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Dimension::Provider => "provider",
+            Dimension::Operator => "operator",
+            Dimension::Country => "country",
+            Dimension::Region => "region",
+            Dimension::Asn => "asn",
+            Dimension::Cloud => "cloud",
+            Dimension::Datacenter => "datacenter",
+            Dimension::GpuVendor => "gpu_vendor",
+            Dimension::GpuModel => "gpu_model",
+        }
+    }
+
+    fn per_gpu_group(self) -> bool {
+        matches!(self, Dimension::GpuVendor | Dimension::GpuModel)
+    }
+}
+
+/// What is counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Weight {
+    /// Each provider counts 1.
+    Providers,
+    Gpus,
+    GpuMemoryGb,
+    Fp16Tflops,
+    /// Voting stake (jailed / unbonded validators count 0).
+    Stake,
+    Emission,
+    /// List price × GPUs × 730 hours: revenue at full utilization.
+    MonthlyRevenue,
+}
+
+/// Every weight, in report order.
+pub const WEIGHTS: [Weight; 7] = [
+    Weight::Providers,
+    Weight::Gpus,
+    Weight::GpuMemoryGb,
+    Weight::Fp16Tflops,
+    Weight::Stake,
+    Weight::Emission,
+    Weight::MonthlyRevenue,
+];
+
+/// Hours in an average month (8,760 / 12), for monthly revenue.
+pub const HOURS_PER_MONTH: f64 = 730.0;
+
+impl Weight {
+    /// Name as in JSON and CSV output.
+    pub fn name(self) -> &'static str {
+        match self {
+            Weight::Providers => "providers",
+            Weight::Gpus => "gpus",
+            Weight::GpuMemoryGb => "gpu_memory_gb",
+            Weight::Fp16Tflops => "fp16_tflops",
+            Weight::Stake => "stake",
+            Weight::Emission => "emission",
+            Weight::MonthlyRevenue => "monthly_revenue",
+        }
+    }
+
+    fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Whether the weight can be split across a provider's GPU groups.
+    fn per_gpu_group(self) -> bool {
+        matches!(
+            self,
+            Weight::Gpus | Weight::GpuMemoryGb | Weight::Fp16Tflops | Weight::MonthlyRevenue
+        )
+    }
+}
+
+/// One value per weight.
+type Vector = [f64; 7];
+
+/// Options of an audit.
+#[derive(Debug, Clone)]
+pub struct AuditOptions {
+    /// Thresholds, top-k and Rényi orders of each metric summary.
+    pub params: SummaryParams,
+    /// How many largest entities each cell lists.
+    pub top_n: usize,
+}
+
+impl Default for AuditOptions {
+    fn default() -> Self {
+        Self { params: SummaryParams::default(), top_n: 10 }
+    }
+}
+
+/// One entity's holding in a cell.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ShareRow {
+    /// Entity key (provider id, operator id, country code, …).
+    pub key: String,
+    /// Human-readable label (untrusted text from the source), if any.
+    pub label: Option<String>,
+    pub weight: f64,
+    /// Share of the attributed weight.
+    pub share: f64,
+}
+
+/// Concentration of one weight over one dimension.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    pub dimension: Dimension,
+    pub weight: Weight,
+    /// Weight whose entity is known (the metrics are computed on it).
+    pub attributed_weight: f64,
+    /// Weight whose entity is unknown (e.g. providers without a country).
+    pub unattributed_weight: f64,
+    /// unattributed / (attributed + unattributed).
+    pub unattributed_share: f64,
+    pub metrics: Summary,
+    /// Largest entities, largest first (ties by key).
+    pub top: Vec<ShareRow>,
+}
+
+/// The audit of one snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SnapshotAudit {
+    pub network: String,
+    pub taken_at: Option<String>,
+    pub adapter: String,
+    pub location: String,
+    pub note: Option<String>,
+    pub input_sha256: String,
+    pub stake_unit: Option<String>,
+    pub providers: usize,
+    pub operators: usize,
+    /// Providers without any control key (each counted as its own operator).
+    pub unlinked_providers: usize,
+    pub headline: Headline,
+    pub hardware: Option<Hardware>,
+    pub cloud: CloudExposure,
+    pub geography: Geography,
+    pub uptime: Option<UptimeSummary>,
+    pub pricing: Vec<PriceDispersion>,
+    pub stake: Option<StakeSummary>,
+    pub coverage: Vec<Coverage>,
+    /// Every supported dimension × weight.
+    pub concentration: Vec<Cell>,
+}
+
+/// Per-provider facts the audit needs, computed once.
+struct Prepared<'a> {
+    snapshot: &'a Snapshot,
+    grouping: entities::Grouping,
+    totals: Vec<Vector>,
+    clouds: Vec<Option<cloud::CloudOf>>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(snapshot: &'a Snapshot) -> Self {
+        let providers = &snapshot.providers;
+        Prepared {
+            snapshot,
+            grouping: entities::group(providers),
+            totals: providers.iter().map(provider_vector).collect(),
+            clouds: providers
+                .iter()
+                .map(|p| cloud::resolve(p.cloud.as_deref(), p.asn))
+                .collect(),
+        }
+    }
+
+    /// Key and label of provider `i` in a provider-level dimension.
+    fn key(&self, dim: Dimension, i: usize) -> Option<(String, Option<String>)> {
+        let p = &self.snapshot.providers[i];
+        let plain = |v: &Option<String>| v.clone().map(|k| (k, None));
+        match dim {
+            Dimension::Provider => Some((p.id.clone(), p.name.clone())),
+            Dimension::Operator => {
+                let op = &self.grouping.assignment[i];
+                let label = op.via.is_none().then(|| p.name.clone()).flatten();
+                Some((op.id.clone(), label))
+            }
+            Dimension::Country => plain(&p.country)
+                .map(|(c, _)| (c.clone(), crate::model::geo::country_name(&c).map(str::to_string))),
+            Dimension::Region => p.region.as_ref().map(|r| match &p.country {
+                Some(c) => (format!("{c}/{r}"), None),
+                None => (r.clone(), None),
+            }),
+            Dimension::Asn => p.asn.map(|a| (format!("AS{a}"), None)),
+            Dimension::Cloud => self.clouds[i].as_ref().map(|c| (c.name.clone(), None)),
+            Dimension::Datacenter => plain(&p.datacenter),
+            Dimension::GpuVendor | Dimension::GpuModel => None,
+        }
+    }
+}
+
+/// Weights of one GPU group of provider `p`.
+fn group_vector(p: &Provider, g: &GpuGroup) -> Vector {
+    let n = g.count as f64;
+    let mut v = [0.0; 7];
+    v[Weight::Gpus.index()] = n;
+    v[Weight::GpuMemoryGb.index()] = n * g.memory_gb.unwrap_or(0.0);
+    v[Weight::Fp16Tflops.index()] = n * g.tflops_fp16.unwrap_or(0.0);
+    v[Weight::MonthlyRevenue.index()] = n * price_for(p, g).unwrap_or(0.0) * HOURS_PER_MONTH;
+    v
+}
+
+/// The provider's price per GPU-hour for a group: the price for its model,
+/// else a price stated for all the provider's GPUs.
+fn price_for(p: &Provider, g: &GpuGroup) -> Option<f64> {
+    let exact = p.prices.iter().find(|pr| pr.gpu_model.is_some() && pr.gpu_model == g.model);
+    exact
+        .or_else(|| p.prices.iter().find(|pr| pr.gpu_model.is_none()))
+        .map(|pr| pr.per_gpu_hour)
+}
+
+fn provider_vector(p: &Provider) -> Vector {
+    let mut v = [0.0; 7];
+    for g in &p.gpus {
+        let gv = group_vector(p, g);
+        for (acc, x) in v.iter_mut().zip(gv) {
+            *acc += x;
+        }
+    }
+    v[Weight::Providers.index()] = 1.0;
+    v[Weight::Stake.index()] = p.voting_stake().unwrap_or(0.0);
+    v[Weight::Emission.index()] = p.emission.unwrap_or(0.0);
+    v
+}
+
+/// Weight per entity of one dimension, and the weight with no entity.
+struct Aggregate {
+    entities: HashMap<String, (Vector, Option<String>)>,
+    unattributed: Vector,
+}
+
+impl Aggregate {
+    fn add(&mut self, key: Option<(String, Option<String>)>, v: &Vector) {
+        let slot = match key {
+            Some((k, label)) => &mut self.entities.entry(k).or_insert(([0.0; 7], label)).0,
+            None => &mut self.unattributed,
+        };
+        for (acc, x) in slot.iter_mut().zip(v) {
+            *acc += x;
+        }
+    }
+}
+
+fn aggregate(prep: &Prepared<'_>, dim: Dimension) -> Aggregate {
+    let mut agg = Aggregate { entities: HashMap::new(), unattributed: [0.0; 7] };
+    for (i, p) in prep.snapshot.providers.iter().enumerate() {
+        if dim.per_gpu_group() {
+            for g in &p.gpus {
+                let key = match dim {
+                    Dimension::GpuVendor => g.vendor.clone(),
+                    _ => g.model.clone(),
+                };
+                agg.add(key.map(|k| (k, None)), &group_vector(p, g));
+            }
+        } else {
+            agg.add(prep.key(dim, i), &prep.totals[i]);
+        }
+    }
+    agg
+}
+
+/// Every entity of an aggregate with its weights and label, plus the
+/// unattributed weights (key `None`), sorted by key.
+type Rows = Vec<(Option<String>, Vector, Option<String>)>;
+
+fn agg_rows(agg: &Aggregate) -> Rows {
+    let mut rows: Rows = agg
+        .entities
+        .iter()
+        .map(|(k, (v, label))| (Some(k.clone()), *v, label.clone()))
+        .collect();
+    rows.sort_by(|a, b| a.0.cmp(&b.0));
+    rows.push((None, agg.unattributed, None));
+    rows
+}
+
+/// Computes one cell, or `None` when the data holds none of this weight.
+fn cell(agg: &Aggregate, dim: Dimension, weight: Weight, opts: &AuditOptions) -> Option<Cell> {
+    let w = weight.index();
+    let mut rows: Vec<(&String, f64, &Option<String>)> = agg
+        .entities
+        .iter()
+        .map(|(k, (v, label))| (k, v[w], label))
+        .collect();
+    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+    let values: Vec<f64> = rows.iter().map(|r| r.1).collect();
+    let weights = Weights::from_vec(values).ok()?;
+    if weights.total() <= 0.0 {
+        return None;
+    }
+    let attributed = weights.total();
+    let unattributed = agg.unattributed[w];
+    let top = rows
+        .iter()
+        .take(opts.top_n)
+        .map(|(k, x, label)| ShareRow {
+            key: (*k).clone(),
+            label: (*label).clone(),
+            weight: *x,
+            share: x / attributed,
+        })
+        .collect();
+    Some(Cell {
+        dimension: dim,
+        weight,
+        attributed_weight: attributed,
+        unattributed_weight: unattributed,
+        unattributed_share: unattributed / (attributed + unattributed),
+        metrics: Summary::compute(&weights, &opts.params),
+        top,
+    })
+}
+
+/// Audits one snapshot.
+pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
+    let prep = Prepared::new(snapshot);
+    let mut concentration = Vec::new();
+    let mut places = Vec::new();
+    for dim in DIMENSIONS {
+        let agg = aggregate(&prep, dim);
+        if matches!(dim, Dimension::Country | Dimension::Region) {
+            places.push(agg_rows(&agg));
+        }
+        for weight in WEIGHTS {
+            if dim.per_gpu_group() && !weight.per_gpu_group() {
+                continue;
+            }
+            concentration.extend(cell(&agg, dim, weight, opts));
+        }
+    }
+    let primary = sections::primary_weight(&concentration);
+    let (countries, regions) = (&places[0], &places[1]);
+    SnapshotAudit {
+        network: snapshot.network.clone(),
+        taken_at: snapshot.taken_at.clone(),
+        adapter: snapshot.source.adapter.clone(),
+        location: snapshot.source.location.clone(),
+        note: snapshot.source.note.clone(),
+        input_sha256: snapshot.input_sha256.clone(),
+        stake_unit: snapshot.stake_unit.clone(),
+        providers: snapshot.providers.len(),
+        operators: prep.grouping.operators,
+        unlinked_providers: prep.grouping.unlinked_providers,
+        headline: sections::headline(&concentration, primary, snapshot),
+        hardware: sections::hardware(snapshot),
+        cloud: sections::cloud_exposure(&prep.clouds, &prep.totals, primary),
+        geography: sections::geography(countries, regions, primary),
+        uptime: sections::uptime(snapshot),
+        pricing: sections::pricing(snapshot),
+        stake: sections::stake(snapshot),
+        coverage: sections::coverage(snapshot, &prep.clouds),
+        concentration,
+    }
+}
+
+/// Finds a cell.
+pub fn find_cell(cells: &[Cell], dim: Dimension, weight: Weight) -> Option<&Cell> {
+    cells.iter().find(|c| c.dimension == dim && c.weight == weight)
+}
+
+#[cfg(test)]
+mod tests;

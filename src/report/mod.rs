@@ -1,1 +1,117 @@
-//! placeholder
+//! The audit report (one data structure) and its exporters, one per format.
+
+pub mod csv;
+pub mod escape;
+pub mod json;
+pub mod markdown;
+pub mod table;
+
+use crate::audit::{AuditOptions, SnapshotAudit};
+use crate::metrics::SummaryParams;
+use serde::Serialize;
+
+/// One input file of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputRecord {
+    /// Path as given, or `bundled:<path>`.
+    pub location: String,
+    pub sha256: String,
+    pub adapter: String,
+}
+
+/// Options that change numbers, recorded so a report can be reproduced.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordedOptions {
+    pub tau: Vec<String>,
+    pub top: Vec<String>,
+    pub alpha: Vec<String>,
+    pub top_n: usize,
+}
+
+impl RecordedOptions {
+    fn from(opts: &AuditOptions) -> Self {
+        let SummaryParams { tau, top, alpha } = &opts.params;
+        Self { tau: labels(tau), top: labels(top), alpha: labels(alpha), top_n: opts.top_n }
+    }
+}
+
+fn labels<T>(v: &[crate::metrics::Labelled<T>]) -> Vec<String> {
+    v.iter().map(|l| l.label.clone()).collect()
+}
+
+/// The full result of `rackaudit audit`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditReport {
+    pub schema_version: &'static str,
+    pub tool: &'static str,
+    pub tool_version: &'static str,
+    pub methodology_version: &'static str,
+    /// SHA-256 over the inputs' locations and hashes, in order.
+    pub input_sha256: String,
+    pub inputs: Vec<InputRecord>,
+    pub options: RecordedOptions,
+    pub snapshots: Vec<SnapshotAudit>,
+}
+
+impl AuditReport {
+    /// Assembles a report from audited snapshots and their inputs.
+    pub fn new(inputs: Vec<InputRecord>, opts: &AuditOptions, snapshots: Vec<SnapshotAudit>) -> Self {
+        let joined: String = inputs.iter().map(|i| format!("{}\t{}\n", i.location, i.sha256)).collect();
+        AuditReport {
+            schema_version: crate::SCHEMA_VERSION,
+            tool: "rackaudit",
+            tool_version: crate::TOOL_VERSION,
+            methodology_version: crate::METHODOLOGY_VERSION,
+            input_sha256: crate::sources::sha256_hex(joined.as_bytes()),
+            inputs,
+            options: RecordedOptions::from(opts),
+            snapshots,
+        }
+    }
+}
+
+/// An output format.
+pub trait Exporter {
+    fn render(&self, report: &AuditReport) -> Vec<u8>;
+}
+
+/// Formats a share as a percentage with one decimal.
+pub fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// Formats an optional share.
+pub fn opt_pct(x: Option<f64>) -> String {
+    x.map_or("n/a".into(), pct)
+}
+
+/// Formats an optional count.
+pub fn opt_count(x: Option<usize>) -> String {
+    x.map_or("n/a".into(), |n| n.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn num_keeps_integer_digits() {
+        assert_eq!(super::num(1810.6, 0), "1811");
+        assert_eq!(super::num(1810.0, 0), "1810");
+        assert_eq!(super::num(0.1500, 3), "0.15");
+        assert_eq!(super::num(2.0, 3), "2");
+    }
+}
+
+/// Formats a number compactly: integers without decimals, others with up to
+/// `digits` significant decimals.
+pub fn num(x: f64, digits: usize) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+}

@@ -6,6 +6,7 @@ pub mod bittensor;
 pub mod cosmos;
 pub mod generic_csv;
 pub mod json;
+pub mod numbers;
 pub mod snapshot_json;
 pub mod vastai;
 

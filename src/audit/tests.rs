@@ -1,0 +1,97 @@
+//! Audit tests on small hand-built snapshots.
+
+use super::*;
+use crate::model::{KeyKind, Price, Source, gpu};
+
+fn snapshot(providers: Vec<Provider>) -> Snapshot {
+    let mut s = Snapshot::new("test", Source { adapter: "t".into(), location: "t".into(), note: None }, "00".into());
+    s.providers = providers;
+    s
+}
+
+fn gpu_provider(id: &str, operator: Option<&str>, country: Option<&str>, model: &str, count: u64) -> Provider {
+    let mut p = Provider::new(id);
+    if let Some(op) = operator {
+        p.add_key(KeyKind::Declared, op);
+    }
+    p.country = country.map(str::to_string);
+    p.gpus.push(gpu::normalize(model, None, None, count));
+    p
+}
+
+#[test]
+fn operator_view_is_more_concentrated_than_provider_view() {
+    let s = snapshot(vec![
+        gpu_provider("a", Some("X"), Some("US"), "h100 80gb", 4),
+        gpu_provider("b", Some("X"), Some("US"), "h100 80gb", 4),
+        gpu_provider("c", Some("Y"), Some("DE"), "rtx4090", 4),
+        gpu_provider("d", None, None, "mi300x", 4),
+    ]);
+    let a = audit(&s, &AuditOptions::default());
+    assert_eq!(a.headline.primary_weight, Weight::Gpus);
+    let p = a.headline.provider.as_ref().unwrap();
+    let o = a.headline.operator.as_ref().unwrap();
+    assert_eq!((p.nakamoto_coefficient, o.nakamoto_coefficient), (Some(2), Some(1)));
+    assert_eq!(o.max_share, Some(0.5));
+    assert_eq!((a.operators, a.unlinked_providers), (3, 1));
+    let country = find_cell(&a.concentration, Dimension::Country, Weight::Gpus).unwrap();
+    assert_eq!(country.unattributed_share, 0.25);
+    assert_eq!(country.metrics.total_entities, 2);
+    let hw = a.hardware.unwrap();
+    assert_eq!(hw.gpus, 16);
+    assert_eq!(hw.nvidia.gpu_share, 0.75);
+    assert_eq!(hw.by_model[0].model, "h100-80gb");
+    // Memory: 8 x 80 + 4 x 24 + 4 x 192 = 1504 GB; Nvidia holds 736.
+    assert!((hw.nvidia.memory_share - 736.0 / 1504.0).abs() < 1e-12);
+}
+
+#[test]
+fn jailed_stake_is_reported_but_holds_no_power() {
+    let mut a = Provider::new("a");
+    a.stake = Some(60.0);
+    a.active_set = Some(false);
+    let mut b = Provider::new("b");
+    b.stake = Some(30.0);
+    b.active_set = Some(true);
+    let mut c = Provider::new("c");
+    c.stake = Some(10.0);
+    c.active_set = Some(true);
+    let r = audit(&snapshot(vec![a, b, c]), &AuditOptions::default());
+    assert_eq!(r.headline.primary_weight, Weight::Stake);
+    let stake = r.stake.unwrap();
+    assert_eq!((stake.excluded_providers, stake.excluded_stake, stake.voting_stake), (1, 60.0, 40.0));
+    let cell = find_cell(&r.concentration, Dimension::Provider, Weight::Stake).unwrap();
+    assert_eq!(cell.metrics.max_share, Some(0.75));
+    assert!(r.hardware.is_none());
+}
+
+#[test]
+fn revenue_uses_matching_prices() {
+    let mut p = gpu_provider("a", None, None, "h100 80gb", 2);
+    p.prices.push(Price { gpu_model: Some("h100-80gb".into()), per_gpu_hour: 2.0, currency: "USD".into() });
+    let r = audit(&snapshot(vec![p]), &AuditOptions::default());
+    let cell = find_cell(&r.concentration, Dimension::Provider, Weight::MonthlyRevenue).unwrap();
+    assert_eq!(cell.attributed_weight, 2.0 * 2.0 * HOURS_PER_MONTH);
+    assert_eq!(r.pricing[0].per_gpu_hour.n, 1);
+}
+
+#[test]
+fn clouds_are_inferred_from_asn_and_labelled() {
+    let mut a = gpu_provider("a", None, None, "t4", 1);
+    a.asn = Some(16509);
+    let mut b = gpu_provider("b", None, None, "t4", 3);
+    b.cloud = Some("Hetzner Online GmbH".into());
+    let r = audit(&snapshot(vec![a, b, gpu_provider("c", None, None, "t4", 4)]), &AuditOptions::default());
+    assert_eq!(r.cloud.rows[0].cloud, "Hetzner");
+    assert_eq!(r.cloud.rows[0].providers_declared, 1);
+    assert_eq!(r.cloud.rows[1].providers_inferred_from_asn, 1);
+    assert_eq!(r.cloud.unknown_share, 0.5);
+    assert_eq!(r.cloud.by_category["hyperscaler"], 0.125);
+}
+
+#[test]
+fn empty_snapshot_audits_without_panicking() {
+    let r = audit(&snapshot(vec![]), &AuditOptions::default());
+    assert!(r.concentration.is_empty());
+    assert_eq!(r.headline.primary_weight, Weight::Providers);
+}
