@@ -80,7 +80,10 @@ pub const BUNDLED: &[Bundled] = &[
 /// Reads one bundled input into a snapshot with its provenance notes.
 pub fn read_bundled(b: &Bundled) -> Result<(Snapshot, String)> {
     let location = format!("bundled:{}", b.path);
-    let input = Input { location: &location, bytes: b.bytes };
+    let input = Input {
+        location: &location,
+        bytes: b.bytes,
+    };
     let mut s = read(&input, None)?;
     if let Some(t) = b.taken_at {
         s.taken_at = Some(t.to_string());

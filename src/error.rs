@@ -58,7 +58,9 @@ pub enum Error {
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {
-    hint.as_ref().map(|h| format!(" (hint: {h})")).unwrap_or_default()
+    hint.as_ref()
+        .map(|h| format!(" (hint: {h})"))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -103,8 +105,13 @@ mod tests {
 
     #[test]
     fn message_names_file_record_field_and_hint() {
-        let e = Error::input("a.csv", Some("line 3".into()), Some("gpu_count"), "not a number")
-            .with_hint("write a whole number");
+        let e = Error::input(
+            "a.csv",
+            Some("line 3".into()),
+            Some("gpu_count"),
+            "not a number",
+        )
+        .with_hint("write a whole number");
         assert_eq!(
             e.to_string(),
             "a.csv: line 3: field `gpu_count`: not a number (hint: write a whole number)"

@@ -9,14 +9,26 @@ use std::path::Path;
 /// Writes `bytes` to `path` through a temporary file in the same directory,
 /// renamed into place once complete.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |action, source| Error::Io { path: path.display().to_string(), action, source };
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().ok_or_else(|| {
-        Error::Usage(format!("{}: not a file path", path.display()))
-    })?;
-    let tmp = dir.join(format!(".{}.tmp-{}", name.to_string_lossy(), std::process::id()));
+    let io = |action, source| Error::Io {
+        path: path.display().to_string(),
+        action,
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .ok_or_else(|| Error::Usage(format!("{}: not a file path", path.display())))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp).map_err(|e| io("cannot create temporary file", e))?;
+        let mut f =
+            std::fs::File::create(&tmp).map_err(|e| io("cannot create temporary file", e))?;
         f.write_all(bytes).map_err(|e| io("cannot write", e))?;
         f.sync_all().map_err(|e| io("cannot flush", e))?;
         std::fs::rename(&tmp, path).map_err(|e| io("cannot move into place", e))

@@ -50,8 +50,14 @@ pub struct SynthSpec {
     pub seed: u64,
 }
 
-const COUNTRIES: &[&str] = &["US", "DE", "NL", "FR", "GB", "CA", "SG", "JP", "KR", "FI", "SE", "PL", "CZ", "HR", "IN", "BR", "AU", "CN", "HK", "TW", "RU", "UA", "ES", "IT", "CH", "NO", "IE", "AE", "ZA", "MX"];
-const ASNS: &[&str] = &["16509", "396982", "8075", "31898", "24940", "16276", "14061", "20473", "63949", "51167", "", "", "", "7922", "3320", "12389"];
+const COUNTRIES: &[&str] = &[
+    "US", "DE", "NL", "FR", "GB", "CA", "SG", "JP", "KR", "FI", "SE", "PL", "CZ", "HR", "IN", "BR",
+    "AU", "CN", "HK", "TW", "RU", "UA", "ES", "IT", "CH", "NO", "IE", "AE", "ZA", "MX",
+];
+const ASNS: &[&str] = &[
+    "16509", "396982", "8075", "31898", "24940", "16276", "14061", "20473", "63949", "51167", "",
+    "", "", "7922", "3320", "12389",
+];
 const MODELS: &[(&str, &str, u32, f64)] = &[
     ("nvidia", "H100 SXM", 80, 2.4),
     ("nvidia", "A100 PCIe", 80, 1.2),
@@ -106,13 +112,24 @@ mod tests {
 
     #[test]
     fn generates_a_readable_deterministic_snapshot() {
-        let spec = SynthSpec { providers: 200, gpus: 4000, seed: 7 };
+        let spec = SynthSpec {
+            providers: 200,
+            gpus: 4000,
+            seed: 7,
+        };
         let mut a = Vec::new();
         write_csv(&spec, &mut a).unwrap();
         let mut b = Vec::new();
         write_csv(&spec, &mut b).unwrap();
         assert_eq!(a, b);
-        let s = crate::sources::read(&crate::sources::Input { location: "synth", bytes: &a }, None).unwrap();
+        let s = crate::sources::read(
+            &crate::sources::Input {
+                location: "synth",
+                bytes: &a,
+            },
+            None,
+        )
+        .unwrap();
         assert_eq!(s.providers.len(), 200);
         let gpus: u64 = s.providers.iter().map(|p| p.gpu_count()).sum();
         assert!((3900..=4100).contains(&gpus), "{gpus}");

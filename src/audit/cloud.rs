@@ -56,7 +56,11 @@ struct Table {
 fn table() -> &'static Table {
     static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut t = Table { by_alias: BTreeMap::new(), by_asn: BTreeMap::new(), entries: Vec::new() };
+        let mut t = Table {
+            by_alias: BTreeMap::new(),
+            by_asn: BTreeMap::new(),
+            entries: Vec::new(),
+        };
         let mut reader = csv::Reader::from_reader(CLOUDS_CSV.as_bytes());
         for row in reader.records() {
             let row = row.expect("bundled clouds.csv is valid CSV");
@@ -73,7 +77,10 @@ fn table() -> &'static Table {
             for asn in row[2].split('|').filter_map(|a| a.parse().ok()) {
                 t.by_asn.insert(asn, index);
             }
-            t.entries.push(Entry { name: row[0].to_string(), category });
+            t.entries.push(Entry {
+                name: row[0].to_string(),
+                category,
+            });
         }
         t
     })
@@ -85,12 +92,24 @@ pub fn resolve(declared: Option<&str>, asn: Option<u32>) -> Option<CloudOf> {
     if let Some(name) = declared.map(str::trim).filter(|n| !n.is_empty()) {
         let known = t.by_alias.get(&name.to_lowercase()).map(|&i| &t.entries[i]);
         return Some(match known {
-            Some(e) => CloudOf { name: e.name.clone(), category: e.category, attribution: Attribution::Declared },
-            None => CloudOf { name: name.to_string(), category: Category::Other, attribution: Attribution::Declared },
+            Some(e) => CloudOf {
+                name: e.name.clone(),
+                category: e.category,
+                attribution: Attribution::Declared,
+            },
+            None => CloudOf {
+                name: name.to_string(),
+                category: Category::Other,
+                attribution: Attribution::Declared,
+            },
         });
     }
     let e = &t.entries[*t.by_asn.get(&asn?)?];
-    Some(CloudOf { name: e.name.clone(), category: e.category, attribution: Attribution::InferredFromAsn })
+    Some(CloudOf {
+        name: e.name.clone(),
+        category: e.category,
+        attribution: Attribution::InferredFromAsn,
+    })
 }
 
 #[cfg(test)]
@@ -100,16 +119,38 @@ mod tests {
     #[test]
     fn resolution_table() {
         let cases = [
-            (Some("AWS"), None, Some(("Amazon Web Services", Category::Hyperscaler, Attribution::Declared))),
-            (None, Some(24940), Some(("Hetzner", Category::Hosting, Attribution::InferredFromAsn))),
-            (Some("My Garage"), Some(16509), Some(("My Garage", Category::Other, Attribution::Declared))),
-            (Some("coreweave"), None, Some(("CoreWeave", Category::GpuCloud, Attribution::Declared))),
+            (
+                Some("AWS"),
+                None,
+                Some((
+                    "Amazon Web Services",
+                    Category::Hyperscaler,
+                    Attribution::Declared,
+                )),
+            ),
+            (
+                None,
+                Some(24940),
+                Some(("Hetzner", Category::Hosting, Attribution::InferredFromAsn)),
+            ),
+            (
+                Some("My Garage"),
+                Some(16509),
+                Some(("My Garage", Category::Other, Attribution::Declared)),
+            ),
+            (
+                Some("coreweave"),
+                None,
+                Some(("CoreWeave", Category::GpuCloud, Attribution::Declared)),
+            ),
             (None, Some(64512), None),
             (None, None, None),
         ];
         for (declared, asn, expected) in cases {
             let got = resolve(declared, asn);
-            let got = got.as_ref().map(|c| (c.name.as_str(), c.category, c.attribution));
+            let got = got
+                .as_ref()
+                .map(|c| (c.name.as_str(), c.category, c.attribution));
             assert_eq!(got, expected, "{declared:?} {asn:?}");
         }
     }

@@ -139,7 +139,10 @@ pub struct AuditOptions {
 
 impl Default for AuditOptions {
     fn default() -> Self {
-        Self { params: SummaryParams::default(), top_n: 10 }
+        Self {
+            params: SummaryParams::default(),
+            top_n: 10,
+        }
     }
 }
 
@@ -230,8 +233,12 @@ impl<'a> Prepared<'a> {
                 let label = op.via.is_none().then(|| p.name.clone()).flatten();
                 Some((op.id.clone(), label))
             }
-            Dimension::Country => plain(&p.country)
-                .map(|(c, _)| (c.clone(), crate::model::geo::country_name(&c).map(str::to_string))),
+            Dimension::Country => plain(&p.country).map(|(c, _)| {
+                (
+                    c.clone(),
+                    crate::model::geo::country_name(&c).map(str::to_string),
+                )
+            }),
             Dimension::Region => p.region.as_ref().map(|r| match &p.country {
                 Some(c) => (format!("{c}/{r}"), None),
                 None => (r.clone(), None),
@@ -258,7 +265,10 @@ fn group_vector(p: &Provider, g: &GpuGroup) -> Vector {
 /// The provider's price per GPU-hour for a group: the price for its model,
 /// else a price stated for all the provider's GPUs.
 fn price_for(p: &Provider, g: &GpuGroup) -> Option<f64> {
-    let exact = p.prices.iter().find(|pr| pr.gpu_model.is_some() && pr.gpu_model == g.model);
+    let exact = p
+        .prices
+        .iter()
+        .find(|pr| pr.gpu_model.is_some() && pr.gpu_model == g.model);
     exact
         .or_else(|| p.prices.iter().find(|pr| pr.gpu_model.is_none()))
         .map(|pr| pr.per_gpu_hour)
@@ -297,7 +307,10 @@ impl Aggregate {
 }
 
 fn aggregate(prep: &Prepared<'_>, dim: Dimension) -> Aggregate {
-    let mut agg = Aggregate { entities: HashMap::new(), unattributed: [0.0; 7] };
+    let mut agg = Aggregate {
+        entities: HashMap::new(),
+        unattributed: [0.0; 7],
+    };
     for (i, p) in prep.snapshot.providers.iter().enumerate() {
         if dim.per_gpu_group() {
             for g in &p.gpus {
@@ -410,7 +423,9 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
 
 /// Finds a cell.
 pub fn find_cell(cells: &[Cell], dim: Dimension, weight: Weight) -> Option<&Cell> {
-    cells.iter().find(|c| c.dimension == dim && c.weight == weight)
+    cells
+        .iter()
+        .find(|c| c.dimension == dim && c.weight == weight)
 }
 
 #[cfg(test)]

@@ -73,7 +73,10 @@ pub fn headline(cells: &[Cell], w: Weight, snapshot: &Snapshot) -> Headline {
         nc(&operator)
     );
     if let Some(share) = operator.as_ref().and_then(|o| o.max_share) {
-        summary.push_str(&format!("; the largest operator holds {:.1}%", share * 100.0));
+        summary.push_str(&format!(
+            "; the largest operator holds {:.1}%",
+            share * 100.0
+        ));
     }
     if let Some(n) = nvidia_gpu_share {
         summary.push_str(&format!("; Nvidia makes {:.1}% of GPUs", n * 100.0));
@@ -140,7 +143,8 @@ pub struct Hardware {
 pub fn hardware(s: &Snapshot) -> Option<Hardware> {
     let mut vendors: BTreeMap<String, (u64, f64)> = BTreeMap::new();
     let mut models: BTreeMap<String, (Option<String>, u64, f64, bool)> = BTreeMap::new();
-    let (mut gpus, mut memory, mut unknown_vendor, mut unknown_model, mut with_tflops) = (0, 0.0, 0, 0, 0);
+    let (mut gpus, mut memory, mut unknown_vendor, mut unknown_model, mut with_tflops) =
+        (0, 0.0, 0, 0, 0);
     let mut unrecognised = Vec::new();
     for g in s.providers.iter().flat_map(|p| &p.gpus) {
         let mem = g.count as f64 * g.memory_gb.unwrap_or(0.0);
@@ -157,7 +161,10 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         }
         match &g.model {
             Some(m) => {
-                let e = models.entry(m.clone()).or_insert((g.vendor.clone(), 0, 0.0, g.known_model));
+                let e =
+                    models
+                        .entry(m.clone())
+                        .or_insert((g.vendor.clone(), 0, 0.0, g.known_model));
                 e.1 += g.count;
                 e.2 += mem;
                 if !g.known_model {
@@ -272,11 +279,22 @@ pub fn cloud_exposure(clouds: &[Option<CloudOf>], totals: &[Vector], w: Weight) 
     let mut by_category = BTreeMap::new();
     for r in rows.iter_mut() {
         r.share = share(r.weight);
-        let name = serde_json::to_value(r.category).ok().and_then(|v| v.as_str().map(str::to_string));
+        let name = serde_json::to_value(r.category)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string));
         *by_category.entry(name.unwrap_or_default()).or_insert(0.0) += r.share;
     }
-    rows.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.cloud.cmp(&b.cloud)));
-    CloudExposure { weight: w, rows, by_category, unknown_share: share(unknown) }
+    rows.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.cloud.cmp(&b.cloud))
+    });
+    CloudExposure {
+        weight: w,
+        rows,
+        by_category,
+        unknown_share: share(unknown),
+    }
 }
 
 /// Weight in one place (country or region).
@@ -317,7 +335,11 @@ fn places(rows: &Rows, w: Weight) -> (Vec<PlaceRow>, f64) {
             })
         })
         .collect();
-    out.sort_by(|a, b| b.weight.total_cmp(&a.weight).then_with(|| a.place.cmp(&b.place)));
+    out.sort_by(|a, b| {
+        b.weight
+            .total_cmp(&a.weight)
+            .then_with(|| a.place.cmp(&b.place))
+    });
     let unknown = rows.iter().filter(|r| r.0.is_none()).map(|r| r.1[wi]).sum();
     (out, share(unknown))
 }
@@ -325,7 +347,13 @@ fn places(rows: &Rows, w: Weight) -> (Vec<PlaceRow>, f64) {
 pub fn geography(countries: &Rows, regions: &Rows, w: Weight) -> Geography {
     let (countries, country_unknown_share) = places(countries, w);
     let (regions, region_unknown_share) = places(regions, w);
-    Geography { weight: w, countries, regions, country_unknown_share, region_unknown_share }
+    Geography {
+        weight: w,
+        countries,
+        regions,
+        country_unknown_share,
+        region_unknown_share,
+    }
 }
 
 /// Uptime variance.
@@ -342,7 +370,11 @@ pub struct UptimeSummary {
 }
 
 pub fn uptime(s: &Snapshot) -> Option<UptimeSummary> {
-    let with: Vec<_> = s.providers.iter().filter_map(|p| p.uptime.as_ref().map(|u| (p, u))).collect();
+    let with: Vec<_> = s
+        .providers
+        .iter()
+        .filter_map(|p| p.uptime.as_ref().map(|u| (p, u)))
+        .collect();
     let values: Vec<f64> = with.iter().map(|(_, u)| u.value).collect();
     let gpus: Vec<f64> = with.iter().map(|(p, _)| p.gpu_count() as f64).collect();
     let mut windows: Vec<String> = with.iter().map(|(_, u)| u.window.clone()).collect();
@@ -353,7 +385,11 @@ pub fn uptime(s: &Snapshot) -> Option<UptimeSummary> {
         providers: dispersion(&values)?,
         gpu_weighted: weighted_dispersion(&values, &gpus),
         online_known: s.providers.iter().filter(|p| p.online.is_some()).count(),
-        online: s.providers.iter().filter(|p| p.online == Some(true)).count(),
+        online: s
+            .providers
+            .iter()
+            .filter(|p| p.online == Some(true))
+            .count(),
     })
 }
 
@@ -370,14 +406,24 @@ pub fn pricing(s: &Snapshot) -> Vec<PriceDispersion> {
     let mut by_model: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
     for p in &s.providers {
         for price in &p.prices {
-            let model = price.gpu_model.clone().unwrap_or_else(|| "(all models)".into());
-            by_model.entry((model, price.currency.clone())).or_default().push(price.per_gpu_hour);
+            let model = price
+                .gpu_model
+                .clone()
+                .unwrap_or_else(|| "(all models)".into());
+            by_model
+                .entry((model, price.currency.clone()))
+                .or_default()
+                .push(price.per_gpu_hour);
         }
     }
     by_model
         .into_iter()
         .filter_map(|((gpu_model, currency), v)| {
-            Some(PriceDispersion { gpu_model, currency, per_gpu_hour: dispersion(&v)? })
+            Some(PriceDispersion {
+                gpu_model,
+                currency,
+                per_gpu_hour: dispersion(&v)?,
+            })
         })
         .collect()
 }
@@ -400,7 +446,10 @@ pub fn stake(s: &Snapshot) -> Option<StakeSummary> {
     if with.is_empty() {
         return None;
     }
-    let excluded: Vec<_> = with.iter().filter(|p| p.active_set == Some(false)).collect();
+    let excluded: Vec<_> = with
+        .iter()
+        .filter(|p| p.active_set == Some(false))
+        .collect();
     Some(StakeSummary {
         unit: s.stake_unit.clone(),
         providers_with_stake: with.len(),
@@ -434,13 +483,17 @@ pub fn coverage(s: &Snapshot, clouds: &[Option<CloudOf>]) -> Vec<Coverage> {
         ("ip", |p| p.ip.is_some()),
         ("gpus", |p| p.gpu_count() > 0),
         ("gpu_model", |p| p.gpus.iter().any(|g| g.model.is_some())),
-        ("gpu_memory", |p| p.gpus.iter().any(|g| g.memory_gb.is_some())),
+        ("gpu_memory", |p| {
+            p.gpus.iter().any(|g| g.memory_gb.is_some())
+        }),
         ("uptime", |p| p.uptime.is_some()),
         ("online", |p| p.online.is_some()),
         ("price", |p| !p.prices.is_empty()),
         ("stake", |p| p.stake.is_some()),
         ("emission", |p| p.emission.is_some()),
-        ("cpu_memory_storage", |p| p.cpu_cores.is_some() || p.memory_gb.is_some() || p.storage_gb.is_some()),
+        ("cpu_memory_storage", |p| {
+            p.cpu_cores.is_some() || p.memory_gb.is_some() || p.storage_gb.is_some()
+        }),
     ];
     let n = s.providers.len();
     let share = |k: usize| if n > 0 { k as f64 / n as f64 } else { 0.0 };
@@ -448,10 +501,21 @@ pub fn coverage(s: &Snapshot, clouds: &[Option<CloudOf>]) -> Vec<Coverage> {
         .iter()
         .map(|(field, check)| {
             let known = s.providers.iter().filter(|p| check(p)).count();
-            Coverage { field, known, share: share(known) }
+            Coverage {
+                field,
+                known,
+                share: share(known),
+            }
         })
         .collect();
     let resolved = clouds.iter().filter(|c| c.is_some()).count();
-    out.insert(7, Coverage { field: "cloud_resolved", known: resolved, share: share(resolved) });
+    out.insert(
+        7,
+        Coverage {
+            field: "cloud_resolved",
+            known: resolved,
+            share: share(resolved),
+        },
+    );
     out
 }

@@ -4,12 +4,26 @@ use super::*;
 use crate::model::{KeyKind, Price, Source, gpu};
 
 fn snapshot(providers: Vec<Provider>) -> Snapshot {
-    let mut s = Snapshot::new("test", Source { adapter: "t".into(), location: "t".into(), note: None }, "00".into());
+    let mut s = Snapshot::new(
+        "test",
+        Source {
+            adapter: "t".into(),
+            location: "t".into(),
+            note: None,
+        },
+        "00".into(),
+    );
     s.providers = providers;
     s
 }
 
-fn gpu_provider(id: &str, operator: Option<&str>, country: Option<&str>, model: &str, count: u64) -> Provider {
+fn gpu_provider(
+    id: &str,
+    operator: Option<&str>,
+    country: Option<&str>,
+    model: &str,
+    count: u64,
+) -> Provider {
     let mut p = Provider::new(id);
     if let Some(op) = operator {
         p.add_key(KeyKind::Declared, op);
@@ -31,7 +45,10 @@ fn operator_view_is_more_concentrated_than_provider_view() {
     assert_eq!(a.headline.primary_weight, Weight::Gpus);
     let p = a.headline.provider.as_ref().unwrap();
     let o = a.headline.operator.as_ref().unwrap();
-    assert_eq!((p.nakamoto_coefficient, o.nakamoto_coefficient), (Some(2), Some(1)));
+    assert_eq!(
+        (p.nakamoto_coefficient, o.nakamoto_coefficient),
+        (Some(2), Some(1))
+    );
     assert_eq!(o.max_share, Some(0.5));
     assert_eq!((a.operators, a.unlinked_providers), (3, 1));
     let country = find_cell(&a.concentration, Dimension::Country, Weight::Gpus).unwrap();
@@ -59,7 +76,14 @@ fn jailed_stake_is_reported_but_holds_no_power() {
     let r = audit(&snapshot(vec![a, b, c]), &AuditOptions::default());
     assert_eq!(r.headline.primary_weight, Weight::Stake);
     let stake = r.stake.unwrap();
-    assert_eq!((stake.excluded_providers, stake.excluded_stake, stake.voting_stake), (1, 60.0, 40.0));
+    assert_eq!(
+        (
+            stake.excluded_providers,
+            stake.excluded_stake,
+            stake.voting_stake
+        ),
+        (1, 60.0, 40.0)
+    );
     let cell = find_cell(&r.concentration, Dimension::Provider, Weight::Stake).unwrap();
     assert_eq!(cell.metrics.max_share, Some(0.75));
     assert!(r.hardware.is_none());
@@ -68,9 +92,18 @@ fn jailed_stake_is_reported_but_holds_no_power() {
 #[test]
 fn revenue_uses_matching_prices() {
     let mut p = gpu_provider("a", None, None, "h100 80gb", 2);
-    p.prices.push(Price { gpu_model: Some("h100-80gb".into()), per_gpu_hour: 2.0, currency: "USD".into() });
+    p.prices.push(Price {
+        gpu_model: Some("h100-80gb".into()),
+        per_gpu_hour: 2.0,
+        currency: "USD".into(),
+    });
     let r = audit(&snapshot(vec![p]), &AuditOptions::default());
-    let cell = find_cell(&r.concentration, Dimension::Provider, Weight::MonthlyRevenue).unwrap();
+    let cell = find_cell(
+        &r.concentration,
+        Dimension::Provider,
+        Weight::MonthlyRevenue,
+    )
+    .unwrap();
     assert_eq!(cell.attributed_weight, 2.0 * 2.0 * HOURS_PER_MONTH);
     assert_eq!(r.pricing[0].per_gpu_hour.n, 1);
 }
@@ -81,7 +114,10 @@ fn clouds_are_inferred_from_asn_and_labelled() {
     a.asn = Some(16509);
     let mut b = gpu_provider("b", None, None, "t4", 3);
     b.cloud = Some("Hetzner Online GmbH".into());
-    let r = audit(&snapshot(vec![a, b, gpu_provider("c", None, None, "t4", 4)]), &AuditOptions::default());
+    let r = audit(
+        &snapshot(vec![a, b, gpu_provider("c", None, None, "t4", 4)]),
+        &AuditOptions::default(),
+    );
     assert_eq!(r.cloud.rows[0].cloud, "Hetzner");
     assert_eq!(r.cloud.rows[0].providers_declared, 1);
     assert_eq!(r.cloud.rows[1].providers_inferred_from_asn, 1);

@@ -24,7 +24,9 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  rackaudit audit\n  rackaudit audit providers.csv --format json\n  rackaudit audit validators.json --source cosmos --format md -o report.md")]
+#[command(
+    after_help = "Examples:\n  rackaudit audit\n  rackaudit audit providers.csv --format json\n  rackaudit audit validators.json --source cosmos --format md -o report.md"
+)]
 pub struct AuditArgs {
     /// Snapshot files (`-` for standard input). Without any, the bundled
     /// real snapshots are audited.
@@ -65,11 +67,18 @@ pub fn summary_params(tau: &str, top: &str, alpha: &str) -> Result<SummaryParams
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {
-    let opts = AuditOptions { params: summary_params(&args.tau, &args.top, &args.alpha)?, top_n: args.top_n };
+    let opts = AuditOptions {
+        params: summary_params(&args.tau, &args.top, &args.alpha)?,
+        top_n: args.top_n,
+    };
     let mut inputs = Vec::new();
     let mut audits = Vec::new();
     let mut add = |snapshot: crate::model::Snapshot, location: String, sha256: String| {
-        inputs.push(InputRecord { location, sha256, adapter: snapshot.source.adapter.clone() });
+        inputs.push(InputRecord {
+            location,
+            sha256,
+            adapter: snapshot.source.adapter.clone(),
+        });
         audits.push(audit(&snapshot, &opts));
     };
     if args.inputs.is_empty() {

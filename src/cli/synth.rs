@@ -27,8 +27,16 @@ pub fn run(args: SynthArgs) -> Result<()> {
     if args.providers == 0 {
         return Err(Error::Usage("--providers must be at least 1".into()));
     }
-    let spec = SynthSpec { providers: args.providers, gpus: args.gpus, seed: args.seed };
+    let spec = SynthSpec {
+        providers: args.providers,
+        gpus: args.gpus,
+        seed: args.seed,
+    };
     let mut bytes = Vec::new();
-    write_csv(&spec, &mut bytes).map_err(|e| Error::Io { path: "synth".into(), action: "cannot generate", source: e })?;
+    write_csv(&spec, &mut bytes).map_err(|e| Error::Io {
+        path: "synth".into(),
+        action: "cannot generate",
+        source: e,
+    })?;
     super::emit(args.output.as_deref(), &bytes)
 }

@@ -34,10 +34,13 @@ pub fn operator_of(p: &Provider) -> OperatorId {
     CONTROL_KEYS
         .iter()
         .find_map(|kind| {
-            p.operator_keys.iter().find(|k| k.kind == *kind).map(|k| OperatorId {
-                id: format!("{}:{}", kind_name(*kind), k.value),
-                via: Some(*kind),
-            })
+            p.operator_keys
+                .iter()
+                .find(|k| k.kind == *kind)
+                .map(|k| OperatorId {
+                    id: format!("{}:{}", kind_name(*kind), k.value),
+                    via: Some(*kind),
+                })
         })
         .unwrap_or_else(|| OperatorId {
             id: format!("provider:{}", p.id),

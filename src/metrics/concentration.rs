@@ -141,12 +141,11 @@ pub fn gini(w: &Weights) -> Option<f64> {
     let n = w.desc.len() as f64;
     // With x sorted descending and rank i = 1..n:
     // G = sum_i (n + 1 - 2i) x_i / (n * total).
-    let numerator = sum(
-        w.desc
-            .iter()
-            .enumerate()
-            .map(|(i, &x)| (n + 1.0 - 2.0 * (i as f64 + 1.0)) * x),
-    );
+    let numerator = sum(w
+        .desc
+        .iter()
+        .enumerate()
+        .map(|(i, &x)| (n + 1.0 - 2.0 * (i as f64 + 1.0)) * x));
     Some((numerator / (n * w.total)).max(0.0))
 }
 
@@ -175,8 +174,8 @@ pub enum RenyiOrder {
 pub fn renyi_entropy(w: &Weights, order: RenyiOrder) -> Option<f64> {
     match order {
         RenyiOrder::Infinite => min_entropy(w),
-        RenyiOrder::Finite(a) if a == 1.0 => shannon_entropy(w),
-        RenyiOrder::Finite(a) if a == 0.0 => (w.total > 0.0).then(|| (w.len() as f64).log2()),
+        RenyiOrder::Finite(1.0) => shannon_entropy(w),
+        RenyiOrder::Finite(0.0) => (w.total > 0.0).then(|| (w.len() as f64).log2()),
         RenyiOrder::Finite(a) => w
             .shares()
             .map(|s| sum(s.filter(|&p| p > 0.0).map(|p| p.powf(a))).log2() / (1.0 - a) + 0.0),
@@ -244,11 +243,23 @@ mod tests {
             (&[], None, "empty input is undefined"),
             (&[0.0, 0.0], None, "all-zero input is undefined"),
             (&[5.0], Some(1), "one entity holds everything"),
-            (&[1.0, 1.0], Some(1), "exactly half counts: at least the threshold"),
-            (&[1.0, 1.0, 1.0, 1.0], Some(2), "two of four equal reach 50% exactly"),
+            (
+                &[1.0, 1.0],
+                Some(1),
+                "exactly half counts: at least the threshold",
+            ),
+            (
+                &[1.0, 1.0, 1.0, 1.0],
+                Some(2),
+                "two of four equal reach 50% exactly",
+            ),
             (&[1.0, 1.0, 1.0], Some(2), "one third is below half"),
             (&[3.0, 1.0, 1.0, 1.0], Some(1), "largest holds exactly half"),
-            (&[1.0, 4.0, 0.0, 5.0], Some(1), "order of input does not matter"),
+            (
+                &[1.0, 4.0, 0.0, 5.0],
+                Some(1),
+                "order of input does not matter",
+            ),
             (&[2.0, 2.0, 1.0, 0.0, 0.0], Some(2), "zeros never needed"),
         ];
         for (input, expected, why) in cases {
@@ -264,9 +275,19 @@ mod tests {
             (&ten, 0.66, Some(7), "7 of 10 is the first at or above 0.66"),
             (&ten, 0.0, Some(0), "zero threshold needs nobody"),
             (&ten, 1.0, Some(10), "full threshold needs everyone"),
-            (&[1.0, 1.0, 1.0], 0.66, Some(2), "two thirds is at least 0.66"),
+            (
+                &[1.0, 1.0, 1.0],
+                0.66,
+                Some(2),
+                "two thirds is at least 0.66",
+            ),
             (&[1.0, 1.0, 1.0], 0.67, Some(3), "two thirds is below 0.67"),
-            (&[9.0, 1.0, 0.0], 1.0, Some(2), "zero-weight entities are never needed"),
+            (
+                &[9.0, 1.0, 0.0],
+                1.0,
+                Some(2),
+                "zero-weight entities are never needed",
+            ),
         ];
         for (input, threshold, expected, why) in cases {
             assert_eq!(tau_index(&w(input), *threshold), *expected, "{why}");
@@ -280,7 +301,11 @@ mod tests {
             (&[1.0, 1.0], Some(5_000.0), "duopoly of equals"),
             (&[1.0; 4], Some(2_500.0), "four equals"),
             (&[3.0, 1.0], Some(6_250.0), "75/25: 5625 + 625"),
-            (&[1.0, 0.0, 0.0], Some(10_000.0), "zeros do not lower the HHI"),
+            (
+                &[1.0, 0.0, 0.0],
+                Some(10_000.0),
+                "zeros do not lower the HHI",
+            ),
             (&[0.0], None, "zero total"),
         ];
         for (input, expected, why) in cases {
@@ -296,9 +321,17 @@ mod tests {
     fn gini_table() {
         let cases: &[(&[f64], f64, &str)] = &[
             (&[1.0, 1.0, 1.0], 0.0, "perfect equality"),
-            (&[1.0, 0.0, 0.0, 0.0], 0.75, "one of four holds all: 1 - 1/n"),
+            (
+                &[1.0, 0.0, 0.0, 0.0],
+                0.75,
+                "one of four holds all: 1 - 1/n",
+            ),
             (&[1.0], 0.0, "one entity"),
-            (&[1.0, 2.0, 3.0, 4.0], 0.25, "sum |xi-xj| = 20, 2 n^2 mean = 80"),
+            (
+                &[1.0, 2.0, 3.0, 4.0],
+                0.25,
+                "sum |xi-xj| = 20, 2 n^2 mean = 80",
+            ),
         ];
         for (input, expected, why) in cases {
             let g = gini(&w(input)).unwrap();
@@ -313,7 +346,10 @@ mod tests {
         let four = w(&[1.0; 4]);
         assert!(close(shannon_entropy(&four).unwrap(), 2.0));
         assert!(close(min_entropy(&four).unwrap(), 2.0));
-        assert!(close(renyi_entropy(&four, RenyiOrder::Finite(2.0)).unwrap(), 2.0));
+        assert!(close(
+            renyi_entropy(&four, RenyiOrder::Finite(2.0)).unwrap(),
+            2.0
+        ));
         assert!(close(entropy_percentage(&four).unwrap(), 1.0));
         // 1/2, 1/4, 1/4: Shannon 1.5 bits; collision entropy -log2(3/8).
         let skew = w(&[2.0, 1.0, 1.0]);
@@ -325,7 +361,10 @@ mod tests {
         assert!(close(min_entropy(&skew).unwrap(), 1.0));
         // Hartley entropy counts zero-weight entities (EDI convention).
         let with_zero = w(&[1.0, 1.0, 0.0, 0.0]);
-        assert!(close(renyi_entropy(&with_zero, RenyiOrder::Finite(0.0)).unwrap(), 2.0));
+        assert!(close(
+            renyi_entropy(&with_zero, RenyiOrder::Finite(0.0)).unwrap(),
+            2.0
+        ));
         assert!(close(entropy_percentage(&with_zero).unwrap(), 1.0));
         // One entity: no entropy, percentage 0 by convention.
         let one = w(&[7.0]);
@@ -378,7 +417,10 @@ mod tests {
     fn rejects_bad_weights() {
         assert_eq!(
             Weights::new(&[1.0, -2.0]).unwrap_err(),
-            InvalidWeight::Negative { position: 1, value: -2.0 }
+            InvalidWeight::Negative {
+                position: 1,
+                value: -2.0
+            }
         );
         assert!(matches!(
             Weights::new(&[f64::NAN]).unwrap_err(),

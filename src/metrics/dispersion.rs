@@ -136,6 +136,9 @@ mod tests {
 
     #[test]
     fn zero_mean_has_no_cv() {
-        assert_eq!(dispersion(&[0.0, 0.0]).unwrap().coefficient_of_variation, None);
+        assert_eq!(
+            dispersion(&[0.0, 0.0]).unwrap().coefficient_of_variation,
+            None
+        );
     }
 }

@@ -35,16 +35,34 @@ impl Default for SummaryParams {
         let label = |s: &str| s.to_string();
         Self {
             tau: vec![
-                Labelled { label: label("0.33"), value: 0.33 },
-                Labelled { label: label("0.66"), value: 0.66 },
+                Labelled {
+                    label: label("0.33"),
+                    value: 0.33,
+                },
+                Labelled {
+                    label: label("0.66"),
+                    value: 0.66,
+                },
             ],
             top: vec![
-                Labelled { label: label("1"), value: 1 },
-                Labelled { label: label("3"), value: 3 },
+                Labelled {
+                    label: label("1"),
+                    value: 1,
+                },
+                Labelled {
+                    label: label("3"),
+                    value: 3,
+                },
             ],
             alpha: vec![
-                Labelled { label: label("0"), value: RenyiOrder::Finite(0.0) },
-                Labelled { label: label("2"), value: RenyiOrder::Finite(2.0) },
+                Labelled {
+                    label: label("0"),
+                    value: RenyiOrder::Finite(0.0),
+                },
+                Labelled {
+                    label: label("2"),
+                    value: RenyiOrder::Finite(2.0),
+                },
             ],
         }
     }
@@ -120,7 +138,12 @@ impl Summary {
 
 /// Applies `f` to each labelled parameter, keyed by its label.
 fn keyed<T: Copy, V>(items: &[Labelled<T>], f: impl Fn(T) -> V) -> OrderedMap<V> {
-    OrderedMap(items.iter().map(|i| (i.label.clone(), f(i.value))).collect())
+    OrderedMap(
+        items
+            .iter()
+            .map(|i| (i.label.clone(), f(i.value)))
+            .collect(),
+    )
 }
 
 /// Parses a comma-separated list of labelled values (`"0.33,0.66"`), checking
@@ -134,7 +157,10 @@ pub fn parse_labelled<T>(
         .filter(|s| !s.is_empty())
         .map(|s| {
             parse(s)
-                .map(|value| Labelled { label: s.to_string(), value })
+                .map(|value| Labelled {
+                    label: s.to_string(),
+                    value,
+                })
                 .map_err(|why| format!("`{s}`: {why}"))
         })
         .collect()
@@ -197,8 +223,14 @@ mod tests {
             .map(|k| json.find(&format!("\"{k}\":")).expect(k))
             .collect();
         assert!(positions.windows(2).all(|p| p[0] < p[1]), "{json}");
-        assert!(json.contains("\"tau_index\":{\"0.33\":1,\"0.66\":2}"), "{json}");
-        assert!(json.contains("\"concentration_ratio\":{\"1\":0.4,\"3\":0.9}"), "{json}");
+        assert!(
+            json.contains("\"tau_index\":{\"0.33\":1,\"0.66\":2}"),
+            "{json}"
+        );
+        assert!(
+            json.contains("\"concentration_ratio\":{\"1\":0.4,\"3\":0.9}"),
+            "{json}"
+        );
     }
 
     #[test]

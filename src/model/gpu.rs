@@ -105,7 +105,10 @@ fn add_akash_registry(families: &mut BTreeMap<String, Family>, aliases: &BTreeMa
             let Some(name) = device["name"].as_str() else {
                 continue;
             };
-            let name = aliases.get(name).cloned().unwrap_or_else(|| name.to_string());
+            let name = aliases
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| name.to_string());
             let memory = device["memory_size"]
                 .as_str()
                 .and_then(|m| m.trim_end_matches("Gi").parse::<f64>().ok());
@@ -122,8 +125,19 @@ fn add_akash_registry(families: &mut BTreeMap<String, Family>, aliases: &BTreeMa
 }
 
 const VENDOR_WORDS: &[&str] = &[
-    "nvidia", "geforce", "tesla", "quadro", "amd", "radeon", "instinct", "intel", "graphics", "gpu",
-    "generation", "tensor", "core",
+    "nvidia",
+    "geforce",
+    "tesla",
+    "quadro",
+    "amd",
+    "radeon",
+    "instinct",
+    "intel",
+    "graphics",
+    "gpu",
+    "generation",
+    "tensor",
+    "core",
 ];
 
 /// Pieces of a raw model name.
@@ -138,7 +152,10 @@ struct Parsed {
 fn parse_name(raw: &str) -> Parsed {
     let lower = raw.to_ascii_lowercase();
     let mut parsed = Parsed::default();
-    for token in lower.split(|c: char| !c.is_ascii_alphanumeric()).filter(|t| !t.is_empty()) {
+    for token in lower
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|t| !t.is_empty())
+    {
         if let Some(v) = vendor_of_word(token) {
             parsed.vendor_hint.get_or_insert(v);
         }
@@ -158,7 +175,9 @@ fn parse_name(raw: &str) -> Parsed {
     for suffix in ["sxm5", "sxm4", "sxm3", "sxm2", "sxm", "pcie", "nvl"] {
         if parsed.compact.len() > suffix.len() && parsed.compact.ends_with(suffix) {
             parsed.compact.truncate(parsed.compact.len() - suffix.len());
-            parsed.interface.get_or_insert_with(|| interface_token(suffix).unwrap().to_string());
+            parsed
+                .interface
+                .get_or_insert_with(|| interface_token(suffix).unwrap().to_string());
             break;
         }
     }
@@ -196,7 +215,12 @@ fn interface_token(token: &str) -> Option<&'static str> {
 /// Builds a normalized [`GpuGroup`] from what a source says. `memory_gb` is
 /// the per-GPU memory the source reported, if any; `vendor` the vendor it
 /// named, if any.
-pub fn normalize(raw_model: &str, vendor: Option<&str>, memory_gb: Option<f64>, count: u64) -> GpuGroup {
+pub fn normalize(
+    raw_model: &str,
+    vendor: Option<&str>,
+    memory_gb: Option<f64>,
+    count: u64,
+) -> GpuGroup {
     let cat = catalogue();
     let parsed = parse_name(raw_model);
     let family_name = cat
@@ -243,7 +267,9 @@ pub fn normalize(raw_model: &str, vendor: Option<&str>, memory_gb: Option<f64>, 
 /// A GPU group whose model the source does not state.
 pub fn unnamed(vendor: Option<&str>, count: u64) -> GpuGroup {
     GpuGroup {
-        vendor: vendor.map(|v| v.trim().to_ascii_lowercase()).filter(|v| !v.is_empty()),
+        vendor: vendor
+            .map(|v| v.trim().to_ascii_lowercase())
+            .filter(|v| !v.is_empty()),
         count,
         ..GpuGroup::default()
     }
@@ -290,21 +316,45 @@ mod tests {
     fn normalization_table() {
         // (raw name, reported memory GB, expected model, known, vendor)
         let cases: &[(&str, Option<f64>, &str, bool, &str)] = &[
-            ("A100 SXM4", Some(39936.0 / 1024.0), "a100-40gb", true, "nvidia"),
+            (
+                "A100 SXM4",
+                Some(39936.0 / 1024.0),
+                "a100-40gb",
+                true,
+                "nvidia",
+            ),
             ("NVIDIA A100 80GB PCIe", None, "a100-80gb", true, "nvidia"),
             ("A100-SXM4-80GB", None, "a100-80gb", true, "nvidia"),
             ("h100", None, "h100", true, "nvidia"),
             ("H100 80GB HBM3", None, "h100-80gb", true, "nvidia"),
-            ("NVIDIA GeForce RTX 4090", None, "rtx4090-24gb", true, "nvidia"),
+            (
+                "NVIDIA GeForce RTX 4090",
+                None,
+                "rtx4090-24gb",
+                true,
+                "nvidia",
+            ),
             ("nVidia RTX 3090", None, "rtx3090-24gb", true, "nvidia"),
             ("Tesla T4", None, "t4-16gb", true, "nvidia"),
             ("A10G", None, "a10g-24gb", true, "nvidia"),
             ("RTX A4000", None, "rtxa4000-16gb", true, "nvidia"),
             ("rtxa6000", None, "rtxa6000-48gb", true, "nvidia"),
-            ("RTX 6000 Ada Generation", None, "rtx6000ada-48gb", true, "nvidia"),
+            (
+                "RTX 6000 Ada Generation",
+                None,
+                "rtx6000ada-48gb",
+                true,
+                "nvidia",
+            ),
             ("gtx1080ti", None, "gtx1080ti-11gb", true, "nvidia"),
             ("AMD Instinct MI300X", None, "mi300x-192gb", true, "amd"),
-            ("RTX 9999 Hyper", Some(40.0), "rtx9999hyper-40gb", false, "nvidia"),
+            (
+                "RTX 9999 Hyper",
+                Some(40.0),
+                "rtx9999hyper-40gb",
+                false,
+                "nvidia",
+            ),
         ];
         for (raw, mem, model, known, vendor) in cases {
             let g = normalize(raw, None, *mem, 1);
@@ -317,8 +367,14 @@ mod tests {
 
     #[test]
     fn tflops_follow_interface_and_never_overstate() {
-        assert_eq!(normalize("H100 SXM5", None, None, 1).tflops_fp16, Some(989.4));
-        assert_eq!(normalize("H100 PCIe", None, None, 1).tflops_fp16, Some(756.5));
+        assert_eq!(
+            normalize("H100 SXM5", None, None, 1).tflops_fp16,
+            Some(989.4)
+        );
+        assert_eq!(
+            normalize("H100 PCIe", None, None, 1).tflops_fp16,
+            Some(756.5)
+        );
         assert_eq!(normalize("h100", None, None, 1).tflops_fp16, Some(756.5));
         assert_eq!(normalize("p40", None, None, 1).tflops_fp16, None);
     }

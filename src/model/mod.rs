@@ -173,6 +173,13 @@ impl Provider {
         }
     }
 
+    /// Adds the domain of a contact e-mail address as a key.
+    pub fn add_email_domain(&mut self, email: &str) {
+        if let Some((_, domain)) = email.rsplit_once('@') {
+            self.add_key(KeyKind::EmailDomain, domain.to_ascii_lowercase());
+        }
+    }
+
     /// Total GPUs.
     pub fn gpu_count(&self) -> u64 {
         self.gpus.iter().map(|g| g.count).sum()
@@ -205,5 +212,7 @@ impl Snapshot {
 
 /// Trims a string and turns an empty one into `None`.
 pub fn non_empty(s: Option<&str>) -> Option<String> {
-    s.map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
+    s.map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
 }

@@ -14,17 +14,34 @@ fn opt<T: ToString>(x: Option<T>) -> String {
 impl Exporter for Csv {
     fn render(&self, report: &AuditReport) -> Vec<u8> {
         let o = &report.options;
-        let mut header: Vec<String> = ["network", "input_sha256", "dimension", "weight", "total_entities", "nakamoto_coefficient"]
-            .map(String::from)
-            .to_vec();
+        let mut header: Vec<String> = [
+            "network",
+            "input_sha256",
+            "dimension",
+            "weight",
+            "total_entities",
+            "nakamoto_coefficient",
+        ]
+        .map(String::from)
+        .to_vec();
         header.extend(o.tau.iter().map(|t| format!("tau_{t}")));
         header.extend(o.top.iter().map(|k| format!("cr_{k}")));
-        header.extend(["max_share", "hhi", "gini", "shannon_entropy", "min_entropy"].map(String::from));
+        header.extend(
+            ["max_share", "hhi", "gini", "shannon_entropy", "min_entropy"].map(String::from),
+        );
         header.extend(o.alpha.iter().map(|a| format!("renyi_{a}")));
         header.extend(
             [
-                "entropy_percentage", "theil_index", "effective_entities_shannon", "effective_entities_inverse_hhi",
-                "attributed_weight", "unattributed_weight", "unattributed_share", "largest_key", "largest_label", "largest_share",
+                "entropy_percentage",
+                "theil_index",
+                "effective_entities_shannon",
+                "effective_entities_inverse_hhi",
+                "attributed_weight",
+                "unattributed_weight",
+                "unattributed_share",
+                "largest_key",
+                "largest_label",
+                "largest_share",
             ]
             .map(String::from),
         );
@@ -43,7 +60,13 @@ impl Exporter for Csv {
                 ];
                 row.extend(m.tau_index.0.iter().map(|(_, v)| opt(*v)));
                 row.extend(m.concentration_ratio.0.iter().map(|(_, v)| opt(*v)));
-                row.extend([opt(m.max_share), opt(m.hhi), opt(m.gini), opt(m.shannon_entropy), opt(m.min_entropy)]);
+                row.extend([
+                    opt(m.max_share),
+                    opt(m.hhi),
+                    opt(m.gini),
+                    opt(m.shannon_entropy),
+                    opt(m.min_entropy),
+                ]);
                 row.extend(m.renyi_entropy.0.iter().map(|(_, v)| opt(*v)));
                 let largest = c.top.first();
                 row.extend([
@@ -55,7 +78,10 @@ impl Exporter for Csv {
                     c.unattributed_weight.to_string(),
                     c.unattributed_share.to_string(),
                     largest.map(|r| csv_cell(&r.key)).unwrap_or_default(),
-                    largest.and_then(|r| r.label.as_deref()).map(csv_cell).unwrap_or_default(),
+                    largest
+                        .and_then(|r| r.label.as_deref())
+                        .map(csv_cell)
+                        .unwrap_or_default(),
                     opt(largest.map(|r| r.share)),
                 ]);
                 w.write_record(&row).expect("writing to memory");

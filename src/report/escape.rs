@@ -74,11 +74,17 @@ mod tests {
     fn hostile_strings_are_neutralised() {
         assert_eq!(terminal("a\x1b[31mred\n"), "a\\u{1b}[31mred\\u{a}");
         assert_eq!(terminal("x\u{202e}y"), "x\\u{202e}y");
-        assert_eq!(markdown("a|b [x](http://e) <script>"), "a\\|b \\[x\\](http://e) &lt;script&gt;");
+        assert_eq!(
+            markdown("a|b [x](http://e) <script>"),
+            "a\\|b \\[x\\](http://e) &lt;script&gt;"
+        );
         assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
         assert_eq!(csv_cell("-1+2"), "'-1+2");
         assert_eq!(csv_cell("@SUM"), "'@SUM");
         assert_eq!(csv_cell("plain"), "plain");
-        assert_eq!(html("<a href='x'>\"&"), "&lt;a href=&#39;x&#39;&gt;&quot;&amp;");
+        assert_eq!(
+            html("<a href='x'>\"&"),
+            "&lt;a href=&#39;x&#39;&gt;&quot;&amp;"
+        );
     }
 }

@@ -15,14 +15,27 @@ impl Exporter for Markdown {
         let _ = writeln!(
             out,
             "Tool {} · methodology {} · schema {} · inputs sha256 `{}`\n",
-            report.tool_version, report.methodology_version, report.schema_version, report.input_sha256
+            report.tool_version,
+            report.methodology_version,
+            report.schema_version,
+            report.input_sha256
         );
         let _ = writeln!(out, "| input | adapter | sha256 |\n|---|---|---|");
         for i in &report.inputs {
-            let _ = writeln!(out, "| {} | {} | `{}` |", md(&i.location), i.adapter, i.sha256);
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` |",
+                md(&i.location),
+                i.adapter,
+                i.sha256
+            );
         }
         for s in &report.snapshots {
-            let when = s.taken_at.as_deref().map(|t| format!(" ({})", md(t))).unwrap_or_default();
+            let when = s
+                .taken_at
+                .as_deref()
+                .map(|t| format!(" ({})", md(t)))
+                .unwrap_or_default();
             let _ = writeln!(out, "\n## {}{when}\n", md(&s.network));
             if let Some(note) = &s.note {
                 let _ = writeln!(out, "> {}\n", md(note));
@@ -33,12 +46,19 @@ impl Exporter for Markdown {
                 "{} providers, {} operators ({} providers unlinked, each counted as its own operator).\n",
                 s.providers, s.operators, s.unlinked_providers
             );
-            let _ = writeln!(out, "| dimension | weight | entities | Nakamoto | max share | HHI | Gini | unattributed | largest |");
+            let _ = writeln!(
+                out,
+                "| dimension | weight | entities | Nakamoto | max share | HHI | Gini | unattributed | largest |"
+            );
             let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---|");
             for c in &s.concentration {
                 let m = &c.metrics;
                 let largest = c.top.first().map_or(String::new(), |r| {
-                    format!("{} ({})", md(r.label.as_deref().unwrap_or(&r.key)), pct(r.share))
+                    format!(
+                        "{} ({})",
+                        md(r.label.as_deref().unwrap_or(&r.key)),
+                        pct(r.share)
+                    )
                 });
                 let _ = writeln!(
                     out,
@@ -62,15 +82,33 @@ impl Exporter for Markdown {
                     pct(h.nvidia.gpu_share),
                     pct(h.nvidia.memory_share)
                 );
-                let _ = writeln!(out, "| GPU model | GPUs | share | catalogued |\n|---|---:|---:|---|");
+                let _ = writeln!(
+                    out,
+                    "| GPU model | GPUs | share | catalogued |\n|---|---:|---:|---|"
+                );
                 for m in &h.by_model {
-                    let _ = writeln!(out, "| {} | {} | {} | {} |", md(&m.model), m.gpus, pct(m.gpu_share), if m.known { "yes" } else { "no (flagged)" });
+                    let _ = writeln!(
+                        out,
+                        "| {} | {} | {} | {} |",
+                        md(&m.model),
+                        m.gpus,
+                        pct(m.gpu_share),
+                        if m.known { "yes" } else { "no (flagged)" }
+                    );
                 }
             }
-            let cov: Vec<String> = s.coverage.iter().map(|c| format!("{} {}", c.field, pct(c.share))).collect();
+            let cov: Vec<String> = s
+                .coverage
+                .iter()
+                .map(|c| format!("{} {}", c.field, pct(c.share)))
+                .collect();
             let _ = writeln!(out, "\n*Coverage:* {}", cov.join(", "));
         }
-        let _ = writeln!(out, "\nMetric definitions: see METHODOLOGY.md of rackaudit {}.", report.tool_version);
+        let _ = writeln!(
+            out,
+            "\nMetric definitions: see METHODOLOGY.md of rackaudit {}.",
+            report.tool_version
+        );
         out.into_bytes()
     }
 }

@@ -31,7 +31,12 @@ pub struct RecordedOptions {
 impl RecordedOptions {
     fn from(opts: &AuditOptions) -> Self {
         let SummaryParams { tau, top, alpha } = &opts.params;
-        Self { tau: labels(tau), top: labels(top), alpha: labels(alpha), top_n: opts.top_n }
+        Self {
+            tau: labels(tau),
+            top: labels(top),
+            alpha: labels(alpha),
+            top_n: opts.top_n,
+        }
     }
 }
 
@@ -55,8 +60,15 @@ pub struct AuditReport {
 
 impl AuditReport {
     /// Assembles a report from audited snapshots and their inputs.
-    pub fn new(inputs: Vec<InputRecord>, opts: &AuditOptions, snapshots: Vec<SnapshotAudit>) -> Self {
-        let joined: String = inputs.iter().map(|i| format!("{}\t{}\n", i.location, i.sha256)).collect();
+    pub fn new(
+        inputs: Vec<InputRecord>,
+        opts: &AuditOptions,
+        snapshots: Vec<SnapshotAudit>,
+    ) -> Self {
+        let joined: String = inputs
+            .iter()
+            .map(|i| format!("{}\t{}\n", i.location, i.sha256))
+            .collect();
         AuditReport {
             schema_version: crate::SCHEMA_VERSION,
             tool: "rackaudit",
@@ -90,17 +102,6 @@ pub fn opt_count(x: Option<usize>) -> String {
     x.map_or("n/a".into(), |n| n.to_string())
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn num_keeps_integer_digits() {
-        assert_eq!(super::num(1810.6, 0), "1811");
-        assert_eq!(super::num(1810.0, 0), "1810");
-        assert_eq!(super::num(0.1500, 3), "0.15");
-        assert_eq!(super::num(2.0, 3), "2");
-    }
-}
-
 /// Formats a number compactly: integers without decimals, others with up to
 /// `digits` significant decimals.
 pub fn num(x: f64, digits: usize) -> String {
@@ -113,5 +114,16 @@ pub fn num(x: f64, digits: usize) -> String {
         } else {
             s
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn num_keeps_integer_digits() {
+        assert_eq!(super::num(1810.6, 0), "1811");
+        assert_eq!(super::num(1810.0, 0), "1810");
+        assert_eq!(super::num(0.1500, 3), "0.15");
+        assert_eq!(super::num(2.0, 3), "2");
     }
 }

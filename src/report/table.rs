@@ -17,13 +17,21 @@ pub struct Table {
 impl Table {
     fn grid(&self, header: &[&str]) -> Grid {
         let mut g = Grid::new();
-        g.load_style(if self.tty { presets::UTF8_FULL_CONDENSED } else { presets::ASCII_MARKDOWN });
+        g.load_style(if self.tty {
+            presets::UTF8_FULL_CONDENSED
+        } else {
+            presets::ASCII_MARKDOWN
+        });
         g.set_header(header.iter().copied());
         g
     }
 
     fn bold(&self, s: &str) -> String {
-        if self.tty { format!("\x1b[1m{s}\x1b[0m") } else { s.to_string() }
+        if self.tty {
+            format!("\x1b[1m{s}\x1b[0m")
+        } else {
+            s.to_string()
+        }
     }
 }
 
@@ -46,9 +54,23 @@ impl Exporter for Table {
 
 impl Table {
     fn snapshot(&self, out: &mut String, s: &SnapshotAudit) {
-        let when = s.taken_at.as_deref().map(|t| format!(" · {}", terminal(t))).unwrap_or_default();
-        let _ = writeln!(out, "\n{}", self.bold(&format!("== {}{when} ==", terminal(&s.network))));
-        let _ = writeln!(out, "source: {} ({}), sha256 {}", terminal(&s.location), s.adapter, s.input_sha256);
+        let when = s
+            .taken_at
+            .as_deref()
+            .map(|t| format!(" · {}", terminal(t)))
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "\n{}",
+            self.bold(&format!("== {}{when} ==", terminal(&s.network)))
+        );
+        let _ = writeln!(
+            out,
+            "source: {} ({}), sha256 {}",
+            terminal(&s.location),
+            s.adapter,
+            s.input_sha256
+        );
         if let Some(note) = &s.note {
             let _ = writeln!(out, "note: {}", terminal(note));
         }
@@ -62,18 +84,40 @@ impl Table {
         self.hardware(out, s);
         self.cloud_and_geography(out, s);
         self.uptime_prices_stake(out, s);
-        let cov: Vec<String> = s.coverage.iter().map(|c| format!("{} {}", c.field, pct(c.share))).collect();
-        let _ = writeln!(out, "\ncoverage (share of providers with the field): {}", cov.join(", "));
+        let cov: Vec<String> = s
+            .coverage
+            .iter()
+            .map(|c| format!("{} {}", c.field, pct(c.share)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "\ncoverage (share of providers with the field): {}",
+            cov.join(", ")
+        );
     }
 
     fn concentration(&self, out: &mut String, cells: &[Cell]) {
         let mut g = self.grid(&[
-            "dimension", "weight", "entities", "Nakamoto", "tau", "max share", "HHI", "Gini", "entropy %", "unattributed",
+            "dimension",
+            "weight",
+            "entities",
+            "Nakamoto",
+            "tau",
+            "max share",
+            "HHI",
+            "Gini",
+            "entropy %",
+            "unattributed",
             "largest",
         ]);
         for c in cells {
             let m = &c.metrics;
-            let tau: Vec<String> = m.tau_index.0.iter().map(|(k, v)| format!("{k}:{}", opt_count(*v))).collect();
+            let tau: Vec<String> = m
+                .tau_index
+                .0
+                .iter()
+                .map(|(k, v)| format!("{k}:{}", opt_count(*v)))
+                .collect();
             let largest = c.top.first().map_or(String::new(), |r| {
                 let name = r.label.as_deref().unwrap_or(&r.key);
                 format!("{} ({})", truncate(&terminal(name), 28), pct(r.share))
@@ -115,29 +159,61 @@ impl Table {
                 m.vendor.clone().unwrap_or_default(),
                 m.gpus.to_string(),
                 pct(m.gpu_share),
-                if m.known { "yes".into() } else { "NO (flagged)".to_string() },
+                if m.known {
+                    "yes".into()
+                } else {
+                    "NO (flagged)".to_string()
+                },
             ]);
         }
         if h.unknown_model_gpus > 0 {
-            g.add_row(vec!["(model unknown)".into(), String::new(), h.unknown_model_gpus.to_string(), pct(h.unknown_model_gpus as f64 / h.gpus as f64), String::new()]);
+            g.add_row(vec![
+                "(model unknown)".into(),
+                String::new(),
+                h.unknown_model_gpus.to_string(),
+                pct(h.unknown_model_gpus as f64 / h.gpus as f64),
+                String::new(),
+            ]);
         }
         let _ = writeln!(out, "{g}");
     }
 
     fn cloud_and_geography(&self, out: &mut String, s: &SnapshotAudit) {
         let c = &s.cloud;
-        let cats: Vec<String> = c.by_category.iter().map(|(k, v)| format!("{k} {}", pct(*v))).collect();
-        let clouds: Vec<String> = c.rows.iter().take(8).map(|r| format!("{} {}", terminal(&r.cloud), pct(r.share))).collect();
+        let cats: Vec<String> = c
+            .by_category
+            .iter()
+            .map(|(k, v)| format!("{k} {}", pct(*v)))
+            .collect();
+        let clouds: Vec<String> = c
+            .rows
+            .iter()
+            .take(8)
+            .map(|r| format!("{} {}", terminal(&r.cloud), pct(r.share)))
+            .collect();
         let _ = writeln!(
             out,
             "\ncloud/hosting by {}: {}{}unknown {}",
             c.weight.name(),
-            if cats.is_empty() { String::new() } else { format!("{}; ", cats.join(", ")) },
-            if clouds.is_empty() { String::new() } else { format!("{}; ", clouds.join(", ")) },
+            if cats.is_empty() {
+                String::new()
+            } else {
+                format!("{}; ", cats.join(", "))
+            },
+            if clouds.is_empty() {
+                String::new()
+            } else {
+                format!("{}; ", clouds.join(", "))
+            },
             pct(c.unknown_share)
         );
         let geo = &s.geography;
-        let countries: Vec<String> = geo.countries.iter().take(10).map(|r| format!("{} {}", r.place, pct(r.share))).collect();
+        let countries: Vec<String> = geo
+            .countries
+            .iter()
+            .take(10)
+            .map(|r| format!("{} {}", r.place, pct(r.share)))
+            .collect();
         let _ = writeln!(
             out,
             "countries by {} ({} known): {}{}unknown {}",
@@ -164,12 +240,26 @@ impl Table {
                 pct(d.p90)
             );
             if let Some(g) = &u.gpu_weighted {
-                let _ = write!(out, "; GPU-weighted mean {}, std dev {}", pct(g.mean), pct(g.std_dev));
+                let _ = write!(
+                    out,
+                    "; GPU-weighted mean {}, std dev {}",
+                    pct(g.mean),
+                    pct(g.std_dev)
+                );
             }
             let _ = writeln!(out);
         }
         if !s.pricing.is_empty() {
-            let mut g = self.grid(&["GPU model", "n", "min", "median", "max", "CV", "IQR", "currency/GPU-h"]);
+            let mut g = self.grid(&[
+                "GPU model",
+                "n",
+                "min",
+                "median",
+                "max",
+                "CV",
+                "IQR",
+                "currency/GPU-h",
+            ]);
             for p in &s.pricing {
                 let d = &p.per_gpu_hour;
                 g.add_row(vec![
@@ -178,7 +268,8 @@ impl Table {
                     num(d.min, 3),
                     num(d.median, 3),
                     num(d.max, 3),
-                    d.coefficient_of_variation.map_or("n/a".into(), |x| num(x, 3)),
+                    d.coefficient_of_variation
+                        .map_or("n/a".into(), |x| num(x, 3)),
                     num(d.iqr, 3),
                     terminal(&p.currency),
                 ]);

@@ -19,7 +19,11 @@ use serde_json::Value;
 fn snapshot(adapter: &str, input: &Input<'_>) -> Snapshot {
     Snapshot::new(
         "akash",
-        Source { adapter: adapter.into(), location: input.location.to_string(), note: None },
+        Source {
+            adapter: adapter.into(),
+            location: input.location.to_string(),
+            note: None,
+        },
         input.sha256(),
     )
 }
@@ -39,7 +43,10 @@ fn console_list(v: &Value) -> Option<(&Vec<Value>, &'static str)> {
     if is_console(v) {
         return v.as_array().map(|a| (a, "$"));
     }
-    v.get("providers").filter(|l| is_console(l)).and_then(Value::as_array).map(|a| (a, "$.providers"))
+    v.get("providers")
+        .filter(|l| is_console(l))
+        .and_then(Value::as_array)
+        .map(|a| (a, "$.providers"))
 }
 
 impl Adapter for ConsoleProviders {
@@ -55,7 +62,12 @@ impl Adapter for ConsoleProviders {
     fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot> {
         let root = json(input, content)?;
         let (list, path) = console_list(root).ok_or_else(|| {
-            Error::input(input.location, Some("$".into()), Some("providers"), "no console provider list found")
+            Error::input(
+                input.location,
+                Some("$".into()),
+                Some("providers"),
+                "no console provider list found",
+            )
         })?;
         let mut s = snapshot(self.name(), input);
         s.providers = each_object(input.location, path, list, |r| console_provider(&r))?;
@@ -70,21 +82,34 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     p.hostname = r.str("hostUri")?.and_then(|u| host_of(&u));
     p.name = r.str("name")?.or(r.str("organization")?);
     if let Some(email) = r.str("email")? {
-        if let Some((_, domain)) = email.rsplit_once('@') {
-            p.add_key(KeyKind::EmailDomain, domain.to_ascii_lowercase());
-        }
+        p.add_email_domain(&email);
     }
     let attributes = attributes(r)?;
-    let attr = |k: &str| attributes.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
-    p.country = country(r.str("ipCountryCode")?.or(r.str("country")?).or(attr("country")));
-    p.region = r.str("ipRegion")?.or(r.str("locationRegion")?).or(attr("location-region"));
+    let attr = |k: &str| {
+        attributes
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    p.country = country(
+        r.str("ipCountryCode")?
+            .or(r.str("country")?)
+            .or(attr("country")),
+    );
+    p.region = r
+        .str("ipRegion")?
+        .or(r.str("locationRegion")?)
+        .or(attr("location-region"));
     p.city = r.str("city")?.or(attr("city"));
     p.cloud = r.str("hostingProvider")?.or(attr("hosting-provider"));
     p.datacenter = r.str("locationType")?.or(attr("location-type"));
     p.online = r.bool("isOnline")?;
     for (field, window) in [("uptime30d", "30d"), ("uptime7d", "7d"), ("uptime1d", "1d")] {
         if let Some(u) = r.fraction(field)? {
-            p.uptime = Some(Uptime { value: u, window: window.into() });
+            p.uptime = Some(Uptime {
+                value: u,
+                window: window.into(),
+            });
             break;
         }
     }
@@ -98,7 +123,10 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         p.gpus.push(match models.as_slice() {
             [(vendor, model, ram)] => gpu::normalize(model, Some(vendor), *ram, count),
             _ => {
-                let vendor = models.first().map(|m| m.0.as_str()).filter(|v| models.iter().all(|m| m.0 == *v));
+                let vendor = models
+                    .first()
+                    .map(|m| m.0.as_str())
+                    .filter(|v| models.iter().all(|m| m.0 == *v));
                 gpu::unnamed(vendor, count)
             }
         });
@@ -114,21 +142,39 @@ fn country(code: Option<String>) -> Option<String> {
 /// (current API) or the deprecated `activeStats`/`pendingStats`/`availableStats`.
 fn stat_total(r: &Rec<'_>, resource: &str) -> Result<Option<f64>> {
     let path = format!("{}.stats.{resource}", r.path);
-    if let Some(stats) = r.get("stats").and_then(|s| s.get(resource)).filter(|s| s.is_object()) {
-        let rec = Rec { file: r.file, path: &path, value: stats };
+    if let Some(stats) = r
+        .get("stats")
+        .and_then(|s| s.get(resource))
+        .filter(|s| s.is_object())
+    {
+        let rec = Rec {
+            file: r.file,
+            path: &path,
+            value: stats,
+        };
         if let Some(total) = rec.amount("total")? {
             return Ok(Some(total));
         }
-        let parts = [rec.amount("active")?, rec.amount("pending")?, rec.amount("available")?];
-        return Ok(parts.iter().any(Option::is_some).then(|| parts.iter().flatten().sum()));
+        let parts = [
+            rec.amount("active")?,
+            rec.amount("pending")?,
+            rec.amount("available")?,
+        ];
+        return Ok(parts
+            .iter()
+            .any(Option::is_some)
+            .then(|| parts.iter().flatten().sum()));
     }
     let mut total = None;
     for group in ["activeStats", "pendingStats", "availableStats"] {
         let gpath = format!("{}.{group}", r.path);
-        if let Some(rec) = r.child(group, &gpath) {
-            if let Some(x) = rec.amount(resource)? {
-                *total.get_or_insert(0.0) += x;
-            }
+        if let Some(x) = r
+            .child(group, &gpath)
+            .map(|rec| rec.amount(resource))
+            .transpose()?
+            .flatten()
+        {
+            *total.get_or_insert(0.0) += x;
         }
     }
     Ok(total)
@@ -148,9 +194,17 @@ fn gpu_models(r: &Rec<'_>) -> Result<Vec<(String, String, Option<f64>)>> {
         match m {
             Value::String(s) => out.push((String::new(), s.clone(), None)),
             Value::Object(_) => {
-                let rec = Rec { file: r.file, path: &path, value: m };
+                let rec = Rec {
+                    file: r.file,
+                    path: &path,
+                    value: m,
+                };
                 let ram = rec.str("ram")?.and_then(|s| parse_gi(&s));
-                out.push((rec.str("vendor")?.unwrap_or_default(), rec.req_str("model")?, ram));
+                out.push((
+                    rec.str("vendor")?.unwrap_or_default(),
+                    rec.req_str("model")?,
+                    ram,
+                ));
             }
             other => return Err(r.err("gpuModels", format!("unexpected entry {other}"))),
         }
@@ -161,7 +215,11 @@ fn gpu_models(r: &Rec<'_>) -> Result<Vec<(String, String, Option<f64>)>> {
 }
 
 fn parse_gi(s: &str) -> Option<f64> {
-    s.trim().trim_end_matches("Gi").trim_end_matches("GB").parse().ok()
+    s.trim()
+        .trim_end_matches("Gi")
+        .trim_end_matches("GB")
+        .parse()
+        .ok()
 }
 
 /// `attributes: [{key, value}]` (the 2019 form uses `name` for `key`).
@@ -174,7 +232,10 @@ fn attributes(r: &Rec<'_>) -> Result<Vec<(String, String)>> {
     };
     let prefix = format!("{}.attributes", r.path);
     let pairs = each_object(r.file, &prefix, list, |a| {
-        let key = a.str("key")?.or(a.str("name")?).ok_or_else(|| a.err("key", "is missing"))?;
+        let key = a
+            .str("key")?
+            .or(a.str("name")?)
+            .ok_or_else(|| a.err("key", "is missing"))?;
         Ok((key, a.str("value")?.unwrap_or_default()))
     })?;
     Ok(pairs)
@@ -207,7 +268,9 @@ fn declared_models(attributes: &[(String, String)]) -> Vec<String> {
 pub struct ChainProviders;
 
 fn chain_list(v: &Value) -> Option<&Vec<Value>> {
-    v.get("providers").filter(|l| first_object_has(l, &["owner", "host_uri"])).and_then(Value::as_array)
+    v.get("providers")
+        .filter(|l| first_object_has(l, &["owner", "host_uri"]))
+        .and_then(Value::as_array)
 }
 
 impl Adapter for ChainProviders {
@@ -223,7 +286,12 @@ impl Adapter for ChainProviders {
     fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot> {
         let root = json(input, content)?;
         let list = chain_list(root).ok_or_else(|| {
-            Error::input(input.location, Some("$".into()), Some("providers"), "no on-chain provider list found")
+            Error::input(
+                input.location,
+                Some("$".into()),
+                Some("providers"),
+                "no on-chain provider list found",
+            )
         })?;
         let mut s = snapshot(self.name(), input);
         s.providers = each_object(input.location, "$.providers", list, |r| {
@@ -232,7 +300,12 @@ impl Adapter for ChainProviders {
             p.add_key(KeyKind::OwnerAddress, &owner);
             p.hostname = r.str("host_uri")?.and_then(|u| host_of(&u));
             let attrs = attributes(&r)?;
-            let attr = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+            let attr = |k: &str| {
+                attrs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+            };
             p.name = attr("organization");
             p.country = country(attr("country"));
             p.region = attr("location-region").or(attr("region"));
@@ -241,12 +314,9 @@ impl Adapter for ChainProviders {
             p.datacenter = attr("location-type");
             p.declared_gpu_models = declared_models(&attrs);
             let info_path = format!("{}.info", r.path);
-            if let Some(info) = r.child("info", &info_path) {
-                if let Some(email) = info.str("email")? {
-                    if let Some((_, d)) = email.rsplit_once('@') {
-                        p.add_key(KeyKind::EmailDomain, d.to_ascii_lowercase());
-                    }
-                }
+            let info = r.child("info", &info_path);
+            if let Some(email) = info.map(|i| i.str("email")).transpose()?.flatten() {
+                p.add_email_domain(&email);
             }
             Ok(p)
         })?;
@@ -270,30 +340,52 @@ impl Adapter for Aep4Snapshot {
     }
     fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot> {
         let root = json(input, content)?;
-        let raw = Rec { file: input.location, path: "$", value: root }.array("raw")?;
+        let raw = Rec {
+            file: input.location,
+            path: "$",
+            value: root,
+        }
+        .array("raw")?;
         let mut s = snapshot(self.name(), input);
         s.network = "akash-testnet-2019".into();
         s.providers = each_object(input.location, "$.raw", raw, |r| {
             let ppath = format!("{}.provider", r.path);
-            let prov = r.child("provider", &ppath).ok_or_else(|| r.err("provider", "is missing"))?;
+            let prov = r
+                .child("provider", &ppath)
+                .ok_or_else(|| r.err("provider", "is missing"))?;
             let mut p = Provider::new(prov.req_str("address")?);
             if let Some(owner) = prov.str("owner")? {
                 p.add_key(KeyKind::OwnerAddress, owner);
             }
             p.hostname = prov.str("hostURI")?.and_then(|u| host_of(&u));
             let attrs = attributes(&prov)?;
-            let attr = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+            let attr = |k: &str| {
+                attrs
+                    .iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+            };
             p.name = attr("moniker");
             p.region = attr("region");
-            let inventory = r.value.pointer("/status/status/cluster/inventory/available/0");
+            let inventory = r
+                .value
+                .pointer("/status/status/cluster/inventory/available/0");
             if let Some(inv) = inventory {
                 let ipath = format!("{}.status.status.cluster.inventory.available[0]", r.path);
-                let inv = Rec { file: r.file, path: &ipath, value: inv };
+                let inv = Rec {
+                    file: r.file,
+                    path: &ipath,
+                    value: inv,
+                };
                 p.cpu_cores = inv.amount("cpu")?.map(|m| m / 1000.0);
                 p.memory_gb = inv.amount("memory")?.map(|b| b / 1e9);
                 p.storage_gb = inv.amount("disk")?.map(|b| b / 1e9);
             }
-            p.online = r.value.pointer("/status/code").and_then(Value::as_u64).map(|c| c == 200);
+            p.online = r
+                .value
+                .pointer("/status/code")
+                .and_then(Value::as_u64)
+                .map(|c| c == 200);
             Ok(p)
         })?;
         Ok(s)
@@ -305,7 +397,13 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Snapshot> {
-        super::super::read(&Input { location: "a.json", bytes: text.as_bytes() }, None)
+        super::super::read(
+            &Input {
+                location: "a.json",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
     }
 
     #[test]
@@ -327,7 +425,10 @@ mod tests {
             "gpuModels": [{"vendor": "nvidia", "model": "a100"}, {"vendor": "nvidia", "model": "t4"}],
             "activeStats": {"gpu": 2}, "availableStats": {"gpu": 3}}]"#).unwrap();
         let g = &s.providers[0].gpus[0];
-        assert_eq!((g.count, g.model.as_deref(), g.vendor.as_deref()), (5, None, Some("nvidia")));
+        assert_eq!(
+            (g.count, g.model.as_deref(), g.vendor.as_deref()),
+            (5, None, Some("nvidia"))
+        );
     }
 
     #[test]
@@ -344,7 +445,9 @@ mod tests {
 
     #[test]
     fn console_bad_uptime_is_refused() {
-        let e = read(r#"[{"owner": "a", "hostUri": "h", "uptime7d": 3}]"#).unwrap_err().to_string();
+        let e = read(r#"[{"owner": "a", "hostUri": "h", "uptime7d": 3}]"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("$[0]: field `uptime7d`"), "{e}");
     }
 }

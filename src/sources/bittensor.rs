@@ -21,9 +21,15 @@ const DELEGATES: &str = include_str!("../../data/bittensor/subtensor_delegate_in
 fn delegate_names() -> &'static BTreeMap<String, String> {
     static NAMES: OnceLock<BTreeMap<String, String>> = OnceLock::new();
     NAMES.get_or_init(|| {
-        let list: Vec<Value> = serde_json::from_str(DELEGATES).expect("bundled delegate registry is valid JSON");
+        let list: Vec<Value> =
+            serde_json::from_str(DELEGATES).expect("bundled delegate registry is valid JSON");
         list.iter()
-            .filter_map(|d| Some((d["address"].as_str()?.to_string(), d["name"].as_str()?.to_string())))
+            .filter_map(|d| {
+                Some((
+                    d["address"].as_str()?.to_string(),
+                    d["name"].as_str()?.to_string(),
+                ))
+            })
             .collect()
     })
 }
@@ -31,7 +37,11 @@ fn delegate_names() -> &'static BTreeMap<String, String> {
 fn new_snapshot(network: &str, adapter: &str, input: &Input<'_>) -> Snapshot {
     let mut s = Snapshot::new(
         network,
-        Source { adapter: adapter.into(), location: input.location.to_string(), note: None },
+        Source {
+            adapter: adapter.into(),
+            location: input.location.to_string(),
+            note: None,
+        },
         input.sha256(),
     );
     s.stake_unit = Some("TAO".into());
@@ -69,23 +79,46 @@ impl Adapter for NakamotoSnapshot {
         let stakes = root
             .get("stakes")
             .and_then(Value::as_object)
-            .ok_or_else(|| Error::input(file, Some("$".into()), Some("stakes"), "is missing or not an object"))?;
+            .ok_or_else(|| {
+                Error::input(
+                    file,
+                    Some("$".into()),
+                    Some("stakes"),
+                    "is missing or not an object",
+                )
+            })?;
         let mut rows: Vec<(u64, Provider)> = Vec::new();
         for (coldkey, hotkeys) in stakes {
             let path = format!("$.stakes[\"{coldkey}\"]");
             let hotkeys = hotkeys.as_object().ok_or_else(|| {
-                Error::input(file, Some(path.clone()), None, format!("expected an object of hotkeys, found {}", kind(hotkeys)))
+                Error::input(
+                    file,
+                    Some(path.clone()),
+                    None,
+                    format!("expected an object of hotkeys, found {}", kind(hotkeys)),
+                )
             })?;
             for (hotkey, entry) in hotkeys {
                 let at = || Some(format!("{path}[\"{hotkey}\"]"));
-                let pair = entry.as_array().filter(|a| a.len() == 2).ok_or_else(|| {
-                    Error::input(file, at(), None, "expected [stake_rao, uid]")
-                })?;
+                let pair = entry
+                    .as_array()
+                    .filter(|a| a.len() == 2)
+                    .ok_or_else(|| Error::input(file, at(), None, "expected [stake_rao, uid]"))?;
                 let stake = pair[0].as_f64().filter(|s| *s >= 0.0).ok_or_else(|| {
-                    Error::input(file, at(), Some("stake"), format!("`{}` is not a non-negative amount of rao", pair[0]))
+                    Error::input(
+                        file,
+                        at(),
+                        Some("stake"),
+                        format!("`{}` is not a non-negative amount of rao", pair[0]),
+                    )
                 })?;
                 let uid = pair[1].as_u64().ok_or_else(|| {
-                    Error::input(file, at(), Some("uid"), format!("`{}` is not a uid", pair[1]))
+                    Error::input(
+                        file,
+                        at(),
+                        Some("uid"),
+                        format!("`{}` is not a uid", pair[1]),
+                    )
                 })?;
                 let mut p = hotkey_provider(hotkey, Some(coldkey));
                 p.stake = Some(stake / RAO_PER_TAO);
@@ -114,9 +147,13 @@ impl Adapter for Metagraph {
         "Bittensor metagraph JSON (columnar hotkeys/coldkeys/stake, or a list of neurons)"
     }
     fn sniff(&self, content: &Content<'_>) -> bool {
-        let Content::Json(v) = content else { return false };
-        v.get("hotkeys").is_some_and(Value::is_array) && v.get("coldkeys").is_some_and(Value::is_array)
-            || v.get("neurons").is_some_and(|n| first_object_has(n, &["hotkey", "coldkey"]))
+        let Content::Json(v) = content else {
+            return false;
+        };
+        v.get("hotkeys").is_some_and(Value::is_array)
+            && v.get("coldkeys").is_some_and(Value::is_array)
+            || v.get("neurons")
+                .is_some_and(|n| first_object_has(n, &["hotkey", "coldkey"]))
             || first_object_has(v, &["hotkey", "coldkey", "uid"])
     }
     fn read(&self, input: &Input<'_>, content: &Content<'_>) -> Result<Snapshot> {
@@ -129,9 +166,15 @@ impl Adapter for Metagraph {
             None => "bittensor".to_string(),
         };
         let mut s = new_snapshot(&network, self.name(), input);
-        s.taken_at = root.get("block").and_then(Value::as_u64).map(|b| format!("block {b}"));
-        s.providers = if let Some(neurons) = root.get("neurons").or(root.is_array().then_some(root)) {
-            let list = neurons.as_array().ok_or_else(|| Error::input(file, Some("$".into()), Some("neurons"), "expected an array"))?;
+        s.taken_at = root
+            .get("block")
+            .and_then(Value::as_u64)
+            .map(|b| format!("block {b}"));
+        s.providers = if let Some(neurons) = root.get("neurons").or(root.is_array().then_some(root))
+        {
+            let list = neurons.as_array().ok_or_else(|| {
+                Error::input(file, Some("$".into()), Some("neurons"), "expected an array")
+            })?;
             let prefix = if root.is_array() { "$" } else { "$.neurons" };
             each_object(file, prefix, list, |r| neuron(&r))?
         } else {
@@ -163,16 +206,27 @@ fn columnar(file: &str, root: &Value) -> Result<Vec<Provider>> {
         match root.get(name) {
             None | Some(Value::Null) => Ok(None),
             Some(Value::Array(a)) => Ok(Some(a)),
-            Some(other) => Err(Error::input(file, Some("$".into()), Some(name), format!("expected an array, found {}", kind(other)))),
+            Some(other) => Err(Error::input(
+                file,
+                Some("$".into()),
+                Some(name),
+                format!("expected an array, found {}", kind(other)),
+            )),
         }
     };
-    let hotkeys = column("hotkeys")?.ok_or_else(|| Error::input(file, Some("$".into()), Some("hotkeys"), "is missing"))?;
+    let hotkeys = column("hotkeys")?
+        .ok_or_else(|| Error::input(file, Some("$".into()), Some("hotkeys"), "is missing"))?;
     let n = hotkeys.len();
     let named = |names: &[&str]| -> Result<Option<(String, &Vec<Value>)>> {
         for name in names {
             if let Some(col) = column(name)? {
                 if col.len() != n {
-                    return Err(Error::input(file, Some("$".into()), Some(name), format!("has {} entries, but hotkeys has {n}", col.len())));
+                    return Err(Error::input(
+                        file,
+                        Some("$".into()),
+                        Some(name),
+                        format!("has {} entries, but hotkeys has {n}", col.len()),
+                    ));
                 }
                 return Ok(Some((name.to_string(), col)));
             }
@@ -186,8 +240,13 @@ fn columnar(file: &str, root: &Value) -> Result<Vec<Provider>> {
     let axons = named(&["axons"])?;
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
-        let at = |field: &str, msg: String| Error::input(file, Some(format!("$.{field}[{i}]")), Some(field), msg);
-        let hotkey = hotkeys[i].as_str().filter(|h| !h.is_empty()).ok_or_else(|| at("hotkeys", "is not a hotkey".into()))?;
+        let at = |field: &str, msg: String| {
+            Error::input(file, Some(format!("$.{field}[{i}]")), Some(field), msg)
+        };
+        let hotkey = hotkeys[i]
+            .as_str()
+            .filter(|h| !h.is_empty())
+            .ok_or_else(|| at("hotkeys", "is not a hotkey".into()))?;
         let coldkey = coldkeys.as_ref().and_then(|(_, c)| c[i].as_str());
         let mut p = hotkey_provider(hotkey, coldkey);
         let amount = |col: &Option<(String, &Vec<Value>)>| -> Result<Option<f64>> {
@@ -199,7 +258,10 @@ fn columnar(file: &str, root: &Value) -> Result<Vec<Provider>> {
         p.stake = amount(&stake)?;
         p.emission = amount(&emission)?;
         p.status = role(permit.as_ref().and_then(|(_, c)| c[i].as_bool()));
-        p.ip = axons.as_ref().and_then(|(_, c)| c[i].get("ip")).and_then(axon_ip);
+        p.ip = axons
+            .as_ref()
+            .and_then(|(_, c)| c[i].get("ip"))
+            .and_then(axon_ip);
         out.push(p);
     }
     Ok(out)
@@ -216,7 +278,10 @@ fn axon_ip(v: &Value) -> Option<String> {
                 std::net::Ipv6Addr::from(x as u128).to_string()
             }
         }
-        Value::String(s) => s.trim_start_matches("/ipv4/").trim_start_matches("/ipv6/").to_string(),
+        Value::String(s) => s
+            .trim_start_matches("/ipv4/")
+            .trim_start_matches("/ipv6/")
+            .to_string(),
         _ => return None,
     };
     (!matches!(ip.as_str(), "0.0.0.0" | "" | "::")).then_some(ip)
@@ -227,7 +292,13 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Snapshot> {
-        super::super::read(&Input { location: "m.json", bytes: text.as_bytes() }, None)
+        super::super::read(
+            &Input {
+                location: "m.json",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
     }
 
     #[test]
@@ -253,19 +324,31 @@ mod tests {
 
     #[test]
     fn neuron_list_metagraph() {
-        let s = read(r#"[{"uid": 0, "hotkey": "h", "coldkey": "c", "stake": "τ3.0", "emission": 0.5,
-            "validator_permit": false, "axon_info": {"ip": 16909060}}]"#).unwrap();
+        let s = read(
+            r#"[{"uid": 0, "hotkey": "h", "coldkey": "c", "stake": "τ3.0", "emission": 0.5,
+            "validator_permit": false, "axon_info": {"ip": 16909060}}]"#,
+        )
+        .unwrap();
         assert_eq!(s.providers[0].stake, Some(3.0));
         assert_eq!(s.providers[0].ip.as_deref(), Some("1.2.3.4"));
     }
 
     #[test]
     fn ragged_columns_and_bad_stake_are_refused() {
-        let e = read(r#"{"hotkeys": ["a", "b"], "coldkeys": ["c"]}"#).unwrap_err().to_string();
-        assert!(e.contains("field `coldkeys`: has 1 entries, but hotkeys has 2"), "{e}");
-        let e = read(r#"{"hotkeys": ["a"], "coldkeys": ["c"], "stake": [-1]}"#).unwrap_err().to_string();
+        let e = read(r#"{"hotkeys": ["a", "b"], "coldkeys": ["c"]}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("field `coldkeys`: has 1 entries, but hotkeys has 2"),
+            "{e}"
+        );
+        let e = read(r#"{"hotkeys": ["a"], "coldkeys": ["c"], "stake": [-1]}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("$.stake[0]"), "{e}");
-        let e = read(r#"{"stakes": {"C": {"H": ["x", 0]}}}"#).unwrap_err().to_string();
+        let e = read(r#"{"stakes": {"C": {"H": ["x", 0]}}}"#)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("field `stake`"), "{e}");
     }
 }

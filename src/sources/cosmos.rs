@@ -72,7 +72,12 @@ impl Adapter for Validators {
             return Err(Error::input(file, None, None, "is not JSON"));
         };
         let (list, path, header) = locate(root).ok_or_else(|| {
-            Error::input(file, Some("$".into()), Some("validators"), "no list of validators was found")
+            Error::input(
+                file,
+                Some("$".into()),
+                Some("validators"),
+                "no list of validators was found",
+            )
         })?;
         let array = list.as_array().expect("located lists are arrays");
         let providers = each_object(file, path, array, |r| validator(&r))?;
@@ -84,15 +89,26 @@ impl Adapter for Validators {
             .unwrap_or_else(|| "cosmos-sdk".into());
         let mut s = Snapshot::new(
             network,
-            Source { adapter: self.name().into(), location: file.to_string(), note: None },
+            Source {
+                adapter: self.name().into(),
+                location: file.to_string(),
+                note: None,
+            },
             input.sha256(),
         );
-        s.taken_at = header.and_then(|h| h["time"].as_str()).map(str::to_string).or_else(|| {
-            root.get("height")
-                .or(root.get("result").and_then(|r| r.get("block_height")))
-                .and_then(|h| h.as_str().map(str::to_string).or(h.as_u64().map(|n| n.to_string())))
-                .map(|h| format!("height {h}"))
-        });
+        s.taken_at = header
+            .and_then(|h| h["time"].as_str())
+            .map(str::to_string)
+            .or_else(|| {
+                root.get("height")
+                    .or(root.get("result").and_then(|r| r.get("block_height")))
+                    .and_then(|h| {
+                        h.as_str()
+                            .map(str::to_string)
+                            .or(h.as_u64().map(|n| n.to_string()))
+                    })
+                    .map(|h| format!("height {h}"))
+            });
         s.stake_unit = Some(stake_unit(&providers, prefix));
         s.providers = providers;
         Ok(s)
@@ -104,7 +120,10 @@ fn validator(r: &Rec<'_>) -> Result<Provider> {
         .str("operator_address")?
         .or(r.str("validator_address")?)
         .or(r.str("address")?)
-        .ok_or_else(|| r.err("operator_address", "is missing").with_hint("each validator needs an address"))?;
+        .ok_or_else(|| {
+            r.err("operator_address", "is missing")
+                .with_hint("each validator needs an address")
+        })?;
     let mut p = Provider::new(id);
     let desc_path = format!("{}.description", r.path);
     let description = r.child("description", &desc_path);
@@ -169,7 +188,9 @@ fn status_text(r: &Rec<'_>) -> Result<Option<String>> {
 
 fn bech32_prefix(address: &str) -> Option<&str> {
     let (hrp, _) = address.split_once('1')?;
-    hrp.strip_suffix("valoper").or(Some(hrp)).filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_lowercase()))
+    hrp.strip_suffix("valoper")
+        .or(Some(hrp))
+        .filter(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_lowercase()))
 }
 
 fn network_of_prefix(prefix: &str) -> String {
@@ -182,7 +203,11 @@ fn network_of_prefix(prefix: &str) -> String {
 
 fn stake_unit(providers: &[Provider], prefix: Option<&str>) -> String {
     let has_percent = providers.iter().all(|p| p.stake.is_none_or(|s| s <= 1.0));
-    if has_percent && providers.iter().any(|p| p.stake.is_some_and(|s| s > 0.0 && s < 1.0)) {
+    if has_percent
+        && providers
+            .iter()
+            .any(|p| p.stake.is_some_and(|s| s > 0.0 && s < 1.0))
+    {
         return "share of voting power".into();
     }
     match prefix {
@@ -200,7 +225,13 @@ mod tests {
     use super::*;
 
     fn read(text: &str) -> Result<Snapshot> {
-        super::super::read(&Input { location: "v.json", bytes: text.as_bytes() }, None)
+        super::super::read(
+            &Input {
+                location: "v.json",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
     }
 
     #[test]

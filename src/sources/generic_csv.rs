@@ -44,10 +44,10 @@ impl Adapter for GenericCsv {
     }
     fn sniff(&self, content: &Content<'_>) -> bool {
         match content {
-            Content::Text(t) => t
-                .lines()
-                .next()
-                .is_some_and(|h| h.trim_start_matches('\u{feff}').starts_with("provider_id") || h.contains(",provider_id")),
+            Content::Text(t) => t.lines().next().is_some_and(|h| {
+                h.trim_start_matches('\u{feff}').starts_with("provider_id")
+                    || h.contains(",provider_id")
+            }),
             Content::Json(_) => false,
         }
     }
@@ -67,11 +67,19 @@ struct Header {
 
 impl Header {
     fn parse(file: &str, record: &csv::StringRecord) -> Result<Self> {
-        let names: Vec<&str> = record.iter().map(|h| h.trim().trim_start_matches('\u{feff}')).collect();
+        let names: Vec<&str> = record
+            .iter()
+            .map(|h| h.trim().trim_start_matches('\u{feff}'))
+            .collect();
         let at = || Some("line 1 (header)".to_string());
         if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
-            return Err(Error::input(file, at(), Some(extra), "is not a column of the generic CSV format")
-                .with_hint(format!("the header is: {}", COLUMNS.join(","))));
+            return Err(Error::input(
+                file,
+                at(),
+                Some(extra),
+                "is not a column of the generic CSV format",
+            )
+            .with_hint(format!("the header is: {}", COLUMNS.join(","))));
         }
         let mut index = [0; 15];
         for (slot, column) in index.iter_mut().zip(COLUMNS) {
@@ -101,7 +109,12 @@ impl Row<'_> {
     }
 
     fn err(&self, column: usize, message: impl Into<String>) -> Error {
-        Error::input(self.file, Some(format!("line {}", self.line)), Some(COLUMNS[column]), message)
+        Error::input(
+            self.file,
+            Some(format!("line {}", self.line)),
+            Some(COLUMNS[column]),
+            message,
+        )
     }
 
     fn number(&self, column: usize, hint: &str) -> Result<Option<f64>> {
@@ -154,10 +167,16 @@ fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
             continue;
         }
         let line = record.position().map_or(0, |p| p.line());
-        let row = Row { file, line, record: &record, header: &header };
-        let id = row
-            .get(C_ID)
-            .ok_or_else(|| row.err(C_ID, "is empty").with_hint("every row needs a provider_id"))?;
+        let row = Row {
+            file,
+            line,
+            record: &record,
+            header: &header,
+        };
+        let id = row.get(C_ID).ok_or_else(|| {
+            row.err(C_ID, "is empty")
+                .with_hint("every row needs a provider_id")
+        })?;
         let index = *by_id.entry(id.to_string()).or_insert_with(|| {
             providers.push(Provider::new(id));
             providers.len() - 1
@@ -180,7 +199,9 @@ fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
 fn csv_error(file: &str, e: &csv::Error) -> Error {
     let line = e.position().map(|p| format!("line {}", p.line()));
     let message = match e.kind() {
-        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+        csv::ErrorKind::UnequalLengths {
+            expected_len, len, ..
+        } => {
             format!("has {len} fields, but the header has {expected_len}")
         }
         _ => format!("cannot be read as CSV: {e}"),
@@ -203,7 +224,10 @@ fn set_field<T: PartialEq + std::fmt::Debug>(
         }
         (Some(old), Some(v)) if *old == v => Ok(()),
         (Some(old), Some(v)) => Err(row
-            .err(column, format!("{v:?} conflicts with {old:?} given earlier for this provider"))
+            .err(
+                column,
+                format!("{v:?} conflicts with {old:?} given earlier for this provider"),
+            )
             .with_hint("rows of one provider_id must agree on provider-level fields")),
     }
 }
@@ -214,11 +238,21 @@ fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         .iter()
         .find(|k| k.kind == KeyKind::Declared)
         .map(|k| k.value.clone());
-    set_field(&mut declared, row.get(C_OPERATOR).map(str::to_string), row, C_OPERATOR)?;
+    set_field(
+        &mut declared,
+        row.get(C_OPERATOR).map(str::to_string),
+        row,
+        C_OPERATOR,
+    )?;
     if let Some(op) = declared {
         p.add_key(KeyKind::Declared, op);
     }
-    set_field(&mut p.name, row.get(C_NAME).map(str::to_string), row, C_NAME)?;
+    set_field(
+        &mut p.name,
+        row.get(C_NAME).map(str::to_string),
+        row,
+        C_NAME,
+    )?;
     let country = match row.get(C_COUNTRY) {
         None => None,
         Some(c) => Some(geo::country_code(c).ok_or_else(|| {
@@ -227,7 +261,12 @@ fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         })?),
     };
     set_field(&mut p.country, country, row, C_COUNTRY)?;
-    set_field(&mut p.region, row.get(C_REGION).map(str::to_string), row, C_REGION)?;
+    set_field(
+        &mut p.region,
+        row.get(C_REGION).map(str::to_string),
+        row,
+        C_REGION,
+    )?;
     let asn = match row.get(C_ASN) {
         None => None,
         Some(a) => Some(parse_asn(a).ok_or_else(|| {
@@ -236,8 +275,18 @@ fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         })?),
     };
     set_field(&mut p.asn, asn, row, C_ASN)?;
-    set_field(&mut p.cloud, row.get(C_CLOUD).map(str::to_string), row, C_CLOUD)?;
-    set_field(&mut p.datacenter, row.get(C_DATACENTER).map(str::to_string), row, C_DATACENTER)?;
+    set_field(
+        &mut p.cloud,
+        row.get(C_CLOUD).map(str::to_string),
+        row,
+        C_CLOUD,
+    )?;
+    set_field(
+        &mut p.datacenter,
+        row.get(C_DATACENTER).map(str::to_string),
+        row,
+        C_DATACENTER,
+    )?;
     let uptime = row.number(C_UPTIME, "uptime is a fraction, e.g. 0.995")?;
     if let Some(u) = uptime.filter(|u| *u > 1.0) {
         return Err(row
@@ -247,7 +296,10 @@ fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     let mut current = p.uptime.as_ref().map(|u| u.value.to_bits());
     set_field(&mut current, uptime.map(f64::to_bits), row, C_UPTIME)?;
     if let Some(u) = uptime {
-        p.uptime = Some(Uptime { value: u, window: "declared".into() });
+        p.uptime = Some(Uptime {
+            value: u,
+            window: "declared".into(),
+        });
     }
     let stake = row.number(C_STAKE, "stake is a non-negative amount")?;
     let mut current = p.stake.map(f64::to_bits);
@@ -261,8 +313,14 @@ fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     if let Some(c) = count.filter(|c| c.fract() != 0.0 || *c > u64::MAX as f64) {
         return Err(row.err(C_GPU_COUNT, format!("{c} is not a whole number of GPUs")));
     }
-    let memory = row.number(C_GPU_MEMORY, "gpu_memory_gb is memory per GPU in GB, e.g. 80")?;
-    let price = row.number(C_PRICE, "price_per_gpu_hour is a non-negative amount, e.g. 1.25")?;
+    let memory = row.number(
+        C_GPU_MEMORY,
+        "gpu_memory_gb is memory per GPU in GB, e.g. 80",
+    )?;
+    let price = row.number(
+        C_PRICE,
+        "price_per_gpu_hour is a non-negative amount, e.g. 1.25",
+    )?;
     let model = row.get(C_GPU_MODEL);
     let vendor = row.get(C_GPU_VENDOR);
     let Some(count) = count else {
@@ -294,7 +352,10 @@ fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
 /// Parses `16509` or `AS16509`.
 pub fn parse_asn(text: &str) -> Option<u32> {
     let t = text.trim();
-    let digits = t.strip_prefix("AS").or_else(|| t.strip_prefix("as")).unwrap_or(t);
+    let digits = t
+        .strip_prefix("AS")
+        .or_else(|| t.strip_prefix("as"))
+        .unwrap_or(t);
     digits.parse().ok()
 }
 
@@ -306,7 +367,13 @@ mod tests {
 
     fn parse(body: &str) -> Result<Snapshot> {
         let text = format!("{HEADER}{body}");
-        super::super::read(&Input { location: "t.csv", bytes: text.as_bytes() }, None)
+        super::super::read(
+            &Input {
+                location: "t.csv",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
     }
 
     #[test]
@@ -333,11 +400,17 @@ mod tests {
             ("p1,,,,,,,,,h100,-1,,,,\n", "line 2: field `gpu_count`"),
             ("p1,,,,,,,,,h100,1,,1.5,,\n", "line 2: field `uptime`"),
             ("p1,,,Narnia,,,,,,,,,,,\n", "line 2: field `country`"),
-            ("p1,,A,,,,,,,,,,,,\np1,,B,,,,,,,,,,,,\n", "line 3: field `name`"),
+            (
+                "p1,,A,,,,,,,,,,,,\np1,,B,,,,,,,,,,,,\n",
+                "line 3: field `name`",
+            ),
             ("p1,,,,,,,,,h100,1\n", "line 2: has 11 fields"),
             (",op,,,,,,,,,,,,,\n", "line 2: field `provider_id`"),
             ("p1,,,,,,,,,h100,NaN,,,,\n", "field `gpu_count`"),
-            ("p1,,,,,,,,,h100,,,,,\n", "field `gpu_count`: is empty while"),
+            (
+                "p1,,,,,,,,,h100,,,,,\n",
+                "field `gpu_count`: is empty while",
+            ),
         ];
         for (body, expected) in cases {
             let e = parse(body).unwrap_err().to_string();
@@ -348,7 +421,10 @@ mod tests {
     #[test]
     fn header_must_have_every_column() {
         let e = super::super::read(
-            &Input { location: "t.csv", bytes: b"provider_id,name\np,x\n" },
+            &Input {
+                location: "t.csv",
+                bytes: b"provider_id,name\np,x\n",
+            },
             Some("csv"),
         )
         .unwrap_err()
@@ -358,8 +434,18 @@ mod tests {
 
     #[test]
     fn crlf_and_bom_are_accepted() {
-        let text = format!("\u{feff}{}p1,,,,,,,,,t4,2,,,,\r\n", HEADER.replace('\n', "\r\n"));
-        let s = super::super::read(&Input { location: "t.csv", bytes: text.as_bytes() }, None).unwrap();
+        let text = format!(
+            "\u{feff}{}p1,,,,,,,,,t4,2,,,,\r\n",
+            HEADER.replace('\n', "\r\n")
+        );
+        let s = super::super::read(
+            &Input {
+                location: "t.csv",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
+        .unwrap();
         assert_eq!(s.providers[0].gpu_count(), 2);
     }
 }

@@ -48,7 +48,8 @@ impl<'a> Rec<'a> {
         match self.get(field) {
             None => Ok(None),
             Some(v) => amount(v).map_err(|m| {
-                self.err(field, m).with_hint("amounts and capacities are non-negative numbers")
+                self.err(field, m)
+                    .with_hint("amounts and capacities are non-negative numbers")
             }),
         }
     }
@@ -89,7 +90,9 @@ impl<'a> Rec<'a> {
     pub fn array(&self, field: &str) -> Result<&'a Vec<Value>> {
         match self.get(field) {
             Some(Value::Array(a)) => Ok(a),
-            Some(other) => Err(self.err(field, format!("expected an array, found {}", kind(other)))),
+            Some(other) => {
+                Err(self.err(field, format!("expected an array, found {}", kind(other))))
+            }
             None => Err(self.err(field, "is missing")),
         }
     }
@@ -191,7 +194,13 @@ mod tests {
     #[test]
     fn fractions_stay_in_range() {
         let v = json!({"u": 1.5, "ok": 0.9});
-        assert!(rec(&v).fraction("u").unwrap_err().to_string().contains("outside [0, 1]"));
+        assert!(
+            rec(&v)
+                .fraction("u")
+                .unwrap_err()
+                .to_string()
+                .contains("outside [0, 1]")
+        );
         assert_eq!(rec(&v).fraction("ok").unwrap(), Some(0.9));
     }
 }

@@ -30,9 +30,16 @@ impl<'a> Input<'a> {
 
     /// The bytes as UTF-8 text without a byte-order mark.
     pub fn text(&self) -> Result<&'a str> {
-        let bytes = self.bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(self.bytes);
+        let bytes = self
+            .bytes
+            .strip_prefix(b"\xEF\xBB\xBF")
+            .unwrap_or(self.bytes);
         std::str::from_utf8(bytes).map_err(|e| {
-            let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() + 1;
+            let line = bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count()
+                + 1;
             Error::input(
                 self.location,
                 Some(format!("line {line}")),
@@ -46,7 +53,10 @@ impl<'a> Input<'a> {
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Content of an input, parsed once for detection and reading.
@@ -162,7 +172,9 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>> {
     };
     if path == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| io("cannot read standard input", e))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| io("cannot read standard input", e))?;
         return Ok(buf);
     }
     let meta = std::fs::metadata(path).map_err(|e| io("cannot open", e))?;
@@ -179,7 +191,12 @@ pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
     let mut seen = std::collections::HashSet::new();
     for (i, p) in snapshot.providers.iter().enumerate() {
         let at = |field: &str, message: String| {
-            Error::input(file, Some(format!("provider {i} (id `{}`)", p.id)), Some(field), message)
+            Error::input(
+                file,
+                Some(format!("provider {i} (id `{}`)", p.id)),
+                Some(field),
+                message,
+            )
         };
         if p.id.is_empty() {
             return Err(at("id", "is empty".into()));
@@ -191,7 +208,10 @@ pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
         if let Some(c) = &p.country
             && geo::country_code(c).as_deref() != Some(c.as_str())
         {
-            return Err(at("country", format!("`{c}` is not an ISO 3166-1 alpha-2 code")));
+            return Err(at(
+                "country",
+                format!("`{c}` is not an ISO 3166-1 alpha-2 code"),
+            ));
         }
         if let Some(u) = &p.uptime
             && !(0.0..=1.0).contains(&u.value)
@@ -247,8 +267,14 @@ mod tests {
     #[test]
     fn host_of_table() {
         let cases = [
-            ("https://provider.example.com:8443", Some("provider.example.com")),
-            ("http://akash.wcdxnxbxqrz.hypercloud.sh", Some("akash.wcdxnxbxqrz.hypercloud.sh")),
+            (
+                "https://provider.example.com:8443",
+                Some("provider.example.com"),
+            ),
+            (
+                "http://akash.wcdxnxbxqrz.hypercloud.sh",
+                Some("akash.wcdxnxbxqrz.hypercloud.sh"),
+            ),
             ("provider.Foo.io", Some("provider.foo.io")),
             ("https://[2001:db8::1]:443/x", Some("2001:db8::1")),
             ("", None),
@@ -260,13 +286,44 @@ mod tests {
 
     #[test]
     fn empty_and_binary_inputs_get_clear_errors() {
-        let e = read(&Input { location: "x", bytes: b"  \n" }, None).unwrap_err();
+        let e = read(
+            &Input {
+                location: "x",
+                bytes: b"  \n",
+            },
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("x: is empty"), "{e}");
-        let e = read(&Input { location: "x", bytes: b"ok\n\xff\xfe" }, None).unwrap_err();
-        assert!(e.to_string().contains("x: line 2: is not valid UTF-8"), "{e}");
-        let e = read(&Input { location: "x", bytes: b"{\"a\": [1, 2" }, None).unwrap_err();
+        let e = read(
+            &Input {
+                location: "x",
+                bytes: b"ok\n\xff\xfe",
+            },
+            None,
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("x: line 2: is not valid UTF-8"),
+            "{e}"
+        );
+        let e = read(
+            &Input {
+                location: "x",
+                bytes: b"{\"a\": [1, 2",
+            },
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("is not valid JSON"), "{e}");
-        let e = read(&Input { location: "x", bytes: b"{\"a\": 1}" }, None).unwrap_err();
+        let e = read(
+            &Input {
+                location: "x",
+                bytes: b"{\"a\": 1}",
+            },
+            None,
+        )
+        .unwrap_err();
         assert!(e.to_string().contains("formats tried"), "{e}");
     }
 }

@@ -16,14 +16,22 @@ pub fn parse_numbers(location: &str, text: &str) -> Result<Vec<f64>> {
             continue;
         }
         let at = Some(format!("line {}", i + 1));
-        out.push(check(item.parse::<f64>().ok(), item).map_err(|m| Error::input(location, at, None, m))?);
+        out.push(
+            check(item.parse::<f64>().ok(), item)
+                .map_err(|m| Error::input(location, at, None, m))?,
+        );
     }
     Ok(out)
 }
 
 fn parse_json_array(location: &str, text: &str) -> Result<Vec<f64>> {
     let values: Vec<serde_json::Value> = serde_json::from_str(text).map_err(|e| {
-        Error::input(location, Some(format!("line {}, column {}", e.line(), e.column())), None, format!("is not a JSON array of numbers: {e}"))
+        Error::input(
+            location,
+            Some(format!("line {}, column {}", e.line(), e.column())),
+            None,
+            format!("is not a JSON array of numbers: {e}"),
+        )
     })?;
     values
         .iter()
@@ -34,7 +42,8 @@ fn parse_json_array(location: &str, text: &str) -> Result<Vec<f64>> {
                 serde_json::Value::String(s) => s.trim().parse().ok(),
                 _ => None,
             };
-            check(parsed, &v.to_string()).map_err(|m| Error::input(location, Some(format!("$[{i}]")), None, m))
+            check(parsed, &v.to_string())
+                .map_err(|m| Error::input(location, Some(format!("$[{i}]")), None, m))
         })
         .collect()
 }
@@ -43,7 +52,9 @@ fn check(parsed: Option<f64>, text: &str) -> std::result::Result<f64, String> {
     match parsed {
         None => Err(format!("`{text}` is not a number")),
         Some(x) if !x.is_finite() => Err(format!("`{text}` is not a finite number")),
-        Some(x) if x < 0.0 => Err(format!("`{text}` is negative; weights must be non-negative")),
+        Some(x) if x < 0.0 => Err(format!(
+            "`{text}` is negative; weights must be non-negative"
+        )),
         Some(x) => Ok(x + 0.0),
     }
 }
@@ -54,8 +65,14 @@ mod tests {
 
     #[test]
     fn accepts_both_layouts() {
-        assert_eq!(parse_numbers("f", "[1, 2.5, \"3\"]").unwrap(), [1.0, 2.5, 3.0]);
-        assert_eq!(parse_numbers("f", "1\n\n# c\n2 # two\n").unwrap(), [1.0, 2.0]);
+        assert_eq!(
+            parse_numbers("f", "[1, 2.5, \"3\"]").unwrap(),
+            [1.0, 2.5, 3.0]
+        );
+        assert_eq!(
+            parse_numbers("f", "1\n\n# c\n2 # two\n").unwrap(),
+            [1.0, 2.0]
+        );
         assert!(parse_numbers("f", "").unwrap().is_empty());
     }
 
@@ -72,7 +89,10 @@ mod tests {
         ];
         for (text, expected) in cases {
             let e = parse_numbers("f", text).unwrap_err().to_string();
-            assert!(e.starts_with(expected) || e.contains(expected), "{text:?}: {e}");
+            assert!(
+                e.starts_with(expected) || e.contains(expected),
+                "{text:?}: {e}"
+            );
         }
     }
 }

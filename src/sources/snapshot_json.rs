@@ -24,8 +24,13 @@ impl Adapter for SnapshotJson {
         };
         let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
             let path = e.path().to_string();
-            Error::input(input.location, Some(format!("$.{path}")), None, e.inner().to_string())
-                .with_hint("compare with a snapshot written by `rackaudit snapshot`")
+            Error::input(
+                input.location,
+                Some(format!("$.{path}")),
+                None,
+                e.inner().to_string(),
+            )
+            .with_hint("compare with a snapshot written by `rackaudit snapshot`")
         })?;
         if snapshot.format != SNAPSHOT_FORMAT {
             return Err(Error::input(
@@ -48,14 +53,26 @@ mod tests {
     fn round_trips() {
         let mut s = Snapshot::new(
             "net",
-            Source { adapter: "csv".into(), location: "x".into(), note: None },
+            Source {
+                adapter: "csv".into(),
+                location: "x".into(),
+                note: None,
+            },
             "ab".into(),
         );
         let mut p = Provider::new("p1");
-        p.gpus.push(crate::model::gpu::normalize("h100", None, Some(80.0), 8));
+        p.gpus
+            .push(crate::model::gpu::normalize("h100", None, Some(80.0), 8));
         s.providers.push(p);
         let text = serde_json::to_string(&s).unwrap();
-        let back = super::super::read(&Input { location: "s.json", bytes: text.as_bytes() }, None).unwrap();
+        let back = super::super::read(
+            &Input {
+                location: "s.json",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
+        .unwrap();
         assert_eq!(back, s);
     }
 
@@ -64,9 +81,15 @@ mod tests {
         let text = r#"{"format":"rackaudit-snapshot/1","network":"n","taken_at":null,
             "source":{"adapter":"a","location":"l"},"input_sha256":"x",
             "providers":[{"id":"a"},{"id":"b","gpus":[{"count":"many"}]}]}"#;
-        let e = super::super::read(&Input { location: "s.json", bytes: text.as_bytes() }, None)
-            .unwrap_err()
-            .to_string();
+        let e = super::super::read(
+            &Input {
+                location: "s.json",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("s.json: $.providers[1].gpus[0].count"), "{e}");
     }
 }

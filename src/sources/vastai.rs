@@ -24,7 +24,10 @@ fn offer_list(v: &Value) -> Option<(&Vec<Value>, &'static str)> {
     if first_object_has(v, &keys) {
         return v.as_array().map(|a| (a, "$"));
     }
-    v.get("offers").filter(|o| first_object_has(o, &keys)).and_then(Value::as_array).map(|a| (a, "$.offers"))
+    v.get("offers")
+        .filter(|o| first_object_has(o, &keys))
+        .and_then(Value::as_array)
+        .map(|a| (a, "$.offers"))
 }
 
 /// What one offer says about its machine.
@@ -66,7 +69,11 @@ impl Adapter for Offers {
         }
         let mut s = Snapshot::new(
             "vast.ai",
-            Source { adapter: self.name().into(), location: file.to_string(), note: None },
+            Source {
+                adapter: self.name().into(),
+                location: file.to_string(),
+                note: None,
+            },
             input.sha256(),
         );
         s.providers = machines.into_values().map(machine).collect();
@@ -75,7 +82,9 @@ impl Adapter for Offers {
 }
 
 fn offer(r: &Rec<'_>) -> Result<Offer> {
-    let num_gpus = r.amount("num_gpus")?.ok_or_else(|| r.err("num_gpus", "is missing"))?;
+    let num_gpus = r
+        .amount("num_gpus")?
+        .ok_or_else(|| r.err("num_gpus", "is missing"))?;
     if num_gpus.fract() != 0.0 {
         return Err(r.err("num_gpus", format!("{num_gpus} is not a whole number")));
     }
@@ -114,15 +123,27 @@ fn machine(offers: Vec<Offer>) -> Provider {
         p.country = geo::country_code(code);
         p.region = region.filter(|r| !r.is_empty()).map(str::to_string);
     }
-    p.datacenter = first.datacenter.map(|d| if d { "datacenter" } else { "non-datacenter" }.to_string());
-    p.uptime = first.uptime.map(|u| Uptime { value: u, window: "vast-reliability2".into() });
+    p.datacenter = first
+        .datacenter
+        .map(|d| if d { "datacenter" } else { "non-datacenter" }.to_string());
+    p.uptime = first.uptime.map(|u| Uptime {
+        value: u,
+        window: "vast-reliability2".into(),
+    });
     p.ip = first.ip.clone();
     p.status = first.verification.clone();
     let count = offers.iter().map(|o| o.gpus_on_machine).max().unwrap_or(0);
     let group = gpu::normalize(&first.gpu_name, None, first.gpu_memory_gb, count);
-    let cheapest = offers.iter().filter_map(|o| o.per_gpu_hour).reduce(f64::min);
+    let cheapest = offers
+        .iter()
+        .filter_map(|o| o.per_gpu_hour)
+        .reduce(f64::min);
     if let Some(price) = cheapest {
-        p.prices.push(Price { gpu_model: group.model.clone(), per_gpu_hour: price, currency: "USD".into() });
+        p.prices.push(Price {
+            gpu_model: group.model.clone(),
+            per_gpu_hour: price,
+            currency: "USD".into(),
+        });
     }
     p.gpus.push(group);
     p
@@ -140,7 +161,14 @@ mod tests {
             {"id": 2, "machine_id": 7, "host_id": 9, "gpu_name": "A100 SXM4", "num_gpus": 8, "gpu_frac": 1.0,
              "gpu_ram": 81920, "dph_total": 8.0, "reliability2": 0.99, "geolocation": "Alberta, CA", "hosting_type": 0}
         ]"#;
-        let s = super::super::read(&Input { location: "v.json", bytes: text.as_bytes() }, None).unwrap();
+        let s = super::super::read(
+            &Input {
+                location: "v.json",
+                bytes: text.as_bytes(),
+            },
+            None,
+        )
+        .unwrap();
         assert_eq!(s.providers.len(), 1);
         let p = &s.providers[0];
         assert_eq!(p.gpu_count(), 8);

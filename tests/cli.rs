@@ -1,0 +1,401 @@
+//! End-to-end tests: the `rackaudit` binary on the bundled real data and on
+//! bad input.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rackaudit"))
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().expect("binary runs")
+}
+
+fn run_stdin(args: &[&str], stdin: &str) -> Output {
+    use std::io::Write;
+    let mut child = bin()
+        .args(args)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn data(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rackaudit-cli-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn audit_json(args: &[&str]) -> Value {
+    let mut all = vec!["audit", "--format", "json"];
+    all.extend_from_slice(args);
+    let o = run(&all);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+fn cell<'a>(snapshot: &'a Value, dim: &str, weight: &str) -> &'a Value {
+    snapshot["concentration"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["dimension"] == dim && c["weight"] == weight)
+        .unwrap_or_else(|| panic!("no cell {dim}/{weight}"))
+}
+
+#[test]
+fn default_audit_covers_every_bundled_network() {
+    let o = run(&["audit"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for network in [
+        "bittensor-nakamoto",
+        "osmosis-1",
+        "cosmoshub-2",
+        "celestia",
+        "akash-testnet-2019",
+        "akash-gpu-testnet-2023",
+        "vast.ai",
+    ] {
+        assert!(text.contains(network), "missing {network}");
+    }
+    assert!(text.contains("Nakamoto coefficient by stake: 22 providers, 17 operators"));
+}
+
+#[test]
+fn json_is_byte_identical_and_records_versions_and_hashes() {
+    let a = run(&["audit", "--format", "json"]);
+    let b = run(&["audit", "--format", "json"]);
+    assert_eq!(a.stdout, b.stdout);
+    let v: Value = serde_json::from_slice(&a.stdout).unwrap();
+    assert_eq!(v["schema_version"], "1");
+    assert_eq!(v["tool_version"], env!("CARGO_PKG_VERSION"));
+    assert!(v["methodology_version"].is_string());
+    assert_eq!(v["input_sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 7);
+}
+
+#[test]
+fn bittensor_snapshot_numbers() {
+    let v = audit_json(&[&data(
+        "data/bittensor/subtensor_nakamoto_snapshot_block3606775.json",
+    )]);
+    let s = &v["snapshots"][0];
+    assert_eq!(s["providers"], 4096);
+    assert_eq!(s["operators"], 371);
+    // Values agree with the consensus-decentralization metric code on the
+    // same stakes (checked side by side with bench/peer_metrics.py).
+    let p = &cell(s, "provider", "stake")["metrics"];
+    assert_eq!(p["total_entities"], 4084);
+    assert_eq!(p["nakamoto_coefficient"], 22);
+    assert_eq!(p["tau_index"]["0.33"], 12);
+    assert_eq!(p["tau_index"]["0.66"], 41);
+    assert!((p["gini"].as_f64().unwrap() - 0.9756124469083768).abs() < 1e-12);
+    assert!((p["hhi"].as_f64().unwrap() - 155.64257604462003).abs() < 1e-9);
+    let o = &cell(s, "operator", "stake")["metrics"];
+    assert_eq!(o["nakamoto_coefficient"], 17);
+    assert!((s["stake"]["voting_stake"].as_f64().unwrap() - 2361517.466).abs() < 0.001);
+}
+
+#[test]
+fn cosmos_sets_exclude_non_bonded_validators() {
+    let hub = audit_json(&[&data("data/cosmos/cosmoshub_validators_2019.json")]);
+    let s = &hub["snapshots"][0];
+    assert_eq!(s["network"], "cosmoshub");
+    assert_eq!(s["stake"]["excluded_providers"], 6);
+    assert_eq!(
+        cell(s, "provider", "stake")["metrics"]["total_entities"],
+        94
+    );
+    let osmo = audit_json(&[&data("data/cosmos/osmosis1_valset_height471386.json")]);
+    let s = &osmo["snapshots"][0];
+    assert_eq!(s["network"], "osmosis-1");
+    assert_eq!(
+        cell(s, "provider", "stake")["metrics"]["nakamoto_coefficient"],
+        6
+    );
+    let tia = audit_json(&[&data("data/cosmos/celestia_validators_vp_2025-07.json")]);
+    let s = &tia["snapshots"][0];
+    assert_eq!(s["providers"], 420);
+    assert_eq!(s["stake"]["excluded_providers"], 320);
+}
+
+#[test]
+fn vast_offers_count_machines_and_hosts() {
+    let v = audit_json(&[&data("data/vastai/vast_offers_A100SXM4_fieldsubset.json")]);
+    let s = &v["snapshots"][0];
+    assert_eq!(s["providers"], 20);
+    assert_eq!(s["operators"], 9);
+    assert_eq!(s["hardware"]["gpus"], 120);
+    assert_eq!(s["hardware"]["nvidia"]["gpu_share"], 1.0);
+    assert_eq!(s["geography"]["countries"].as_array().unwrap().len(), 7);
+    assert!(s["pricing"].as_array().unwrap().len() >= 2);
+    assert!(s["uptime"]["providers"]["n"] == 20);
+}
+
+#[test]
+fn akash_inputs_read() {
+    let v = audit_json(&[
+        &data("data/akash/website_aep-4_providers.json"),
+        &data("data/akash/community_gpu_testnet_2023.generic.csv"),
+    ]);
+    assert_eq!(v["snapshots"][0]["providers"], 8);
+    assert_eq!(v["snapshots"][1]["hardware"]["gpus"], 8);
+    let fixture = audit_json(&[&data("tests/fixtures/akash_console_providers.json")]);
+    let s = &fixture["snapshots"][0];
+    assert_eq!(s["adapter"], "akash-console");
+    assert!(s["hardware"]["gpus"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn csv_and_markdown_formats() {
+    let o = run(&["audit", "--format", "csv"]);
+    assert!(o.status.success());
+    let text = stdout(&o);
+    let mut rows = csv_rows(&text);
+    let header = rows.remove(0);
+    assert!(header.contains(&"nakamoto_coefficient".to_string()));
+    assert!(rows.iter().all(|r| r.len() == header.len()));
+    let o = run(&["audit", "--format", "md"]);
+    assert!(stdout(&o).starts_with("# rackaudit report"));
+}
+
+fn csv_rows(text: &str) -> Vec<Vec<String>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    r.records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+#[test]
+fn metrics_command_keys_and_values() {
+    let o = run_stdin(&["metrics"], "[40, 30, 20, 10]");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut expected = vec![
+        "total_entities",
+        "nakamoto_coefficient",
+        "tau_index",
+        "concentration_ratio",
+        "max_share",
+        "hhi",
+        "gini",
+        "shannon_entropy",
+        "min_entropy",
+        "renyi_entropy",
+        "entropy_percentage",
+        "theil_index",
+        "effective_entities",
+    ];
+    let mut sorted = keys.clone();
+    sorted.sort();
+    expected.sort();
+    assert_eq!(sorted, expected);
+    assert_eq!(v["nakamoto_coefficient"], 2);
+    assert_eq!(v["hhi"], 3000.0);
+    assert_eq!(v["tau_index"]["0.66"], 2);
+    let o = run_stdin(
+        &[
+            "metrics", "--tau", "0.5,0.9", "--top", "2", "--alpha", "1,inf",
+        ],
+        "1\n1\n1\n1\n",
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["tau_index"]["0.9"], 4);
+    assert_eq!(v["concentration_ratio"]["2"], 0.5);
+    assert_eq!(v["renyi_entropy"]["inf"], 2.0);
+    let o = run_stdin(&["metrics"], "[]");
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["nakamoto_coefficient"], Value::Null);
+    assert_eq!(v["total_entities"], 0);
+}
+
+#[test]
+fn bad_input_gets_a_clear_error_and_exit_code_2() {
+    let dir = scratch("bad");
+    let write = |name: &str, body: &[u8]| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let cases: Vec<(Vec<String>, String)> = vec![
+        (
+            vec!["audit".into(), "/nonexistent/x.json".into()],
+            "/nonexistent/x.json: cannot open".into(),
+        ),
+        (
+            vec!["audit".into(), dir.display().to_string()],
+            "is a directory".into(),
+        ),
+        (
+            vec!["audit".into(), write("empty.json", b"")],
+            "is empty".into(),
+        ),
+        (
+            vec![
+                "audit".into(),
+                write("trunc.json", b"{\"validators\": [{\"operator_address\": "),
+            ],
+            "is not valid JSON".into(),
+        ),
+        (
+            vec!["audit".into(), write("other.json", b"{\"hello\": 1}")],
+            "formats tried".into(),
+        ),
+        (
+            vec!["audit".into(), write("bin.csv", b"provider_id\xff\xfe")],
+            "not valid UTF-8".into(),
+        ),
+        (
+            vec![
+                "audit".into(),
+                "--source".into(),
+                "nope".into(),
+                write("x.csv", b"a"),
+            ],
+            "unknown source kind".into(),
+        ),
+        (
+            vec!["metrics".into(), write("neg.txt", b"1\n-2\n")],
+            "line 2: `-2` is negative".into(),
+        ),
+        (
+            vec!["metrics".into(), write("nan.json", b"[1, \"NaN\"]")],
+            "$[1]".into(),
+        ),
+        (
+            vec![
+                "metrics".into(),
+                "--tau".into(),
+                "2".into(),
+                write("ok.txt", b"1"),
+            ],
+            "--tau".into(),
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(&expected), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{args:?}");
+    }
+}
+
+#[test]
+fn failed_run_leaves_previous_output_intact() {
+    let dir = scratch("atomic");
+    let out = dir.join("report.json");
+    let ok = run(&["audit", "--format", "json", "-o", out.to_str().unwrap()]);
+    assert!(ok.status.success());
+    let before = std::fs::read(&out).unwrap();
+    let bad = dir.join("bad.json");
+    std::fs::write(&bad, "{").unwrap();
+    let o = run(&[
+        "audit",
+        bad.to_str().unwrap(),
+        "--format",
+        "json",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&out).unwrap(), before);
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
+}
+
+#[test]
+fn hostile_names_are_escaped_in_every_format() {
+    let dir = scratch("hostile");
+    let path = dir.join("hostile.csv");
+    let header = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake";
+    std::fs::write(
+        &path,
+        format!("{header}\np1,=cmd|' /C calc'!A0,\"<script>alert(1)</script> | [x](javascript:y) \x1b[31m\",US,,,,,,h100,8,80,,,\np2,op2,b,DE,,,,,,h100,1,80,,,\n"),
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    let md = stdout(&run(&["audit", p, "--format", "md"]));
+    assert!(!md.contains("<script>") && md.contains("&lt;script&gt;"));
+    assert!(md.contains("\\| \\[x\\]"));
+    let csv = stdout(&run(&["audit", p, "--format", "csv"]));
+    assert!(csv.contains("'declared:=cmd") || !csv.contains(",=cmd"));
+    for row in csv_rows(&csv) {
+        assert!(row.iter().all(|c| !c.starts_with('=')), "{row:?}");
+    }
+    let table = stdout(&run(&["audit", p]));
+    assert!(
+        !table.contains('\x1b'),
+        "no raw escape sequences reach the terminal"
+    );
+}
+
+#[test]
+fn snapshot_round_trips_through_its_json_form() {
+    let dir = scratch("snap");
+    let out = dir.join("osmo.snapshot.json");
+    let o = run(&[
+        "snapshot",
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let direct = audit_json(&[&data("data/cosmos/osmosis1_valset_height471386.json")]);
+    let via = audit_json(&[out.to_str().unwrap()]);
+    assert_eq!(
+        direct["snapshots"][0]["concentration"],
+        via["snapshots"][0]["concentration"]
+    );
+}
+
+#[test]
+fn synth_output_audits() {
+    let dir = scratch("synth");
+    let out = dir.join("s.csv");
+    let o = run(&[
+        "synth",
+        "--providers",
+        "300",
+        "--gpus",
+        "5000",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success());
+    let v = audit_json(&[out.to_str().unwrap()]);
+    assert_eq!(v["snapshots"][0]["providers"], 300);
+}
