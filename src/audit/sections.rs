@@ -61,16 +61,19 @@ pub fn headline(cells: &[Cell], w: Weight, snapshot: &Snapshot) -> Headline {
     let provider = entry(cells, Dimension::Provider, w);
     let operator = entry(cells, Dimension::Operator, w);
     let nvidia_gpu_share = hardware(snapshot).map(|h| h.nvidia.gpu_share);
-    let nc = |e: &Option<HeadlineEntry>| {
-        e.as_ref()
-            .and_then(|e| e.nakamoto_coefficient)
-            .map_or("n/a".to_string(), |n| n.to_string())
+    let nc = |e: &Option<HeadlineEntry>, noun: &str| match e
+        .as_ref()
+        .and_then(|e| e.nakamoto_coefficient)
+    {
+        Some(1) => format!("1 {noun}"),
+        Some(n) => format!("{n} {noun}s"),
+        None => format!("n/a {noun}s"),
     };
     let mut summary = format!(
-        "Nakamoto coefficient by {}: {} providers, {} operators",
+        "Nakamoto coefficient by {}: {}, {}",
         w.name(),
-        nc(&provider),
-        nc(&operator)
+        nc(&provider, "provider"),
+        nc(&operator, "operator")
     );
     if let Some(share) = operator.as_ref().and_then(|o| o.max_share) {
         summary.push_str(&format!(

@@ -50,7 +50,9 @@ impl Weights {
                 *v = 0.0;
             }
         }
-        values.sort_unstable_by(|a, b| b.total_cmp(a));
+        // Non-negative finite floats order like their bit patterns, and
+        // integer sorting is markedly faster than a float comparator.
+        values.sort_unstable_by_key(|v| std::cmp::Reverse(v.to_bits()));
         let mut total = sum(values.iter().copied());
         if !total.is_finite() {
             // Every metric is scale-invariant: rescale rather than overflow.
@@ -176,6 +178,9 @@ pub fn renyi_entropy(w: &Weights, order: RenyiOrder) -> Option<f64> {
         RenyiOrder::Infinite => min_entropy(w),
         RenyiOrder::Finite(1.0) => shannon_entropy(w),
         RenyiOrder::Finite(0.0) => (w.total > 0.0).then(|| (w.len() as f64).log2()),
+        RenyiOrder::Finite(a) if a.fract() == 0.0 && a <= i32::MAX as f64 => w.shares().map(|s| {
+            sum(s.filter(|&p| p > 0.0).map(|p| p.powi(a as i32))).log2() / (1.0 - a) + 0.0
+        }),
         RenyiOrder::Finite(a) => w
             .shares()
             .map(|s| sum(s.filter(|&p| p > 0.0).map(|p| p.powf(a))).log2() / (1.0 - a) + 0.0),
@@ -185,9 +190,16 @@ pub fn renyi_entropy(w: &Weights, order: RenyiOrder) -> Option<f64> {
 /// Shannon entropy as a share of its maximum, log2(non-zero entities).
 /// A single entity has no diversity: 0 (the EDI convention).
 pub fn entropy_percentage(w: &Weights) -> Option<f64> {
-    let h = shannon_entropy(w)?;
-    let n = total_entities(w);
-    Some(if n <= 1 { 0.0 } else { h / (n as f64).log2() })
+    Some(entropy_share(shannon_entropy(w)?, total_entities(w)))
+}
+
+/// Shannon entropy `h` as a share of log2(`nonzero`); 0 for one entity.
+pub fn entropy_share(h: f64, nonzero: usize) -> f64 {
+    if nonzero <= 1 {
+        0.0
+    } else {
+        h / (nonzero as f64).log2()
+    }
 }
 
 /// Theil T index (natural log); zero-weight entities count in n.
@@ -217,12 +229,15 @@ pub struct EffectiveEntities {
 
 /// Effective number of entities, or `None` for zero total weight.
 pub fn effective_entities(w: &Weights) -> Option<EffectiveEntities> {
-    let h = shannon_entropy(w)?;
-    let hhi = hhi(w)?;
-    Some(EffectiveEntities {
-        shannon: h.exp2(),
+    Some(effective_from(shannon_entropy(w)?, hhi(w)?))
+}
+
+/// Hill numbers from a Shannon entropy (bits) and an HHI (0–10,000).
+pub fn effective_from(shannon_bits: f64, hhi: f64) -> EffectiveEntities {
+    EffectiveEntities {
+        shannon: shannon_bits.exp2(),
         inverse_hhi: 10_000.0 / hhi,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -118,20 +118,24 @@ impl Summary {
     /// Computes every metric on `w`.
     pub fn compute(w: &Weights, params: &SummaryParams) -> Self {
         use concentration as c;
+        // Shannon entropy and HHI feed three fields each: compute them once.
+        let shannon = c::shannon_entropy(w);
+        let hhi = c::hhi(w);
+        let nonzero = c::total_entities(w);
         Self {
-            total_entities: c::total_entities(w),
+            total_entities: nonzero,
             nakamoto_coefficient: c::nakamoto_coefficient(w),
             tau_index: keyed(&params.tau, |t| c::tau_index(w, t)),
             concentration_ratio: keyed(&params.top, |k| c::concentration_ratio(w, k)),
             max_share: c::max_share(w),
-            hhi: c::hhi(w),
+            hhi,
             gini: c::gini(w),
-            shannon_entropy: c::shannon_entropy(w),
+            shannon_entropy: shannon,
             min_entropy: c::min_entropy(w),
             renyi_entropy: keyed(&params.alpha, |a| c::renyi_entropy(w, a)),
-            entropy_percentage: c::entropy_percentage(w),
+            entropy_percentage: shannon.map(|h| c::entropy_share(h, nonzero)),
             theil_index: c::theil_index(w),
-            effective_entities: c::effective_entities(w),
+            effective_entities: shannon.zip(hhi).map(|(h, x)| c::effective_from(h, x)),
         }
     }
 }

@@ -11,15 +11,14 @@ pub fn parse_numbers(location: &str, text: &str) -> Result<Vec<f64>> {
     }
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
-        let item = line.split('#').next().unwrap_or("").trim();
+        let end = line.bytes().position(|b| b == b'#').unwrap_or(line.len());
+        let item = line[..end].trim();
         if item.is_empty() {
             continue;
         }
-        let at = Some(format!("line {}", i + 1));
-        out.push(
-            check(item.parse::<f64>().ok(), item)
-                .map_err(|m| Error::input(location, at, None, m))?,
-        );
+        let value = check(item.parse::<f64>().ok(), item)
+            .map_err(|m| Error::input(location, Some(format!("line {}", i + 1)), None, m))?;
+        out.push(value);
     }
     Ok(out)
 }
