@@ -399,3 +399,24 @@ fn synth_output_audits() {
     let v = audit_json(&[out.to_str().unwrap()]);
     assert_eq!(v["snapshots"][0]["providers"], 300);
 }
+
+/// Golden outputs: the exact JSON and Markdown of an audit, checked in so a
+/// change to any number or layout is seen in review. Regenerate with
+/// `UPDATE_GOLDEN=1 cargo test --release --test cli golden`.
+#[test]
+fn golden_reports() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let inputs = ["data/vastai/vast_offers_A100SXM4_fieldsubset.json", "data/cosmos/osmosis1_valset_height471386.json"];
+    for (format, file) in [("json", "vastai_osmosis.audit.json"), ("md", "vastai_osmosis.audit.md")] {
+        let mut cmd = bin();
+        cmd.current_dir(root).arg("audit").args(inputs).args(["--format", format]);
+        let out = cmd.output().unwrap();
+        assert!(out.status.success());
+        let golden = root.join("tests/golden").join(file);
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&golden, &out.stdout).unwrap();
+        }
+        let expected = std::fs::read(&golden).unwrap();
+        assert!(out.stdout == expected, "{file} differs from the golden output; regenerate with UPDATE_GOLDEN=1 if intended");
+    }
+}
