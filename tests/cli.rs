@@ -406,10 +406,19 @@ fn synth_output_audits() {
 #[test]
 fn golden_reports() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let inputs = ["data/vastai/vast_offers_A100SXM4_fieldsubset.json", "data/cosmos/osmosis1_valset_height471386.json"];
-    for (format, file) in [("json", "vastai_osmosis.audit.json"), ("md", "vastai_osmosis.audit.md")] {
+    let inputs = [
+        "data/vastai/vast_offers_A100SXM4_fieldsubset.json",
+        "data/cosmos/osmosis1_valset_height471386.json",
+    ];
+    for (format, file) in [
+        ("json", "vastai_osmosis.audit.json"),
+        ("md", "vastai_osmosis.audit.md"),
+    ] {
         let mut cmd = bin();
-        cmd.current_dir(root).arg("audit").args(inputs).args(["--format", format]);
+        cmd.current_dir(root)
+            .arg("audit")
+            .args(inputs)
+            .args(["--format", format]);
         let out = cmd.output().unwrap();
         assert!(out.status.success());
         let golden = root.join("tests/golden").join(file);
@@ -417,6 +426,9 @@ fn golden_reports() {
             std::fs::write(&golden, &out.stdout).unwrap();
         }
         let expected = std::fs::read(&golden).unwrap();
-        assert!(out.stdout == expected, "{file} differs from the golden output; regenerate with UPDATE_GOLDEN=1 if intended");
+        assert!(
+            out.stdout == expected,
+            "{file} differs from the golden output; regenerate with UPDATE_GOLDEN=1 if intended"
+        );
     }
 }

@@ -7,9 +7,8 @@
 
 use crate::audit::{AuditOptions, audit};
 use crate::error::Result;
-use crate::metrics::{SummaryParams, parse_alpha, parse_labelled, parse_threshold, parse_top};
 use crate::report::{AuditReport, Exporter, InputRecord};
-use crate::{Error, bundled, sources};
+use crate::{bundled, sources};
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -42,33 +41,16 @@ pub struct AuditArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Tau-index thresholds.
-    #[arg(long, default_value = "0.33,0.66")]
-    pub tau: String,
-    /// k of the concentration ratios CR_k.
-    #[arg(long, default_value = "1,3")]
-    pub top: String,
-    /// Orders of the Rényi entropies (`inf` for min-entropy).
-    #[arg(long, default_value = "0,2")]
-    pub alpha: String,
+    #[command(flatten)]
+    pub metric: super::MetricParams,
     /// Largest entities listed per dimension and weight.
     #[arg(long, default_value_t = 10)]
     pub top_n: usize,
 }
 
-/// Parses the metric parameters shared by `audit` and `metrics`.
-pub fn summary_params(tau: &str, top: &str, alpha: &str) -> Result<SummaryParams> {
-    let usage = |flag: &'static str| move |e: String| Error::Usage(format!("--{flag}: {e}"));
-    Ok(SummaryParams {
-        tau: parse_labelled(tau, parse_threshold).map_err(usage("tau"))?,
-        top: parse_labelled(top, parse_top).map_err(usage("top"))?,
-        alpha: parse_labelled(alpha, parse_alpha).map_err(usage("alpha"))?,
-    })
-}
-
 pub fn run(args: AuditArgs) -> Result<()> {
     let opts = AuditOptions {
-        params: summary_params(&args.tau, &args.top, &args.alpha)?,
+        params: args.metric.params()?,
         top_n: args.top_n,
     };
     let mut inputs = Vec::new();

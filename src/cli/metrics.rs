@@ -18,19 +18,12 @@ pub struct MetricsArgs {
     /// File of non-negative numbers: a JSON array or one per line (`-` or
     /// nothing for standard input).
     pub input: Option<String>,
-    /// Tau-index thresholds (keys of `tau_index`).
-    #[arg(long, default_value = "0.33,0.66")]
-    pub tau: String,
-    /// k of the concentration ratios (keys of `concentration_ratio`).
-    #[arg(long, default_value = "1,3")]
-    pub top: String,
-    /// Rényi orders (keys of `renyi_entropy`; `inf` for min-entropy).
-    #[arg(long, default_value = "0,2")]
-    pub alpha: String,
+    #[command(flatten)]
+    pub metric: super::MetricParams,
 }
 
 pub fn run(args: MetricsArgs) -> Result<()> {
-    let params = super::audit::summary_params(&args.tau, &args.top, &args.alpha)?;
+    let params = args.metric.params()?;
     let location = args.input.as_deref().unwrap_or("-");
     let bytes = read_bytes(location)?;
     let text = Input {

@@ -39,6 +39,34 @@ pub fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Metric parameters shared by `audit` and `metrics`.
+#[derive(Debug, clap::Args)]
+pub struct MetricParams {
+    /// Tau-index thresholds (keys of `tau_index`).
+    #[arg(long, default_value = "0.33,0.66")]
+    pub tau: String,
+    /// k of the concentration ratios CR_k (keys of `concentration_ratio`).
+    #[arg(long, default_value = "1,3")]
+    pub top: String,
+    /// Rényi orders (keys of `renyi_entropy`; `inf` for min-entropy).
+    #[arg(long, default_value = "0,2")]
+    pub alpha: String,
+}
+
+impl MetricParams {
+    /// Parses the lists, naming the flag of a bad value.
+    pub fn params(&self) -> Result<crate::metrics::SummaryParams> {
+        use crate::metrics::{parse_alpha, parse_labelled, parse_threshold, parse_top};
+        let usage =
+            |flag: &'static str| move |e: String| crate::Error::Usage(format!("--{flag}: {e}"));
+        Ok(crate::metrics::SummaryParams {
+            tau: parse_labelled(&self.tau, parse_threshold).map_err(usage("tau"))?,
+            top: parse_labelled(&self.top, parse_top).map_err(usage("top"))?,
+            alpha: parse_labelled(&self.alpha, parse_alpha).map_err(usage("alpha"))?,
+        })
+    }
+}
+
 /// Writes output to a file (atomically) or to standard output.
 pub fn emit(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
     match output {

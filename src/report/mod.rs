@@ -3,6 +3,7 @@
 pub mod csv;
 pub mod escape;
 pub mod json;
+pub mod layout;
 pub mod markdown;
 pub mod table;
 
