@@ -432,3 +432,115 @@ fn golden_reports() {
         );
     }
 }
+
+#[test]
+fn entities_lists_operators_with_evidence() {
+    let o = run(&[
+        "entities",
+        &data("data/bittensor/subtensor_nakamoto_snapshot_block3606775.json"),
+        "--format",
+        "json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let s = &v["snapshots"][0];
+    assert_eq!(s["providers"], 4096);
+    assert_eq!(s["operators"], 371);
+    assert_eq!(s["unlinked_providers"], 0);
+    let top = &s["list"][0];
+    assert_eq!(
+        top["id"],
+        "coldkey:5ChuGqW2cxc5AZJ29z6vyTkTncg75L9ovfp8QN8eB8niSD75"
+    );
+    assert_eq!(top["providers"].as_array().unwrap().len(), 4);
+    assert_eq!(top["evidence"].as_array().unwrap().len(), 3);
+    assert!((top["shares"]["stake"].as_f64().unwrap() - 0.1163).abs() < 1e-3);
+    let csv = stdout(&run(&[
+        "entities",
+        &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+        "--format",
+        "csv",
+    ]));
+    let rows = csv_rows(&csv);
+    assert_eq!(rows.len(), 10, "header and 9 hosts");
+    let table = stdout(&run(&[
+        "entities",
+        &data("tests/fixtures/akash_console_providers.json"),
+    ]));
+    assert!(table.contains("domain:example.com"), "{table}");
+}
+
+#[test]
+fn explain_names_the_chain_of_keys() {
+    let o = run(&[
+        "entities",
+        &data("tests/fixtures/akash_console_providers.json"),
+        "--explain",
+        "akash1handmadefixture000000000000000000004",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    assert!(text.contains("operator domain:example.com"), "{text}");
+    assert!(
+        text.contains("hostname_domain of the other = example.com"),
+        "{text}"
+    );
+    let o = run(&[
+        "entities",
+        &data("tests/fixtures/akash_console_providers.json"),
+        "--explain",
+        "nobody",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no provider `nobody`"));
+}
+
+#[test]
+fn mapping_file_overrides_and_is_recorded() {
+    let dir = scratch("mapping");
+    let mapping = dir.join("ops.toml");
+    std::fs::write(
+        &mapping,
+        "[[operator]]\nname = \"One Team\"\nproviders = [\"osmovaloper1cyw4vw20el8e7ez8080md0r8psg25n0cq98a9n\", \"osmovaloper196ax4vc0lwpxndu9dyhvca7jhxp70rmcmmarz7\"]\nreason = \"test\"\n",
+    )
+    .unwrap();
+    let v = audit_json(&[
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+        "--mapping",
+        mapping.to_str().unwrap(),
+    ]);
+    let s = &v["snapshots"][0];
+    let op = cell(s, "operator", "stake");
+    assert_eq!(op["top"][0]["key"], "mapped:One Team");
+    assert!(
+        (op["top"][0]["share"].as_f64().unwrap() - 0.229).abs() < 0.01,
+        "Sentinel 15.4% + SG-1 7.5%"
+    );
+    let inputs = v["inputs"].as_array().unwrap();
+    assert_eq!(inputs.last().unwrap()["adapter"], "operator-mapping");
+    std::fs::write(&mapping, "[[operator]]\nname = \"X\"\nproviders = [\"a\"\n").unwrap();
+    let o = run(&[
+        "audit",
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+        "--mapping",
+        mapping.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("ops.toml: line 3"), "{}", stderr(&o));
+}
+
+#[test]
+fn operator_cells_carry_attribution_bounds() {
+    let v = audit_json(&[&data("data/cosmos/celestia_validators_vp_2025-07.json")]);
+    let s = &v["snapshots"][0];
+    let b = &cell(s, "operator", "stake")["bounds"];
+    assert_eq!(b["unlinked_providers"], 420);
+    assert_eq!(b["worst"]["nakamoto_coefficient"], 1);
+    assert_eq!(b["best"]["nakamoto_coefficient"], 6);
+    assert!(
+        s["headline"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("unlinked providers were one operator")
+    );
+}

@@ -6,6 +6,7 @@
 //! that exporters in [`crate::report`] render.
 
 pub mod cloud;
+pub mod operators;
 mod sections;
 
 use crate::entities;
@@ -126,7 +127,7 @@ impl Weight {
 }
 
 /// One value per weight.
-type Vector = [f64; 7];
+pub type Vector = [f64; 7];
 
 /// Options of an audit.
 #[derive(Debug, Clone)]
@@ -135,6 +136,8 @@ pub struct AuditOptions {
     pub params: SummaryParams,
     /// How many largest entities each cell lists.
     pub top_n: usize,
+    /// How providers are resolved into operators.
+    pub entities: entities::ResolveOptions,
 }
 
 impl Default for AuditOptions {
@@ -142,6 +145,7 @@ impl Default for AuditOptions {
         Self {
             params: SummaryParams::default(),
             top_n: 10,
+            entities: entities::ResolveOptions::default(),
         }
     }
 }
@@ -172,6 +176,61 @@ pub struct Cell {
     pub metrics: Summary,
     /// Largest entities, largest first (ties by key).
     pub top: Vec<ShareRow>,
+    /// Operator cells only: how the figures move if unlinked providers'
+    /// control were known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<AttributionBounds>,
+}
+
+/// Nakamoto coefficient, max share and HHI under one attribution assumption.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BoundMetrics {
+    pub entities: usize,
+    pub nakamoto_coefficient: Option<usize>,
+    pub max_share: Option<f64>,
+    pub hhi: Option<f64>,
+}
+
+impl BoundMetrics {
+    fn of(m: &Summary) -> Self {
+        BoundMetrics {
+            entities: m.total_entities,
+            nakamoto_coefficient: m.nakamoto_coefficient,
+            max_share: m.max_share,
+            hhi: m.hhi,
+        }
+    }
+}
+
+/// Operator concentration when unlinked providers' control is unknown.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AttributionBounds {
+    pub unlinked_providers: usize,
+    pub unlinked_weight: f64,
+    /// Share of the weight held by unlinked providers.
+    pub unlinked_share: f64,
+    /// Every unlinked provider is its own operator (the resolved figures).
+    pub best: BoundMetrics,
+    /// All unlinked supply is one operator.
+    pub worst: BoundMetrics,
+}
+
+/// How providers were resolved into operators.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ResolutionSummary {
+    pub min_confidence: entities::Confidence,
+    pub disabled_keys: Vec<entities::LinkKind>,
+    /// Operators per confidence tier (`unlinked` for lone unlinked providers).
+    pub operators_by_confidence: std::collections::BTreeMap<String, usize>,
+    /// Providers in operators of more than one provider.
+    pub providers_in_multi_provider_operators: usize,
+    pub merges: usize,
+    /// Heuristic merges refused because the mapping names the operators apart.
+    pub refused_merges: usize,
+    /// Deny-listed domains seen, with how many providers carried each.
+    pub denied_domains: std::collections::BTreeMap<String, usize>,
+    /// Mapping-file provider ids not found in this snapshot.
+    pub unmatched_mapping_ids: Vec<String>,
 }
 
 /// The audit of one snapshot.
@@ -186,8 +245,9 @@ pub struct SnapshotAudit {
     pub stake_unit: Option<String>,
     pub providers: usize,
     pub operators: usize,
-    /// Providers without any control key (each counted as its own operator).
+    /// Providers no key links to an operator (each counted as its own).
     pub unlinked_providers: usize,
+    pub operator_resolution: ResolutionSummary,
     pub headline: Headline,
     pub hardware: Option<Hardware>,
     pub cloud: CloudExposure,
@@ -203,17 +263,17 @@ pub struct SnapshotAudit {
 /// Per-provider facts the audit needs, computed once.
 struct Prepared<'a> {
     snapshot: &'a Snapshot,
-    grouping: entities::Grouping,
+    resolution: entities::Resolution,
     totals: Vec<Vector>,
     clouds: Vec<Option<cloud::CloudOf>>,
 }
 
 impl<'a> Prepared<'a> {
-    fn new(snapshot: &'a Snapshot) -> Self {
+    fn new(snapshot: &'a Snapshot, opts: &AuditOptions) -> Self {
         let providers = &snapshot.providers;
         Prepared {
             snapshot,
-            grouping: entities::group(providers),
+            resolution: entities::resolve(providers, &opts.entities),
             totals: providers.iter().map(provider_vector).collect(),
             clouds: providers
                 .iter()
@@ -229,9 +289,8 @@ impl<'a> Prepared<'a> {
         match dim {
             Dimension::Provider => Some((p.id.clone(), p.name.clone())),
             Dimension::Operator => {
-                let op = &self.grouping.assignment[i];
-                let label = op.via.is_none().then(|| p.name.clone()).flatten();
-                Some((op.id.clone(), label))
+                let op = self.resolution.operator_of(i);
+                Some((op.id.clone(), op.label.clone()))
             }
             Dimension::Country => plain(&p.country).map(|(c, _)| {
                 (
@@ -274,7 +333,8 @@ fn price_for(p: &Provider, g: &GpuGroup) -> Option<f64> {
         .map(|pr| pr.per_gpu_hour)
 }
 
-fn provider_vector(p: &Provider) -> Vector {
+/// Every weight of one provider, indexed like [`WEIGHTS`].
+pub fn provider_vector(p: &Provider) -> Vector {
     let mut v = [0.0; 7];
     for g in &p.gpus {
         let gv = group_vector(p, g);
@@ -376,12 +436,96 @@ fn cell(agg: &Aggregate, dim: Dimension, weight: Weight, opts: &AuditOptions) ->
         unattributed_share: unattributed / (attributed + unattributed),
         metrics: Summary::compute(&weights, &opts.params),
         top,
+        bounds: None,
     })
+}
+
+/// The operator aggregate with every unlinked provider in one operator.
+fn worst_case_operators(prep: &Prepared<'_>) -> Aggregate {
+    let mut agg = Aggregate {
+        entities: HashMap::new(),
+        unattributed: [0.0; 7],
+    };
+    for i in 0..prep.snapshot.providers.len() {
+        let key = if prep.resolution.unlinked[i] {
+            (
+                "unlinked:all".to_string(),
+                Some("all unlinked providers".to_string()),
+            )
+        } else {
+            let op = prep.resolution.operator_of(i);
+            (op.id.clone(), None)
+        };
+        agg.add(Some(key), &prep.totals[i]);
+    }
+    agg
+}
+
+/// Attaches attribution bounds to an operator cell.
+fn add_bounds(cell: &mut Cell, worst: &Aggregate, prep: &Prepared<'_>, opts: &AuditOptions) {
+    let w = cell.weight.index();
+    let unlinked: Vec<usize> = (0..prep.totals.len())
+        .filter(|&i| prep.resolution.unlinked[i])
+        .collect();
+    let unlinked_weight: f64 =
+        crate::metrics::sum::sum(unlinked.iter().map(|&i| prep.totals[i][w]));
+    let worst_metrics = cell_metrics(worst, w, opts);
+    cell.bounds = Some(AttributionBounds {
+        unlinked_providers: unlinked.len(),
+        unlinked_weight,
+        unlinked_share: if cell.attributed_weight > 0.0 {
+            unlinked_weight / cell.attributed_weight
+        } else {
+            0.0
+        },
+        best: BoundMetrics::of(&cell.metrics),
+        worst: worst_metrics
+            .map_or_else(|| BoundMetrics::of(&cell.metrics), |m| BoundMetrics::of(&m)),
+    });
+}
+
+fn cell_metrics(agg: &Aggregate, w: usize, opts: &AuditOptions) -> Option<Summary> {
+    let values: Vec<f64> = agg.entities.values().map(|(v, _)| v[w]).collect();
+    Weights::from_vec(values)
+        .ok()
+        .map(|weights| Summary::compute(&weights, &opts.params))
+}
+
+/// Summary of a resolution, for reports.
+pub fn resolution_summary(
+    r: &entities::Resolution,
+    opts: &entities::ResolveOptions,
+) -> ResolutionSummary {
+    let mut by_confidence = std::collections::BTreeMap::new();
+    for op in &r.operators {
+        let name = op.confidence.map_or("unlinked".to_string(), |c| {
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default()
+        });
+        *by_confidence.entry(name).or_insert(0) += 1;
+    }
+    ResolutionSummary {
+        min_confidence: opts.min_confidence,
+        disabled_keys: opts.disabled.iter().copied().collect(),
+        operators_by_confidence: by_confidence,
+        providers_in_multi_provider_operators: r
+            .operators
+            .iter()
+            .filter(|o| o.members.len() > 1)
+            .map(|o| o.members.len())
+            .sum(),
+        merges: r.evidence.len(),
+        refused_merges: r.refused.len(),
+        denied_domains: r.denied_domains.clone(),
+        unmatched_mapping_ids: r.unmatched_mapping.clone(),
+    }
 }
 
 /// Audits one snapshot.
 pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
-    let prep = Prepared::new(snapshot);
+    let prep = Prepared::new(snapshot, opts);
     let mut concentration = Vec::new();
     let mut places = Vec::new();
     for dim in DIMENSIONS {
@@ -389,11 +533,18 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         if matches!(dim, Dimension::Country | Dimension::Region) {
             places.push(agg_rows(&agg));
         }
+        let worst = (dim == Dimension::Operator).then(|| worst_case_operators(&prep));
         for weight in WEIGHTS {
             if dim.per_gpu_group() && !weight.per_gpu_group() {
                 continue;
             }
-            concentration.extend(cell(&agg, dim, weight, opts));
+            let Some(mut c) = cell(&agg, dim, weight, opts) else {
+                continue;
+            };
+            if let Some(worst) = &worst {
+                add_bounds(&mut c, worst, &prep, opts);
+            }
+            concentration.push(c);
         }
     }
     let primary = sections::primary_weight(&concentration);
@@ -407,8 +558,9 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         input_sha256: snapshot.input_sha256.clone(),
         stake_unit: snapshot.stake_unit.clone(),
         providers: snapshot.providers.len(),
-        operators: prep.grouping.operators,
-        unlinked_providers: prep.grouping.unlinked_providers,
+        operators: prep.resolution.operators.len(),
+        unlinked_providers: prep.resolution.unlinked_count(),
+        operator_resolution: resolution_summary(&prep.resolution, &opts.entities),
         headline: sections::headline(&concentration, primary, snapshot),
         hardware: sections::hardware(snapshot),
         cloud: sections::cloud_exposure(&prep.clouds, &prep.totals, primary),

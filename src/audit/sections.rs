@@ -28,6 +28,9 @@ pub struct HeadlineEntry {
     /// Share of the weight with no entity in this dimension.
     pub unattributed_share: f64,
     pub largest: Option<ShareRow>,
+    /// Operator level only: best and worst case for unlinked providers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<super::AttributionBounds>,
 }
 
 /// The seed's headline: supplier concentration at provider and operator level.
@@ -54,20 +57,25 @@ fn entry(cells: &[Cell], dim: Dimension, w: Weight) -> Option<HeadlineEntry> {
         gini: c.metrics.gini,
         unattributed_share: c.unattributed_share,
         largest: c.top.first().cloned(),
+        bounds: c.bounds.clone(),
     })
+}
+
+/// "1 operator", "4 operators", "n/a operators".
+fn count(n: Option<usize>, noun: &str) -> String {
+    match n {
+        Some(1) => format!("1 {noun}"),
+        Some(n) => format!("{n} {noun}s"),
+        None => format!("n/a {noun}s"),
+    }
 }
 
 pub fn headline(cells: &[Cell], w: Weight, snapshot: &Snapshot) -> Headline {
     let provider = entry(cells, Dimension::Provider, w);
     let operator = entry(cells, Dimension::Operator, w);
     let nvidia_gpu_share = hardware(snapshot).map(|h| h.nvidia.gpu_share);
-    let nc = |e: &Option<HeadlineEntry>, noun: &str| match e
-        .as_ref()
-        .and_then(|e| e.nakamoto_coefficient)
-    {
-        Some(1) => format!("1 {noun}"),
-        Some(n) => format!("{n} {noun}s"),
-        None => format!("n/a {noun}s"),
+    let nc = |e: &Option<HeadlineEntry>, noun: &str| {
+        count(e.as_ref().and_then(|e| e.nakamoto_coefficient), noun)
     };
     let mut summary = format!(
         "Nakamoto coefficient by {}: {}, {}",
@@ -75,6 +83,18 @@ pub fn headline(cells: &[Cell], w: Weight, snapshot: &Snapshot) -> Headline {
         nc(&provider, "provider"),
         nc(&operator, "operator")
     );
+    if let Some(b) = operator
+        .as_ref()
+        .and_then(|o| o.bounds.as_ref())
+        .filter(|b| b.unlinked_share > 0.0)
+    {
+        summary.push_str(&format!(
+            " ({} if the {} held by {} unlinked providers were one operator)",
+            count(b.worst.nakamoto_coefficient, "operator"),
+            crate::report::pct(b.unlinked_share),
+            b.unlinked_providers
+        ));
+    }
     if let Some(share) = operator.as_ref().and_then(|o| o.max_share) {
         summary.push_str(&format!(
             "; the largest operator holds {:.1}%",

@@ -131,3 +131,37 @@ fn empty_snapshot_audits_without_panicking() {
     assert!(r.concentration.is_empty());
     assert_eq!(r.headline.primary_weight, Weight::Providers);
 }
+
+#[test]
+fn unlinked_supply_is_bounded() {
+    // Two linked providers of one operator hold 50%; two unlinked ones 25% each.
+    let mut a = gpu_provider("a", Some("X"), None, "t4", 2);
+    a.name = Some("A".into());
+    let b = gpu_provider("b", Some("X"), None, "t4", 2);
+    let c = gpu_provider("c", None, None, "t4", 2);
+    let d = gpu_provider("d", None, None, "t4", 2);
+    let r = audit(&snapshot(vec![a, b, c, d]), &AuditOptions::default());
+    let cell = find_cell(&r.concentration, Dimension::Operator, Weight::Gpus).unwrap();
+    let bounds = cell.bounds.as_ref().unwrap();
+    assert_eq!(bounds.unlinked_providers, 2);
+    assert_eq!(bounds.unlinked_share, 0.5);
+    assert_eq!(bounds.best.nakamoto_coefficient, Some(1));
+    assert_eq!(bounds.best.max_share, Some(0.5));
+    assert_eq!(bounds.worst.max_share, Some(0.5));
+    assert_eq!(bounds.worst.entities, 2);
+    assert_eq!(bounds.worst.hhi, Some(5000.0));
+    assert_eq!(bounds.best.hhi, Some(2500.0 + 625.0 + 625.0));
+    assert!(
+        r.headline
+            .summary
+            .contains("if the 50.0% held by 2 unlinked providers were one operator"),
+        "{}",
+        r.headline.summary
+    );
+    assert!(
+        find_cell(&r.concentration, Dimension::Provider, Weight::Gpus)
+            .unwrap()
+            .bounds
+            .is_none()
+    );
+}

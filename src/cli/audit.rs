@@ -7,8 +7,7 @@
 
 use crate::audit::{AuditOptions, audit};
 use crate::error::Result;
-use crate::report::{AuditReport, Exporter, InputRecord};
-use crate::{bundled, sources};
+use crate::report::{AuditReport, Exporter};
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -43,37 +42,27 @@ pub struct AuditArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub metric: super::MetricParams,
+    #[command(flatten)]
+    pub resolve: super::ResolveArgs,
     /// Largest entities listed per dimension and weight.
     #[arg(long, default_value_t = 10)]
     pub top_n: usize,
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {
+    let (entities, mapping) = args.resolve.options()?;
     let opts = AuditOptions {
         params: args.metric.params()?,
         top_n: args.top_n,
+        entities,
     };
     let mut inputs = Vec::new();
     let mut audits = Vec::new();
-    let mut add = |snapshot: crate::model::Snapshot, location: String, sha256: String| {
-        inputs.push(InputRecord {
-            location,
-            sha256,
-            adapter: snapshot.source.adapter.clone(),
-        });
+    for (snapshot, record) in super::load_inputs(&args.inputs, args.source.as_deref())? {
         audits.push(audit(&snapshot, &opts));
-    };
-    if args.inputs.is_empty() {
-        for b in bundled::BUNDLED {
-            let (s, sha) = bundled::read_bundled(b)?;
-            add(s, format!("bundled:{}", b.path), sha);
-        }
-    } else {
-        for path in &args.inputs {
-            let (s, sha) = sources::read_path(path, args.source.as_deref())?;
-            add(s, path.clone(), sha);
-        }
+        inputs.push(record);
     }
+    inputs.extend(mapping);
     let report = AuditReport::new(inputs, &opts, audits);
     let tty = args.output.is_none() && std::io::stdout().is_terminal();
     let bytes = match args.format {

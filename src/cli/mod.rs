@@ -2,6 +2,7 @@
 //! and dispatch. The binary only calls [`run`] and maps errors to exit codes.
 
 pub mod audit;
+pub mod entities;
 pub mod metrics;
 pub mod snapshot;
 pub mod synth;
@@ -21,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Audit concentration of snapshots (default: the bundled real data).
     Audit(audit::AuditArgs),
+    /// List operators: which providers one entity controls, and why.
+    Entities(entities::EntitiesArgs),
     /// Compute every concentration metric on a list of numbers.
     Metrics(metrics::MetricsArgs),
     /// Convert any supported input into rackaudit snapshot JSON.
@@ -33,6 +36,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Audit(a) => audit::run(a),
+        Command::Entities(a) => entities::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Synth(a) => synth::run(a),
@@ -67,6 +71,38 @@ impl MetricParams {
     }
 }
 
+/// Reads the inputs named on the command line, or the bundled real
+/// snapshots when there are none, each with its report input record.
+pub fn load_inputs(
+    paths: &[String],
+    source: Option<&str>,
+) -> Result<Vec<(crate::model::Snapshot, crate::report::InputRecord)>> {
+    let record =
+        |s: &crate::model::Snapshot, location: String, sha256: String| crate::report::InputRecord {
+            location,
+            sha256,
+            adapter: s.source.adapter.clone(),
+        };
+    if paths.is_empty() {
+        return crate::bundled::BUNDLED
+            .iter()
+            .map(|b| {
+                let (s, sha) = crate::bundled::read_bundled(b)?;
+                let r = record(&s, format!("bundled:{}", b.path), sha);
+                Ok((s, r))
+            })
+            .collect();
+    }
+    paths
+        .iter()
+        .map(|path| {
+            let (s, sha) = crate::sources::read_path(path, source)?;
+            let r = record(&s, path.clone(), sha);
+            Ok((s, r))
+        })
+        .collect()
+}
+
 /// Writes output to a file (atomically) or to standard output.
 pub fn emit(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
     match output {
@@ -81,5 +117,58 @@ mod tests {
     fn cli_definition_is_consistent() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+}
+
+/// Operator-resolution options shared by `audit` and `entities`.
+#[derive(Debug, clap::Args)]
+pub struct ResolveArgs {
+    /// Operator mapping file (TOML): forced merges, splits, operator names,
+    /// extra deny-listed domains. Recorded in the report's inputs.
+    #[arg(long)]
+    pub mapping: Option<String>,
+    /// Weakest evidence allowed to merge providers: on-chain (owner,
+    /// coldkey, payout, host id), domain (adds identity, web, e-mail and
+    /// host-name domains), network (adds IPv4 /24 and IPv6 /48).
+    #[arg(long, value_enum, default_value = "domain")]
+    pub min_confidence: crate::entities::Confidence,
+    /// Switch off one key kind (repeatable), e.g. --no-key email-domain.
+    #[arg(long = "no-key", value_enum)]
+    pub no_key: Vec<crate::entities::LinkKind>,
+    /// Never link providers through this domain (repeatable).
+    #[arg(long = "deny-domain")]
+    pub deny_domain: Vec<String>,
+}
+
+impl ResolveArgs {
+    /// Resolution options, and the mapping file as a report input.
+    pub fn options(
+        &self,
+    ) -> Result<(
+        crate::entities::ResolveOptions,
+        Option<crate::report::InputRecord>,
+    )> {
+        let mut opts = crate::entities::ResolveOptions {
+            min_confidence: self.min_confidence,
+            disabled: self.no_key.iter().copied().collect(),
+            ..Default::default()
+        };
+        let mut record = None;
+        if let Some(path) = &self.mapping {
+            let bytes = crate::sources::read_bytes(path)?;
+            let input = crate::sources::Input {
+                location: path,
+                bytes: &bytes,
+            };
+            opts.mapping = crate::entities::Mapping::parse(path, input.text()?)?;
+            opts.deny.extend(opts.mapping.deny_domains.clone());
+            record = Some(crate::report::InputRecord {
+                location: path.clone(),
+                sha256: input.sha256(),
+                adapter: "operator-mapping".into(),
+            });
+        }
+        opts.deny.extend(self.deny_domain.iter().cloned());
+        Ok((opts, record))
     }
 }

@@ -226,6 +226,42 @@ pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
         "providers {} · operators {} ({} providers unlinked, each counted as its own operator)",
         s.providers, s.operators, s.unlinked_providers
     )];
+    let r = &s.operator_resolution;
+    let tiers: Vec<String> = r
+        .operators_by_confidence
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    lines.push(format!(
+        "operator resolution (min confidence {}): {}; {} merges, {} refused by the mapping",
+        serde_json::to_value(r.min_confidence)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        tiers.join(", "),
+        r.merges,
+        r.refused_merges
+    ));
+    if let Some(b) = s
+        .headline
+        .operator
+        .as_ref()
+        .and_then(|o| o.bounds.as_ref())
+        .filter(|b| b.unlinked_providers > 0)
+    {
+        lines.push(format!(
+            "unlinked providers: {} holding {} of {}; operator Nakamoto {} (best case) to {} (worst case: all unlinked supply one operator), max share {} to {}, HHI {} to {}",
+            b.unlinked_providers,
+            pct(b.unlinked_share),
+            s.headline.primary_weight.name(),
+            opt_count(b.best.nakamoto_coefficient),
+            opt_count(b.worst.nakamoto_coefficient),
+            opt_pct(b.best.max_share),
+            opt_pct(b.worst.max_share),
+            b.best.hhi.map_or("n/a".into(), |h| num(h, 0)),
+            b.worst.hhi.map_or("n/a".into(), |h| num(h, 0)),
+        ));
+    }
     if let Some(h) = &s.hardware {
         lines.push(format!(
             "hardware: {} GPUs, {} GB GPU memory on {} providers; Nvidia {} of GPUs, {} of GPU memory",

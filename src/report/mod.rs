@@ -5,6 +5,7 @@ pub mod escape;
 pub mod json;
 pub mod layout;
 pub mod markdown;
+pub mod operators;
 pub mod table;
 
 use crate::audit::{AuditOptions, SnapshotAudit};
@@ -27,6 +28,12 @@ pub struct RecordedOptions {
     pub top: Vec<String>,
     pub alpha: Vec<String>,
     pub top_n: usize,
+    /// Weakest evidence allowed to merge providers into operators.
+    pub min_confidence: crate::entities::Confidence,
+    /// Link key kinds switched off.
+    pub disabled_keys: Vec<crate::entities::LinkKind>,
+    /// The domain deny-list in force (built-in, mapping file and flags).
+    pub deny_domains: Vec<String>,
 }
 
 impl RecordedOptions {
@@ -37,6 +44,9 @@ impl RecordedOptions {
             top: labels(top),
             alpha: labels(alpha),
             top_n: opts.top_n,
+            min_confidence: opts.entities.min_confidence,
+            disabled_keys: opts.entities.disabled.iter().copied().collect(),
+            deny_domains: opts.entities.deny.domains().to_vec(),
         }
     }
 }

@@ -84,6 +84,9 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     if let Some(email) = r.str("email")? {
         p.add_email_domain(&email);
     }
+    if let Some(site) = r.str("website")? {
+        p.add_key(KeyKind::Domain, site);
+    }
     let attributes = attributes(r)?;
     let attr = |k: &str| {
         attributes

@@ -17,17 +17,18 @@ use std::sync::OnceLock;
 const RAO_PER_TAO: f64 = 1e9;
 const DELEGATES: &str = include_str!("../../data/bittensor/subtensor_delegate_info.json");
 
-/// Delegate names keyed by hotkey, from the bundled registry.
-fn delegate_names() -> &'static BTreeMap<String, String> {
-    static NAMES: OnceLock<BTreeMap<String, String>> = OnceLock::new();
+/// Delegate (name, url) keyed by hotkey, from the bundled registry.
+fn delegate_names() -> &'static BTreeMap<String, (String, String)> {
+    static NAMES: OnceLock<BTreeMap<String, (String, String)>> = OnceLock::new();
     NAMES.get_or_init(|| {
         let list: Vec<Value> =
             serde_json::from_str(DELEGATES).expect("bundled delegate registry is valid JSON");
         list.iter()
             .filter_map(|d| {
+                let url = d["url"].as_str().unwrap_or_default().to_string();
                 Some((
                     d["address"].as_str()?.to_string(),
-                    d["name"].as_str()?.to_string(),
+                    (d["name"].as_str()?.to_string(), url),
                 ))
             })
             .collect()
@@ -53,7 +54,10 @@ fn hotkey_provider(hotkey: &str, coldkey: Option<&str>) -> Provider {
     if let Some(c) = coldkey {
         p.add_key(KeyKind::Coldkey, c);
     }
-    p.name = delegate_names().get(hotkey).cloned();
+    if let Some((name, url)) = delegate_names().get(hotkey) {
+        p.name = Some(name.clone());
+        p.add_key(KeyKind::Domain, url);
+    }
     p
 }
 

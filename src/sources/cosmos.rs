@@ -135,7 +135,12 @@ fn validator(r: &Rec<'_>) -> Result<Provider> {
         if let Some(identity) = d.str("identity")? {
             p.add_key(KeyKind::Identity, identity.to_ascii_uppercase());
         }
-        p.hostname = d.str("website")?.and_then(|w| super::host_of(&w));
+        if let Some(site) = d.str("website")? {
+            p.add_key(KeyKind::Domain, site);
+        }
+        if let Some(contact) = d.str("security_contact")? {
+            p.add_email_domain(&contact);
+        }
     }
     if let Some(account) = r.str("account_address")? {
         p.add_key(KeyKind::OwnerAddress, account);

@@ -114,7 +114,6 @@ fn machine(offers: Vec<Offer>) -> Provider {
     let first = &offers[0];
     let mut p = Provider::new(format!("machine:{}", first.machine));
     p.add_key(KeyKind::HostId, &first.host);
-    p.name = Some(format!("host {} machine {}", first.host, first.machine));
     if let Some(geo_text) = &first.geolocation {
         let (region, code) = match geo_text.rsplit_once(',') {
             Some((region, code)) => (Some(region.trim()), code.trim()),
