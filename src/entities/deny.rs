@@ -42,9 +42,16 @@ pub const DEFAULT_DENY: &[&str] = &[
     "loca.lt",
     "nip.io",
     "sslip.io",
-    // Shared network gateways and explorers (many providers behind one name).
+    // Shared network gateways, the networks' own sites, wallets and explorers
+    // (validators often list the chain's site instead of their own).
     "akash.pub",
     "akash.network",
+    "osmosis.zone",
+    "celestia.org",
+    "keplr.app",
+    "cosmos.directory",
+    "atomscan.com",
+    "bigdipper.live",
     "akashnet.net",
     "cosmos.network",
     "mintscan.io",
