@@ -26,14 +26,8 @@ pub enum Format {
     after_help = "Examples:\n  rackaudit audit\n  rackaudit audit providers.csv --format json\n  rackaudit audit validators.json --source cosmos --format md -o report.md"
 )]
 pub struct AuditArgs {
-    /// Snapshot files (`-` for standard input). Without any, the bundled
-    /// real snapshots are audited.
-    pub inputs: Vec<String>,
-    /// Input format (detected from content when omitted): snapshot, csv,
-    /// bittensor-snapshot, bittensor-metagraph, cosmos, akash-console,
-    /// akash-chain, akash-aep4, vastai.
-    #[arg(long)]
-    pub source: Option<String>,
+    #[command(flatten)]
+    pub input: super::InputArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
@@ -58,7 +52,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
     };
     let mut inputs = Vec::new();
     let mut audits = Vec::new();
-    for (snapshot, record) in super::load_inputs(&args.inputs, args.source.as_deref())? {
+    for (snapshot, record) in args.input.load()? {
         audits.push(audit(&snapshot, &opts));
         inputs.push(record);
     }

@@ -27,12 +27,8 @@ pub enum Format {
     after_help = "Examples:\n  rackaudit entities data/bittensor/subtensor_nakamoto_snapshot_block3606775.json\n  rackaudit entities validators.json --format csv -o operators.csv\n  rackaudit entities providers.json --mapping operators.toml --explain akash1abc"
 )]
 pub struct EntitiesArgs {
-    /// Snapshot files (`-` for standard input). Without any, the bundled
-    /// real snapshots.
-    pub inputs: Vec<String>,
-    /// Input format (detected from content when omitted).
-    #[arg(long)]
-    pub source: Option<String>,
+    #[command(flatten)]
+    pub input: super::InputArgs,
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
     /// Write to this file (atomically) instead of standard output.
@@ -50,7 +46,7 @@ pub struct EntitiesArgs {
 
 pub fn run(args: EntitiesArgs) -> Result<()> {
     let (opts, mapping) = args.resolve.options()?;
-    let loaded = super::load_inputs(&args.inputs, args.source.as_deref())?;
+    let loaded = args.input.load()?;
     if let Some(id) = &args.explain {
         let found = loaded.iter().find_map(|(s, _)| {
             let r = resolve(&s.providers, &opts);

@@ -71,6 +71,26 @@ impl MetricParams {
     }
 }
 
+/// Snapshot inputs of `audit` and `entities`.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// Snapshot files (`-` for standard input). Without any, the bundled
+    /// real snapshots.
+    pub inputs: Vec<String>,
+    /// Input format (detected from content when omitted): snapshot, csv,
+    /// bittensor-snapshot, bittensor-metagraph, cosmos, akash-console,
+    /// akash-chain, akash-aep4, vastai.
+    #[arg(long)]
+    pub source: Option<String>,
+}
+
+impl InputArgs {
+    /// Reads the inputs, each with its report input record.
+    pub fn load(&self) -> Result<Vec<(crate::model::Snapshot, crate::report::InputRecord)>> {
+        load_inputs(&self.inputs, self.source.as_deref())
+    }
+}
+
 /// Reads the inputs named on the command line, or the bundled real
 /// snapshots when there are none, each with its report input record.
 pub fn load_inputs(
