@@ -7,13 +7,29 @@ use std::io::Write;
 use std::path::Path;
 
 /// Writes `bytes` to `path` through a temporary file in the same directory,
-/// renamed into place once complete.
+/// renamed into place once complete. A path that is not a regular file
+/// (`/dev/null`, a pipe, a terminal) is written directly: renaming over it
+/// would replace the device with a file. A symbolic link is followed, so the
+/// file it points to is replaced and the link kept.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let io = |action, source| Error::Io {
         path: path.display().to_string(),
         action,
         source,
     };
+    if let Ok(meta) = std::fs::metadata(path) {
+        if !meta.is_file() {
+            let mut f = std::fs::OpenOptions::new()
+                .write(true)
+                .open(path)
+                .map_err(|e| io("cannot open", e))?;
+            return f.write_all(bytes).map_err(|e| io("cannot write", e));
+        }
+        if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            let target = std::fs::canonicalize(path).map_err(|e| io("cannot resolve link", e))?;
+            return write_atomic(&target, bytes);
+        }
+    }
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -66,6 +82,49 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
         assert!(write_atomic(&dir.join("missing/r.json"), b"x").is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Regression: `-o /dev/null` once renamed a file over the device.
+    #[test]
+    fn special_files_are_written_in_place_and_links_kept() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = std::env::temp_dir().join(format!("rackaudit-special-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if made.is_ok_and(|s| s.success()) {
+            use std::io::Read;
+            use std::os::unix::fs::OpenOptionsExt;
+            // A non-blocking reader first, so the writer never waits and a
+            // regression (renaming a file over the pipe) fails instead of hanging.
+            const O_NONBLOCK: i32 = 0o4000;
+            let mut reader = std::fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(O_NONBLOCK)
+                .open(&fifo)
+                .unwrap();
+            write_atomic(&fifo, b"through the pipe").unwrap();
+            let mut got = Vec::new();
+            let _ = reader.read_to_end(&mut got);
+            assert_eq!(got, b"through the pipe");
+            assert!(
+                std::fs::metadata(&fifo).unwrap().file_type().is_fifo(),
+                "still a pipe"
+            );
+        }
+        let target = dir.join("real.json");
+        let link = dir.join("link.json");
+        std::fs::write(&target, b"old").unwrap();
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, b"new").unwrap();
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"new");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
