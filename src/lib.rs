@@ -15,6 +15,7 @@ pub mod model;
 pub mod output;
 pub mod report;
 pub mod sources;
+pub mod stress;
 pub mod synth;
 
 pub use error::{Error, Result};

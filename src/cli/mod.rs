@@ -5,6 +5,7 @@ pub mod audit;
 pub mod entities;
 pub mod metrics;
 pub mod snapshot;
+pub mod stress;
 pub mod synth;
 
 use crate::error::Result;
@@ -28,6 +29,8 @@ pub enum Command {
     Metrics(metrics::MetricsArgs),
     /// Convert any supported input into rackaudit snapshot JSON.
     Snapshot(snapshot::SnapshotArgs),
+    /// Stress-test a workload against provider, operator, country and cloud loss.
+    Stress(stress::StressArgs),
     /// Generate a synthetic snapshot (generic CSV) for benchmarks.
     Synth(synth::SynthArgs),
 }
@@ -39,6 +42,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Entities(a) => entities::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Snapshot(a) => snapshot::run(a),
+        Command::Stress(a) => stress::run(a),
         Command::Synth(a) => synth::run(a),
     }
 }

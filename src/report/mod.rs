@@ -6,6 +6,7 @@ pub mod json;
 pub mod layout;
 pub mod markdown;
 pub mod operators;
+pub mod stress;
 pub mod table;
 
 use crate::audit::{AuditOptions, SnapshotAudit};

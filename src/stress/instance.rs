@@ -1,0 +1,101 @@
+//! The placement instance of a snapshot for a workload: one bin per
+//! provider and GPU model, with the classes each bin can serve.
+
+use super::solver::{Bin, Demand, Types};
+use super::workload::Workload;
+use crate::error::{Error, Result};
+use crate::model::Snapshot;
+use std::collections::BTreeMap;
+
+/// Demands and bins of one snapshot under one workload.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    pub demands: Vec<Demand>,
+    pub bins: Vec<Bin>,
+    pub demanded_gpus: u64,
+    /// Distinct (eligible classes, capacity) pairs, and each bin's index in it,
+    /// so repeated scenarios only count bins.
+    type_keys: Vec<(u64, u64)>,
+    type_of_bin: Vec<usize>,
+}
+
+impl Instance {
+    /// Builds the instance; at most 64 classes.
+    pub fn new(snapshot: &Snapshot, workload: &Workload) -> Result<Self> {
+        if workload.classes.len() > 64 {
+            return Err(Error::Usage(format!("workload `{}` has {} classes; at most 64 are supported", workload.name, workload.classes.len())));
+        }
+        let demands = workload
+            .classes
+            .iter()
+            .map(|c| {
+                if c.same_provider {
+                    Demand { unit: c.gpus_per_replica, units: c.replicas, spread_replica: None }
+                } else {
+                    Demand { unit: 1, units: c.demanded_gpus(), spread_replica: Some(c.gpus_per_replica) }
+                }
+            })
+            .collect();
+        let mut bins = Vec::new();
+        for (i, p) in snapshot.providers.iter().enumerate() {
+            // GPUs of one model and memory on one provider form one bin.
+            let mut groups: BTreeMap<(Option<&str>, Option<u64>), (u64, Option<f64>)> = BTreeMap::new();
+            for g in &p.gpus {
+                let key = (g.model.as_deref(), g.memory_gb.map(f64::to_bits));
+                let e = groups.entry(key).or_insert((0, g.memory_gb));
+                e.0 += g.count;
+            }
+            for ((model, _), (count, memory)) in groups {
+                let eligible = workload
+                    .classes
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, c)| c.accepts(model, memory))
+                    .fold(0u64, |m, (j, _)| m | (1 << j));
+                bins.push(Bin { provider: i, capacity: count, eligible });
+            }
+        }
+        let mut index: BTreeMap<(u64, u64), usize> = BTreeMap::new();
+        let type_of_bin = bins
+            .iter()
+            .map(|b| {
+                let n = index.len();
+                *index.entry((b.eligible, b.capacity)).or_insert(n)
+            })
+            .collect();
+        let mut type_keys = vec![(0, 0); index.len()];
+        for (k, i) in index {
+            type_keys[i] = k;
+        }
+        Ok(Instance { demanded_gpus: workload.demanded_gpus(), demands, bins, type_keys, type_of_bin })
+    }
+
+    /// The instance as plain data, for external solvers.
+    pub fn export(&self) -> serde_json::Value {
+        serde_json::json!({
+            "demands": self.demands.iter().map(|d| serde_json::json!({"unit": d.unit, "units": d.units, "spread_replica": d.spread_replica})).collect::<Vec<_>>(),
+            "bins": self.bins.iter().filter(|b| b.eligible != 0).map(|b| serde_json::json!({"provider": b.provider, "capacity": b.capacity, "eligible": b.eligible})).collect::<Vec<_>>(),
+        })
+    }
+
+    /// Bin types of the providers for which `alive` holds.
+    pub fn types(&self, alive: &[bool]) -> Types {
+        let mut counts = vec![0u64; self.type_keys.len()];
+        for (b, &t) in self.bins.iter().zip(&self.type_of_bin) {
+            if alive[b.provider] && b.eligible != 0 {
+                counts[t] += 1;
+            }
+        }
+        self.type_keys.iter().zip(counts).filter(|(_, n)| *n > 0).map(|(k, n)| (*k, n)).collect()
+    }
+
+    /// Per provider, the GPUs some class could use (its bins' best fills).
+    pub fn usable_gpus(&self, providers: usize) -> Vec<u64> {
+        let mut out = vec![0u64; providers];
+        for b in &self.bins {
+            let sizes: Vec<u64> = (0..self.demands.len()).filter(|j| b.eligible & (1 << j) != 0).map(|j| self.demands[j].unit).collect();
+            out[b.provider] += super::solver::best_fill(b.capacity, &sizes);
+        }
+        out
+    }
+}
