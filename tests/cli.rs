@@ -547,43 +547,101 @@ fn operator_cells_carry_attribution_bounds() {
 
 #[test]
 fn stress_json_has_the_documented_shape() {
-    let o = run(&["stress", &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"), "--format", "json", "--trials", "200"]);
+    let o = run(&[
+        "stress",
+        &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+        "--format",
+        "json",
+        "--trials",
+        "200",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
     let s = &v["snapshots"][0];
-    for key in ["served_fraction", "served_gpus", "demanded_gpus", "per_class", "exact", "gap"] {
+    for key in [
+        "served_fraction",
+        "served_gpus",
+        "demanded_gpus",
+        "per_class",
+        "exact",
+        "gap",
+    ] {
         assert!(s["baseline"].get(key).is_some(), "baseline.{key}");
     }
     assert_eq!(s["baseline"]["served_fraction"], 1.0);
     assert_eq!(s["resilience"]["providers"][0]["k"], 0);
-    assert!(s["resilience"]["operators"][2]["removed"].as_array().unwrap().len() == 2);
+    assert!(
+        s["resilience"]["operators"][2]["removed"]
+            .as_array()
+            .unwrap()
+            .len()
+            == 2
+    );
     assert!(s["single_losses"]["country"][0]["value"] == "US");
     for dim in ["operators", "providers", "countries", "clouds"] {
         for key in ["value", "lower_bound", "upper_bound", "exact", "removed"] {
-            assert!(s["workload_nakamoto"][dim].get(key).is_some(), "{dim}.{key}");
+            assert!(
+                s["workload_nakamoto"][dim].get(key).is_some(),
+                "{dim}.{key}"
+            );
         }
     }
     assert_eq!(s["workload_nakamoto"]["operators"]["value"], 4);
     for key in ["trials", "seed", "mean", "p5", "p1"] {
         assert!(s["monte_carlo"].get(key).is_some(), "monte_carlo.{key}");
     }
-    let again = run(&["stress", &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"), "--format", "json", "--trials", "200"]);
+    let again = run(&[
+        "stress",
+        &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+        "--format",
+        "json",
+        "--trials",
+        "200",
+    ]);
     assert_eq!(o.stdout, again.stdout, "deterministic");
-    assert_eq!(v["inputs"].as_array().unwrap().last().unwrap()["adapter"], "workload");
+    assert_eq!(
+        v["inputs"].as_array().unwrap().last().unwrap()["adapter"],
+        "workload"
+    );
 }
 
 #[test]
 fn example_workloads_run_and_bad_ones_are_refused() {
-    for w in ["workloads/llm-inference.toml", "workloads/finetune-8gpu.toml", "workloads/small-gpu-batch.toml", "workloads/default.toml"] {
-        let o = run(&["stress", &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"), "--workload", &data(w), "--only", "baseline"]);
+    for w in [
+        "workloads/llm-inference.toml",
+        "workloads/finetune-8gpu.toml",
+        "workloads/small-gpu-batch.toml",
+        "workloads/default.toml",
+    ] {
+        let o = run(&[
+            "stress",
+            &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+            "--workload",
+            &data(w),
+            "--only",
+            "baseline",
+        ]);
         assert!(o.status.success(), "{w}: {}", stderr(&o));
     }
     let dir = scratch("workload");
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 1\ngpus_per_replica = 0\n").unwrap();
-    let o = run(&["stress", &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"), "--workload", bad.to_str().unwrap()]);
+    std::fs::write(
+        &bad,
+        "name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 1\ngpus_per_replica = 0\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "stress",
+        &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+        "--workload",
+        bad.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("field `gpus_per_replica`"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("field `gpus_per_replica`"),
+        "{}",
+        stderr(&o)
+    );
     let o = run(&["stress", "--level", "2"]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(&["stress"]);

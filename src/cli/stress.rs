@@ -24,7 +24,9 @@ pub enum Format {
 }
 
 #[derive(Debug, Args)]
-#[command(after_help = "Examples:\n  rackaudit stress\n  rackaudit stress providers.csv --workload workloads/llm-inference.toml --format json\n  rackaudit stress offers.json --only baseline,resilience --max-k 5")]
+#[command(
+    after_help = "Examples:\n  rackaudit stress\n  rackaudit stress providers.csv --workload workloads/llm-inference.toml --format json\n  rackaudit stress offers.json --only baseline,resilience --max-k 5"
+)]
 pub struct StressArgs {
     #[command(flatten)]
     pub input: super::InputArgs,
@@ -37,7 +39,12 @@ pub struct StressArgs {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Parts to run (comma-separated).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "baseline,resilience,single,nakamoto,montecarlo")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "baseline,resilience,single,nakamoto,montecarlo"
+    )]
     pub only: Vec<Part>,
     /// Served fraction the workload Nakamoto coefficient must drop below.
     #[arg(long, default_value_t = 0.5)]
@@ -78,15 +85,27 @@ pub fn run(args: StressArgs) -> Result<()> {
         return Err(Error::Usage("--level must lie between 0 and 1".into()));
     }
     if !(0.0..=1.0).contains(&args.default_uptime) {
-        return Err(Error::Usage("--default-uptime must lie between 0 and 1".into()));
+        return Err(Error::Usage(
+            "--default-uptime must lie between 0 and 1".into(),
+        ));
     }
     let (entities, mapping) = args.resolve.options()?;
     let (workload, workload_record) = match &args.workload {
         Some(path) => {
             let bytes = crate::sources::read_bytes(path)?;
-            let input = crate::sources::Input { location: path, bytes: &bytes };
+            let input = crate::sources::Input {
+                location: path,
+                bytes: &bytes,
+            };
             let w = parse(path, input.text()?)?;
-            (w, InputRecord { location: path.clone(), sha256: input.sha256(), adapter: "workload".into() })
+            (
+                w,
+                InputRecord {
+                    location: path.clone(),
+                    sha256: input.sha256(),
+                    adapter: "workload".into(),
+                },
+            )
         }
         None => (
             parse("bundled:workloads/default.toml", DEFAULT_WORKLOAD)?,

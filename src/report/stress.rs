@@ -23,8 +23,16 @@ pub struct StressReport {
 }
 
 impl StressReport {
-    pub fn new(inputs: Vec<InputRecord>, workload: Workload, options: StressOptions, snapshots: Vec<StressResult>) -> Self {
-        let joined: String = inputs.iter().map(|i| format!("{}\t{}\n", i.location, i.sha256)).collect();
+    pub fn new(
+        inputs: Vec<InputRecord>,
+        workload: Workload,
+        options: StressOptions,
+        snapshots: Vec<StressResult>,
+    ) -> Self {
+        let joined: String = inputs
+            .iter()
+            .map(|i| format!("{}\t{}\n", i.location, i.sha256))
+            .collect();
         StressReport {
             schema_version: crate::SCHEMA_VERSION,
             tool_version: crate::TOOL_VERSION,
@@ -73,19 +81,43 @@ fn lines(r: &StressReport, esc: &dyn Fn(&str) -> String) -> Vec<String> {
             s.providers
         ));
         for c in &b.per_class {
-            out.push(format!("  class {}: {} of {} GPUs ({})", esc(&c.name), c.served_gpus, c.demanded_gpus, pct(c.served_fraction)));
+            out.push(format!(
+                "  class {}: {} of {} GPUs ({})",
+                esc(&c.name),
+                c.served_gpus,
+                c.demanded_gpus,
+                pct(c.served_fraction)
+            ));
         }
         if let Some(res) = &s.resilience {
             let curve = |steps: &[crate::stress::scenarios::Step]| {
-                steps.iter().map(|st| format!("k={} {}{}", st.k, pct(st.served_fraction), if st.exact { "" } else { "*" })).collect::<Vec<_>>().join(", ")
+                steps
+                    .iter()
+                    .map(|st| {
+                        format!(
+                            "k={} {}{}",
+                            st.k,
+                            pct(st.served_fraction),
+                            if st.exact { "" } else { "*" }
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
             };
-            out.push(format!("resilience (largest by {} removed; * = not proven optimal):", res.by.name()));
+            out.push(format!(
+                "resilience (largest by {} removed; * = not proven optimal):",
+                res.by.name()
+            ));
             out.push(format!("  providers: {}", curve(&res.providers)));
             out.push(format!("  operators: {}", curve(&res.operators)));
         }
         if let Some(losses) = &s.single_losses {
             for (dim, list) in losses {
-                let worst: Vec<String> = list.iter().take(5).map(|l| format!("{} {}", esc(&l.value), pct(l.served_fraction))).collect();
+                let worst: Vec<String> = list
+                    .iter()
+                    .take(5)
+                    .map(|l| format!("{} {}", esc(&l.value), pct(l.served_fraction)))
+                    .collect();
                 if !worst.is_empty() {
                     out.push(format!("worst single {dim} losses: {}", worst.join(", ")));
                 }

@@ -7,6 +7,9 @@ use crate::error::{Error, Result};
 use crate::model::Snapshot;
 use std::collections::BTreeMap;
 
+/// A bin's model and memory (as bits, so it can be ordered).
+type BinKey<'a> = (Option<&'a str>, Option<u64>);
+
 /// Demands and bins of one snapshot under one workload.
 #[derive(Debug, Clone)]
 pub struct Instance {
@@ -23,23 +26,35 @@ impl Instance {
     /// Builds the instance; at most 64 classes.
     pub fn new(snapshot: &Snapshot, workload: &Workload) -> Result<Self> {
         if workload.classes.len() > 64 {
-            return Err(Error::Usage(format!("workload `{}` has {} classes; at most 64 are supported", workload.name, workload.classes.len())));
+            return Err(Error::Usage(format!(
+                "workload `{}` has {} classes; at most 64 are supported",
+                workload.name,
+                workload.classes.len()
+            )));
         }
         let demands = workload
             .classes
             .iter()
             .map(|c| {
                 if c.same_provider {
-                    Demand { unit: c.gpus_per_replica, units: c.replicas, spread_replica: None }
+                    Demand {
+                        unit: c.gpus_per_replica,
+                        units: c.replicas,
+                        spread_replica: None,
+                    }
                 } else {
-                    Demand { unit: 1, units: c.demanded_gpus(), spread_replica: Some(c.gpus_per_replica) }
+                    Demand {
+                        unit: 1,
+                        units: c.demanded_gpus(),
+                        spread_replica: Some(c.gpus_per_replica),
+                    }
                 }
             })
             .collect();
         let mut bins = Vec::new();
         for (i, p) in snapshot.providers.iter().enumerate() {
             // GPUs of one model and memory on one provider form one bin.
-            let mut groups: BTreeMap<(Option<&str>, Option<u64>), (u64, Option<f64>)> = BTreeMap::new();
+            let mut groups: BTreeMap<BinKey, (u64, Option<f64>)> = BTreeMap::new();
             for g in &p.gpus {
                 let key = (g.model.as_deref(), g.memory_gb.map(f64::to_bits));
                 let e = groups.entry(key).or_insert((0, g.memory_gb));
@@ -52,7 +67,11 @@ impl Instance {
                     .enumerate()
                     .filter(|(_, c)| c.accepts(model, memory))
                     .fold(0u64, |m, (j, _)| m | (1 << j));
-                bins.push(Bin { provider: i, capacity: count, eligible });
+                bins.push(Bin {
+                    provider: i,
+                    capacity: count,
+                    eligible,
+                });
             }
         }
         let mut index: BTreeMap<(u64, u64), usize> = BTreeMap::new();
@@ -67,7 +86,13 @@ impl Instance {
         for (k, i) in index {
             type_keys[i] = k;
         }
-        Ok(Instance { demanded_gpus: workload.demanded_gpus(), demands, bins, type_keys, type_of_bin })
+        Ok(Instance {
+            demanded_gpus: workload.demanded_gpus(),
+            demands,
+            bins,
+            type_keys,
+            type_of_bin,
+        })
     }
 
     /// The instance as plain data, for external solvers.
@@ -86,14 +111,22 @@ impl Instance {
                 counts[t] += 1;
             }
         }
-        self.type_keys.iter().zip(counts).filter(|(_, n)| *n > 0).map(|(k, n)| (*k, n)).collect()
+        self.type_keys
+            .iter()
+            .zip(counts)
+            .filter(|(_, n)| *n > 0)
+            .map(|(k, n)| (*k, n))
+            .collect()
     }
 
     /// Per provider, the GPUs some class could use (its bins' best fills).
     pub fn usable_gpus(&self, providers: usize) -> Vec<u64> {
         let mut out = vec![0u64; providers];
         for b in &self.bins {
-            let sizes: Vec<u64> = (0..self.demands.len()).filter(|j| b.eligible & (1 << j) != 0).map(|j| self.demands[j].unit).collect();
+            let sizes: Vec<u64> = (0..self.demands.len())
+                .filter(|j| b.eligible & (1 << j) != 0)
+                .map(|j| self.demands[j].unit)
+                .collect();
             out[b.provider] += super::solver::best_fill(b.capacity, &sizes);
         }
         out

@@ -153,7 +153,11 @@ struct Groups {
 }
 
 fn fraction(served: u64, demanded: u64) -> f64 {
-    if demanded == 0 { 0.0 } else { served as f64 / demanded as f64 }
+    if demanded == 0 {
+        0.0
+    } else {
+        served as f64 / demanded as f64
+    }
 }
 
 fn place(inst: &Instance, alive: &[bool]) -> Placement {
@@ -169,7 +173,11 @@ fn place_without(inst: &Instance, n: usize, removed: &[usize]) -> Placement {
 }
 
 /// Runs the stress test of a snapshot.
-pub fn stress(snapshot: &Snapshot, workload: &Workload, opts: &StressOptions) -> crate::Result<StressResult> {
+pub fn stress(
+    snapshot: &Snapshot,
+    workload: &Workload,
+    opts: &StressOptions,
+) -> crate::Result<StressResult> {
     let inst = Instance::new(snapshot, workload)?;
     let n = snapshot.providers.len();
     let base = place(&inst, &vec![true; n]);
@@ -182,18 +190,34 @@ pub fn stress(snapshot: &Snapshot, workload: &Workload, opts: &StressOptions) ->
             .classes
             .iter()
             .zip(&base.per_class_gpus)
-            .map(|(c, &s)| ClassResult { name: c.name.clone(), demanded_gpus: c.demanded_gpus(), served_gpus: s, served_fraction: fraction(s, c.demanded_gpus()) })
+            .map(|(c, &s)| ClassResult {
+                name: c.name.clone(),
+                demanded_gpus: c.demanded_gpus(),
+                served_gpus: s,
+                served_fraction: fraction(s, c.demanded_gpus()),
+            })
             .collect(),
         exact: base.exact,
         gap: base.gap(),
     };
-    let weights: Vec<f64> = snapshot.providers.iter().map(|p| provider_vector(p)[opts.by as usize]).collect();
+    let weights: Vec<f64> = snapshot
+        .providers
+        .iter()
+        .map(|p| provider_vector(p)[opts.by as usize])
+        .collect();
     let resolution = entities::resolve(&snapshot.providers, &opts.entities);
     let operators = Groups {
         labels: resolution.operators.iter().map(|o| o.id.clone()).collect(),
-        members: resolution.operators.iter().map(|o| o.members.clone()).collect(),
+        members: resolution
+            .operators
+            .iter()
+            .map(|o| o.members.clone())
+            .collect(),
     };
-    let providers = Groups { labels: snapshot.providers.iter().map(|p| p.id.clone()).collect(), members: (0..n).map(|i| vec![i]).collect() };
+    let providers = Groups {
+        labels: snapshot.providers.iter().map(|p| p.id.clone()).collect(),
+        members: (0..n).map(|i| vec![i]).collect(),
+    };
     let has = |part| opts.parts.contains(&part);
     let usable = inst.usable_gpus(n);
     Ok(StressResult {
@@ -212,8 +236,22 @@ pub fn stress(snapshot: &Snapshot, workload: &Workload, opts: &StressOptions) ->
             level: opts.level,
             operators: nakamoto(&inst, n, &operators, &usable, &base, opts.level),
             providers: nakamoto(&inst, n, &providers, &usable, &base, opts.level),
-            countries: nakamoto(&inst, n, &field_groups(snapshot, |p| p.country.clone()), &usable, &base, opts.level),
-            clouds: nakamoto(&inst, n, &cloud_groups(snapshot), &usable, &base, opts.level),
+            countries: nakamoto(
+                &inst,
+                n,
+                &field_groups(snapshot, |p| p.country.clone()),
+                &usable,
+                &base,
+                opts.level,
+            ),
+            clouds: nakamoto(
+                &inst,
+                n,
+                &cloud_groups(snapshot),
+                &usable,
+                &base,
+                opts.level,
+            ),
         }),
         monte_carlo: has(Part::Montecarlo).then(|| monte_carlo(snapshot, &inst, opts)),
         baseline,
@@ -224,7 +262,11 @@ pub fn stress(snapshot: &Snapshot, workload: &Workload, opts: &StressOptions) ->
 fn ranked(groups: &Groups, weights: &[f64]) -> Vec<usize> {
     let total = |g: usize| groups.members[g].iter().map(|&p| weights[p]).sum::<f64>();
     let mut order: Vec<usize> = (0..groups.labels.len()).collect();
-    order.sort_by(|&a, &b| total(b).total_cmp(&total(a)).then_with(|| groups.labels[a].cmp(&groups.labels[b])));
+    order.sort_by(|&a, &b| {
+        total(b)
+            .total_cmp(&total(a))
+            .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
+    });
     order
 }
 
@@ -239,7 +281,10 @@ fn curve(inst: &Instance, n: usize, groups: &Groups, weights: &[f64], max_k: usi
             let p = place_without(inst, n, &removed_providers);
             Step {
                 k,
-                removed: order[..k].iter().map(|&g| groups.labels[g].clone()).collect(),
+                removed: order[..k]
+                    .iter()
+                    .map(|&g| groups.labels[g].clone())
+                    .collect(),
                 served_fraction: fraction(p.served_gpus, inst.demanded_gpus),
                 exact: p.exact,
                 gap: p.gap(),
@@ -255,11 +300,16 @@ fn field_groups(s: &Snapshot, key: impl Fn(&crate::model::Provider) -> Option<St
             by.entry(k).or_default().push(i);
         }
     }
-    Groups { labels: by.keys().cloned().collect(), members: by.into_values().collect() }
+    Groups {
+        labels: by.keys().cloned().collect(),
+        members: by.into_values().collect(),
+    }
 }
 
 fn cloud_groups(s: &Snapshot) -> Groups {
-    field_groups(s, |p| cloud::resolve(p.cloud.as_deref(), p.asn).map(|c| c.name))
+    field_groups(s, |p| {
+        cloud::resolve(p.cloud.as_deref(), p.asn).map(|c| c.name)
+    })
 }
 
 fn single_losses(s: &Snapshot, inst: &Instance) -> BTreeMap<String, Vec<Loss>> {
@@ -278,10 +328,19 @@ fn single_losses(s: &Snapshot, inst: &Instance) -> BTreeMap<String, Vec<Loss>> {
                 .zip(&g.members)
                 .map(|(label, members)| {
                     let p = place_without(inst, n, members);
-                    Loss { value: label.clone(), providers: members.len(), served_fraction: fraction(p.served_gpus, inst.demanded_gpus), exact: p.exact }
+                    Loss {
+                        value: label.clone(),
+                        providers: members.len(),
+                        served_fraction: fraction(p.served_gpus, inst.demanded_gpus),
+                        exact: p.exact,
+                    }
                 })
                 .collect();
-            losses.sort_by(|a, b| a.served_fraction.total_cmp(&b.served_fraction).then_with(|| a.value.cmp(&b.value)));
+            losses.sort_by(|a, b| {
+                a.served_fraction
+                    .total_cmp(&b.served_fraction)
+                    .then_with(|| a.value.cmp(&b.value))
+            });
             (name.to_string(), losses)
         })
         .collect()
@@ -292,15 +351,38 @@ fn single_losses(s: &Snapshot, inst: &Instance) -> BTreeMap<String, Vec<Loss>> {
 /// GPUs it can contribute), an upper bound from removing groups by usable
 /// capacity until the flow bound proves the drop, and an exhaustive check of
 /// the counts in between when the groups are few.
-fn nakamoto(inst: &Instance, n: usize, groups: &Groups, usable: &[u64], base: &Placement, level: f64) -> NakamotoResult {
+fn nakamoto(
+    inst: &Instance,
+    n: usize,
+    groups: &Groups,
+    usable: &[u64],
+    base: &Placement,
+    level: f64,
+) -> NakamotoResult {
     let target = level * inst.demanded_gpus as f64;
     if groups.labels.is_empty() {
         // The field is unknown for every provider: nothing to remove.
-        return NakamotoResult { value: None, lower_bound: 0, upper_bound: None, exact: false, removed: vec![] };
+        return NakamotoResult {
+            value: None,
+            lower_bound: 0,
+            upper_bound: None,
+            exact: false,
+            removed: vec![],
+        };
     }
-    let caps: Vec<u64> = groups.members.iter().map(|m| m.iter().map(|&p| usable[p]).sum()).collect();
+    let caps: Vec<u64> = groups
+        .members
+        .iter()
+        .map(|m| m.iter().map(|&p| usable[p]).sum())
+        .collect();
     if (base.upper_bound_gpus as f64) < target {
-        return NakamotoResult { value: Some(0), lower_bound: 0, upper_bound: Some(0), exact: true, removed: vec![] };
+        return NakamotoResult {
+            value: Some(0),
+            lower_bound: 0,
+            upper_bound: Some(0),
+            exact: true,
+            removed: vec![],
+        };
     }
     let mut sorted = caps.clone();
     sorted.sort_unstable_by(|a, b| b.cmp(a));
@@ -313,10 +395,20 @@ fn nakamoto(inst: &Instance, n: usize, groups: &Groups, usable: &[u64], base: &P
     }
     if (acc as f64) <= need {
         // Even losing every group cannot be proven to reach the level.
-        return NakamotoResult { value: None, lower_bound: lower, upper_bound: None, exact: false, removed: vec![] };
+        return NakamotoResult {
+            value: None,
+            lower_bound: lower,
+            upper_bound: None,
+            exact: false,
+            removed: vec![],
+        };
     }
     let mut order: Vec<usize> = (0..caps.len()).collect();
-    order.sort_by(|&a, &b| caps[b].cmp(&caps[a]).then_with(|| groups.labels[a].cmp(&groups.labels[b])));
+    order.sort_by(|&a, &b| {
+        caps[b]
+            .cmp(&caps[a])
+            .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
+    });
     let mut removed = Vec::new();
     let mut upper = None;
     for (k, &g) in order.iter().enumerate() {
@@ -331,7 +423,14 @@ fn nakamoto(inst: &Instance, n: usize, groups: &Groups, usable: &[u64], base: &P
         lower_bound: lower,
         upper_bound: upper,
         exact: upper == Some(lower),
-        removed: upper.map(|u| order[..u].iter().map(|&g| groups.labels[g].clone()).collect()).unwrap_or_default(),
+        removed: upper
+            .map(|u| {
+                order[..u]
+                    .iter()
+                    .map(|&g| groups.labels[g].clone())
+                    .collect()
+            })
+            .unwrap_or_default(),
     };
     if !result.exact && groups.labels.len() <= 16 {
         exhaustive(inst, n, groups, &caps, base, target, &mut result);
@@ -340,7 +439,15 @@ fn nakamoto(inst: &Instance, n: usize, groups: &Groups, usable: &[u64], base: &P
 }
 
 /// Checks every combination of k groups for k between the bounds.
-fn exhaustive(inst: &Instance, n: usize, groups: &Groups, caps: &[u64], base: &Placement, target: f64, r: &mut NakamotoResult) {
+fn exhaustive(
+    inst: &Instance,
+    n: usize,
+    groups: &Groups,
+    caps: &[u64],
+    base: &Placement,
+    target: f64,
+    r: &mut NakamotoResult,
+) {
     let Some(upper) = r.upper_bound else { return };
     let need = base.served_gpus as f64 - target;
     let m = groups.labels.len();
@@ -351,7 +458,10 @@ fn exhaustive(inst: &Instance, n: usize, groups: &Groups, caps: &[u64], base: &P
             if (combo.iter().map(|&g| caps[g]).sum::<u64>() as f64) <= need {
                 continue; // cannot reach the level
             }
-            let removed: Vec<usize> = combo.iter().flat_map(|&g| groups.members[g].iter().copied()).collect();
+            let removed: Vec<usize> = combo
+                .iter()
+                .flat_map(|&g| groups.members[g].iter().copied())
+                .collect();
             let p = place_without(inst, n, &removed);
             if (p.upper_bound_gpus as f64) < target {
                 found = Some(combo);
@@ -394,7 +504,11 @@ fn combinations(m: usize, k: usize) -> Vec<Vec<usize>> {
 }
 
 fn monte_carlo(s: &Snapshot, inst: &Instance, opts: &StressOptions) -> MonteCarlo {
-    let up: Vec<f64> = s.providers.iter().map(|p| p.uptime.as_ref().map_or(opts.default_uptime, |u| u.value)).collect();
+    let up: Vec<f64> = s
+        .providers
+        .iter()
+        .map(|p| p.uptime.as_ref().map_or(opts.default_uptime, |u| u.value))
+        .collect();
     let mut served: Vec<f64> = (0..opts.trials)
         .into_par_iter()
         .map(|t| {
@@ -402,17 +516,30 @@ fn monte_carlo(s: &Snapshot, inst: &Instance, opts: &StressOptions) -> MonteCarl
             // how trials are spread over threads.
             let mut rng = crate::synth::Rng::new(opts.seed ^ t.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let alive: Vec<bool> = up.iter().map(|&u| rng.unit() < u).collect();
-            fraction(best_greedy(&inst.demands, &inst.types(&alive)).0, inst.demanded_gpus)
+            fraction(
+                best_greedy(&inst.demands, &inst.types(&alive)).0,
+                inst.demanded_gpus,
+            )
         })
         .collect();
     served.sort_by(f64::total_cmp);
-    let q = |p: f64| if served.is_empty() { 0.0 } else { quantile(&served, p) };
+    let q = |p: f64| {
+        if served.is_empty() {
+            0.0
+        } else {
+            quantile(&served, p)
+        }
+    };
     MonteCarlo {
         trials: opts.trials,
         seed: opts.seed,
         default_uptime: opts.default_uptime,
         providers_without_uptime: s.providers.iter().filter(|p| p.uptime.is_none()).count(),
-        mean: if served.is_empty() { 0.0 } else { crate::metrics::sum::sum(served.iter().copied()) / served.len() as f64 },
+        mean: if served.is_empty() {
+            0.0
+        } else {
+            crate::metrics::sum::sum(served.iter().copied()) / served.len() as f64
+        },
         p5: q(0.05),
         p1: q(0.01),
         placement: "greedy",
@@ -432,7 +559,15 @@ mod tests {
     use crate::model::{KeyKind, Source, Uptime, gpu};
 
     fn snapshot() -> Snapshot {
-        let mut s = Snapshot::new("t", Source { adapter: "t".into(), location: "t".into(), note: None }, "00".into());
+        let mut s = Snapshot::new(
+            "t",
+            Source {
+                adapter: "t".into(),
+                location: "t".into(),
+                note: None,
+            },
+            "00".into(),
+        );
         // Operator X: two providers with 8 H100 each; Y: one with 8 H100;
         // Z: 4 RTX 4090 (too little memory for the 80 GB class).
         for (id, op, model, mem, n, country) in [
@@ -445,7 +580,10 @@ mod tests {
             p.add_key(KeyKind::Declared, op);
             p.country = Some(country.into());
             p.gpus.push(gpu::normalize(model, None, Some(mem), n));
-            p.uptime = Some(Uptime { value: 1.0, window: "7d".into() });
+            p.uptime = Some(Uptime {
+                value: 1.0,
+                window: "7d".into(),
+            });
             s.providers.push(p);
         }
         s
@@ -467,7 +605,14 @@ mod tests {
             trials: 200,
             seed: 7,
             default_uptime: 1.0,
-            parts: [Part::Baseline, Part::Resilience, Part::Single, Part::Nakamoto, Part::Montecarlo].into(),
+            parts: [
+                Part::Baseline,
+                Part::Resilience,
+                Part::Single,
+                Part::Nakamoto,
+                Part::Montecarlo,
+            ]
+            .into(),
             entities: ResolveOptions::default(),
         }
     }
@@ -476,13 +621,23 @@ mod tests {
     fn scenarios_on_a_hand_built_network() {
         let r = stress(&snapshot(), &workload(), &options()).unwrap();
         // 24 + 4 of 28 GPUs demanded: everything fits.
-        assert_eq!((r.baseline.served_gpus, r.baseline.demanded_gpus, r.baseline.exact), (28, 28, true));
+        assert_eq!(
+            (
+                r.baseline.served_gpus,
+                r.baseline.demanded_gpus,
+                r.baseline.exact
+            ),
+            (28, 28, true)
+        );
         let res = r.resilience.unwrap();
         // Removing operator X (16 H100) leaves one 8-GPU replica and the 4 small ones: 12 / 28.
         assert_eq!(res.operators[1].removed, ["declared:X"]);
         assert!((res.operators[1].served_fraction - 12.0 / 28.0).abs() < 1e-12);
         let curve: Vec<f64> = res.providers.iter().map(|s| s.served_fraction).collect();
-        assert!(curve.windows(2).all(|w| w[1] <= w[0]), "removing providers never increases served demand: {curve:?}");
+        assert!(
+            curve.windows(2).all(|w| w[1] <= w[0]),
+            "removing providers never increases served demand: {curve:?}"
+        );
         let n = r.workload_nakamoto.unwrap();
         assert_eq!((n.operators.value, n.operators.exact), (Some(1), true));
         assert_eq!(n.providers.value, Some(2));
@@ -499,11 +654,25 @@ mod tests {
     fn monte_carlo_is_seeded_and_thread_independent() {
         let mut s = snapshot();
         for p in s.providers.iter_mut() {
-            p.uptime = Some(Uptime { value: 0.6, window: "7d".into() });
+            p.uptime = Some(Uptime {
+                value: 0.6,
+                window: "7d".into(),
+            });
         }
-        let a = stress(&s, &workload(), &options()).unwrap().monte_carlo.unwrap();
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
-        let b = pool.install(|| stress(&s, &workload(), &options()).unwrap().monte_carlo.unwrap());
+        let a = stress(&s, &workload(), &options())
+            .unwrap()
+            .monte_carlo
+            .unwrap();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let b = pool.install(|| {
+            stress(&s, &workload(), &options())
+                .unwrap()
+                .monte_carlo
+                .unwrap()
+        });
         assert_eq!(a, b);
         assert!(a.mean < 1.0 && a.p1 <= a.p5 && a.p5 <= a.mean);
     }

@@ -73,7 +73,10 @@ pub type Types = BTreeMap<(u64, u64), u64>;
 /// Counts the alive bins by type.
 pub fn types_of(bins: &[Bin], alive: impl Fn(&Bin) -> bool) -> Types {
     let mut t = Types::new();
-    for b in bins.iter().filter(|b| b.eligible != 0 && b.capacity > 0 && alive(b)) {
+    for b in bins
+        .iter()
+        .filter(|b| b.eligible != 0 && b.capacity > 0 && alive(b))
+    {
         *t.entry((b.eligible, b.capacity)).or_insert(0) += 1;
     }
     t
@@ -87,15 +90,28 @@ pub fn solve(demands: &[Demand], types: &Types) -> Placement {
         && let Some(optimum) = exact_search(demands, types, 200_000)
     {
         // The search is exhaustive: its value is the optimum and the bound.
-        return Placement { served_gpus: optimum.0, per_class_gpus: optimum.1, upper_bound_gpus: optimum.0, exact: true };
+        return Placement {
+            served_gpus: optimum.0,
+            per_class_gpus: optimum.1,
+            upper_bound_gpus: optimum.0,
+            exact: true,
+        };
     }
-    Placement { served_gpus: lower.0, per_class_gpus: lower.1, upper_bound_gpus: upper, exact: lower.0 == upper }
+    Placement {
+        served_gpus: lower.0,
+        per_class_gpus: lower.1,
+        upper_bound_gpus: upper,
+        exact: lower.0 == upper,
+    }
 }
 
 /// Exhaustive branch and bound over individual bins, for small instances;
 /// `None` when it would visit more than `budget` nodes.
 pub fn exact_search(demands: &[Demand], types: &Types, budget: u64) -> Option<(u64, Vec<u64>)> {
-    let bins: Vec<(u64, u64)> = types.iter().flat_map(|(&(sig, cap), &n)| std::iter::repeat_n((sig, cap), n as usize)).collect();
+    let bins: Vec<(u64, u64)> = types
+        .iter()
+        .flat_map(|(&(sig, cap), &n)| std::iter::repeat_n((sig, cap), n as usize))
+        .collect();
     if bins.len() > 64 || demands.iter().any(|d| d.spread_replica.is_some()) {
         return None;
     }
@@ -116,12 +132,22 @@ pub fn exact_search(demands: &[Demand], types: &Types, budget: u64) -> Option<(u
             if self.nodes > self.budget {
                 return false;
             }
-            let open: u64 = self.demands.iter().zip(&self.left).map(|(d, l)| d.unit * l).sum();
+            let open: u64 = self
+                .demands
+                .iter()
+                .zip(&self.left)
+                .map(|(d, l)| d.unit * l)
+                .sum();
             if used + self.tail[i].min(open) <= self.best.0 {
                 return true;
             }
             if i == self.bins.len() {
-                let per = self.demands.iter().zip(&self.units).map(|(d, u)| d.unit * u).collect();
+                let per = self
+                    .demands
+                    .iter()
+                    .zip(&self.units)
+                    .map(|(d, u)| d.unit * u)
+                    .collect();
                 self.best = (used, per);
                 return true;
             }
@@ -132,7 +158,11 @@ pub fn exact_search(demands: &[Demand], types: &Types, budget: u64) -> Option<(u
                 return self.bin(i + 1, used);
             }
             let unit = self.demands[j].unit;
-            let max = if self.bins[i].0 & (1 << j) == 0 { 0 } else { (cap / unit).min(self.left[j]) };
+            let max = if self.bins[i].0 & (1 << j) == 0 {
+                0
+            } else {
+                (cap / unit).min(self.left[j])
+            };
             for k in (0..=max).rev() {
                 self.left[j] -= k;
                 self.units[j] += k;
@@ -168,22 +198,43 @@ pub fn exact_search(demands: &[Demand], types: &Types, budget: u64) -> Option<(u
 pub fn best_greedy(demands: &[Demand], types: &Types) -> (u64, Vec<u64>) {
     let n = demands.len();
     let supply: Vec<u64> = (0..n)
-        .map(|j| types.iter().filter(|((sig, _), _)| sig & (1 << j) != 0).map(|((_, cap), count)| cap * count).sum())
+        .map(|j| {
+            types
+                .iter()
+                .filter(|((sig, _), _)| sig & (1 << j) != 0)
+                .map(|((_, cap), count)| cap * count)
+                .sum()
+        })
         .collect();
     let mut orders: Vec<Vec<usize>> = Vec::new();
-    let spread_last = |a: &usize, b: &usize| demands[*a].spread_replica.is_some().cmp(&demands[*b].spread_replica.is_some());
+    let spread_last = |a: &usize, b: &usize| {
+        demands[*a]
+            .spread_replica
+            .is_some()
+            .cmp(&demands[*b].spread_replica.is_some())
+    };
     let mut by_size: Vec<usize> = (0..n).collect();
-    by_size.sort_by(|a, b| spread_last(a, b).then(demands[*b].unit.cmp(&demands[*a].unit)).then(a.cmp(b)));
+    by_size.sort_by(|a, b| {
+        spread_last(a, b)
+            .then(demands[*b].unit.cmp(&demands[*a].unit))
+            .then(a.cmp(b))
+    });
     orders.push(by_size);
     let mut by_scarcity: Vec<usize> = (0..n).collect();
     // Classes whose eligible supply covers their demand least come first.
     by_scarcity.sort_by(|a, b| {
         let ratio = |j: usize| supply[j] as f64 / demands[j].gpus().max(1) as f64;
-        spread_last(a, b).then(ratio(*a).total_cmp(&ratio(*b))).then(a.cmp(b))
+        spread_last(a, b)
+            .then(ratio(*a).total_cmp(&ratio(*b)))
+            .then(a.cmp(b))
     });
     orders.push(by_scarcity);
     let mut by_small: Vec<usize> = (0..n).collect();
-    by_small.sort_by(|a, b| spread_last(a, b).then(demands[*a].unit.cmp(&demands[*b].unit)).then(a.cmp(b)));
+    by_small.sort_by(|a, b| {
+        spread_last(a, b)
+            .then(demands[*a].unit.cmp(&demands[*b].unit))
+            .then(a.cmp(b))
+    });
     orders.push(by_small);
     orders
         .iter()
@@ -211,7 +262,13 @@ fn bin_by_bin(demands: &[Demand], types: &Types) -> (u64, Vec<u64>) {
                 break;
             }
             // Repeat the pattern on as many identical bins as demand allows.
-            let repeat = pattern.iter().map(|&(j, k)| left[j] / k).min().unwrap_or(0).min(count).max(1);
+            let repeat = pattern
+                .iter()
+                .map(|&(j, k)| left[j] / k)
+                .min()
+                .unwrap_or(0)
+                .min(count)
+                .max(1);
             for &(j, k) in &pattern {
                 left[j] -= k * repeat.min(left[j] / k);
             }
@@ -287,13 +344,19 @@ fn greedy(demands: &[Demand], types: &Types, order: &[usize]) -> (u64, Vec<u64>)
     for &j in order {
         let d = &demands[j];
         let mut need = d.units;
-        let mut keys: Vec<(u64, u64)> = types.keys().copied().filter(|(sig, cap)| sig & (1 << j) != 0 && *cap >= d.unit).collect();
+        let mut keys: Vec<(u64, u64)> = types
+            .keys()
+            .copied()
+            .filter(|(sig, cap)| sig & (1 << j) != 0 && *cap >= d.unit)
+            .collect();
         keys.sort_by_key(|&(sig, cap)| (sig.count_ones(), cap % d.unit, std::cmp::Reverse(cap)));
         for (sig, cap) in keys {
             if need == 0 {
                 break;
             }
-            let Some(&count) = types.get(&(sig, cap)) else { continue };
+            let Some(&count) = types.get(&(sig, cap)) else {
+                continue;
+            };
             let fit = cap / d.unit;
             let full = count.min(need / fit);
             let mut moved = Vec::new();
@@ -345,8 +408,13 @@ pub fn upper_bound(demands: &[Demand], types: &Types) -> u64 {
     let mut fill_memo: HashMap<(u64, u64), u64> = HashMap::new();
     for (t, (&(sig, cap), &count)) in types.iter().enumerate() {
         let node = 1 + n + t;
-        let sizes: Vec<u64> = (0..n).filter(|j| sig & (1 << j) != 0).map(|j| demands[j].unit).collect();
-        let fill = *fill_memo.entry((sig, cap)).or_insert_with(|| best_fill(cap, &sizes));
+        let sizes: Vec<u64> = (0..n)
+            .filter(|j| sig & (1 << j) != 0)
+            .map(|j| demands[j].unit)
+            .collect();
+        let fill = *fill_memo
+            .entry((sig, cap))
+            .or_insert_with(|| best_fill(cap, &sizes));
         g.edge(node, sink, fill * count);
         for j in (0..n).filter(|j| sig & (1 << j) != 0) {
             let per_bin = cap / demands[j].unit * demands[j].unit;
@@ -360,7 +428,9 @@ pub fn upper_bound(demands: &[Demand], types: &Types) -> u64 {
 
 /// Largest total ≤ `cap` that replicas of the given sizes can fill in one bin.
 pub fn best_fill(cap: u64, sizes: &[u64]) -> u64 {
-    let Some(&largest) = sizes.iter().max() else { return 0 };
+    let Some(&largest) = sizes.iter().max() else {
+        return 0;
+    };
     if sizes.contains(&1) {
         return cap;
     }
@@ -373,7 +443,9 @@ pub fn best_fill(cap: u64, sizes: &[u64]) -> u64 {
     let mut reach = vec![false; cap + 1];
     reach[0] = true;
     for x in 1..=cap {
-        reach[x] = sizes.iter().any(|&s| s as usize <= x && reach[x - s as usize]);
+        reach[x] = sizes
+            .iter()
+            .any(|&s| s as usize <= x && reach[x - s as usize]);
     }
     (0..=cap).rev().find(|&x| reach[x]).unwrap_or(0) as u64
 }
@@ -391,7 +463,11 @@ struct Flow {
 
 impl Flow {
     fn new(nodes: usize) -> Self {
-        Flow { head: vec![Vec::new(); nodes], to: Vec::new(), cap: Vec::new() }
+        Flow {
+            head: vec![Vec::new(); nodes],
+            to: Vec::new(),
+            cap: Vec::new(),
+        }
     }
 
     fn edge(&mut self, a: usize, b: usize, c: u64) {
@@ -443,7 +519,12 @@ impl Flow {
         let mut x = s;
         loop {
             if x == t {
-                let f = path.iter().map(|&e| self.cap[e]).min().unwrap_or(limit).min(limit);
+                let f = path
+                    .iter()
+                    .map(|&e| self.cap[e])
+                    .min()
+                    .unwrap_or(limit)
+                    .min(limit);
                 for &e in &path {
                     self.cap[e] -= f;
                     self.cap[e ^ 1] += f;

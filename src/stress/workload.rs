@@ -32,7 +32,8 @@ impl Class {
             None => true,
             Some(min) => memory_gb.is_some_and(|m| m + 1e-9 >= min),
         };
-        let model_ok = self.models.is_empty() || model.is_some_and(|m| self.models.iter().any(|g| glob(g, m)));
+        let model_ok =
+            self.models.is_empty() || model.is_some_and(|m| self.models.iter().any(|g| glob(g, m)));
         memory_ok && model_ok
     }
 }
@@ -77,32 +78,65 @@ fn yes() -> bool {
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 /// Parses a workload profile; errors name the file, line and field.
 pub fn parse(location: &str, text: &str) -> Result<Workload> {
     let raw: RawWorkload = toml::from_str(text).map_err(|e| {
         let line = line_of(text, e.span().map_or(0, |s| s.start));
-        Error::input(location, Some(format!("line {line}")), None, format!("is not a valid workload: {}", e.message().trim()))
-            .with_hint("see the workload format in the README")
+        Error::input(
+            location,
+            Some(format!("line {line}")),
+            None,
+            format!("is not a valid workload: {}", e.message().trim()),
+        )
+        .with_hint("see the workload format in the README")
     })?;
     if raw.classes.is_empty() {
-        return Err(Error::input(location, None, Some("class"), "the workload has no [[class]]"));
+        return Err(Error::input(
+            location,
+            None,
+            Some("class"),
+            "the workload has no [[class]]",
+        ));
     }
     let mut classes = Vec::new();
     for c in raw.classes {
         let line = line_of(text, c.span().start);
         let c = c.into_inner();
-        let err = |field: &str, msg: String| Error::input(location, Some(format!("class `{}` (line {line})", c.name)), Some(field), msg);
+        let err = |field: &str, msg: String| {
+            Error::input(
+                location,
+                Some(format!("class `{}` (line {line})", c.name)),
+                Some(field),
+                msg,
+            )
+        };
         if c.replicas < 1 {
-            return Err(err("replicas", format!("is {}; it must be at least 1", c.replicas)));
+            return Err(err(
+                "replicas",
+                format!("is {}; it must be at least 1", c.replicas),
+            ));
         }
         if !(1..=1_000_000).contains(&c.gpus_per_replica) {
-            return Err(err("gpus_per_replica", format!("is {}; it must be between 1 and 1000000", c.gpus_per_replica)));
+            return Err(err(
+                "gpus_per_replica",
+                format!(
+                    "is {}; it must be between 1 and 1000000",
+                    c.gpus_per_replica
+                ),
+            ));
         }
         if let Some(m) = c.min_gpu_memory_gb.filter(|m| !m.is_finite() || *m < 0.0) {
-            return Err(err("min_gpu_memory_gb", format!("is {m}; it must be a non-negative number")));
+            return Err(err(
+                "min_gpu_memory_gb",
+                format!("is {m}; it must be a non-negative number"),
+            ));
         }
         if classes.iter().any(|k: &Class| k.name == c.name) {
             return Err(err("name", "is used by two classes".into()));
@@ -116,7 +150,10 @@ pub fn parse(location: &str, text: &str) -> Result<Workload> {
             models: c.models.iter().map(|m| m.to_ascii_lowercase()).collect(),
         });
     }
-    Ok(Workload { name: raw.name, classes })
+    Ok(Workload {
+        name: raw.name,
+        classes,
+    })
 }
 
 /// The workload `stress` uses when none is given.
@@ -185,9 +222,18 @@ mod tests {
     #[test]
     fn bad_profiles_name_the_line_and_field() {
         let cases = [
-            ("name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 0\ngpus_per_replica = 1\n", "field `replicas`"),
-            ("name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 1\ngpus_per_replica = -2\n", "field `gpus_per_replica`"),
-            ("name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 1\ngpus = 1\n", "w.toml: line"),
+            (
+                "name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 0\ngpus_per_replica = 1\n",
+                "field `replicas`",
+            ),
+            (
+                "name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 1\ngpus_per_replica = -2\n",
+                "field `gpus_per_replica`",
+            ),
+            (
+                "name = \"x\"\n[[class]]\nname = \"a\"\nreplicas = 1\ngpus = 1\n",
+                "w.toml: line",
+            ),
             ("name = \"x\"\n", "w.toml: line 1"),
             ("name = \"x\"\n[[class]\n", "w.toml: line 2"),
         ];
