@@ -676,4 +676,88 @@ mod tests {
         assert_eq!(a, b);
         assert!(a.mean < 1.0 && a.p1 <= a.p5 && a.p5 <= a.mean);
     }
+
+    /// Optimal served GPUs without the providers in `removed` (exhaustive).
+    fn optimum(inst: &Instance, n: usize, removed: &[usize]) -> u64 {
+        let mut alive = vec![true; n];
+        for &p in removed {
+            alive[p] = false;
+        }
+        crate::stress::solver::exact_search(&inst.demands, &inst.types(&alive), u64::MAX)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn workload_nakamoto_agrees_with_brute_force_on_small_networks() {
+        let mut rng = crate::synth::Rng::new(21);
+        let w = workload();
+        let mut exact_seen = 0;
+        for case in 0..60 {
+            let mut s = Snapshot::new(
+                "t",
+                Source {
+                    adapter: "t".into(),
+                    location: "t".into(),
+                    note: None,
+                },
+                "00".into(),
+            );
+            let operators = 2 + (rng.next_u64() % 9) as usize; // up to 10
+            for o in 0..operators {
+                for q in 0..1 + rng.next_u64() % 2 {
+                    let mut p = crate::model::Provider::new(format!("p{o}-{q}"));
+                    p.add_key(KeyKind::Declared, format!("op{o}"));
+                    let (model, mem) = if rng.next_u64() % 2 == 0 {
+                        ("h100", 80.0)
+                    } else {
+                        ("rtx4090", 24.0)
+                    };
+                    p.gpus.push(gpu::normalize(
+                        model,
+                        None,
+                        Some(mem),
+                        1 + rng.next_u64() % 9,
+                    ));
+                    s.providers.push(p);
+                }
+            }
+            let inst = Instance::new(&s, &w).unwrap();
+            let n = s.providers.len();
+            let r = stress(&s, &w, &options()).unwrap();
+            let got = r.workload_nakamoto.unwrap().operators;
+            let resolution = entities::resolve(&s.providers, &ResolveOptions::default());
+            let groups: Vec<Vec<usize>> = resolution
+                .operators
+                .iter()
+                .map(|o| o.members.clone())
+                .collect();
+            let target = 0.5 * inst.demanded_gpus as f64;
+            // Brute force: smallest subset of operators whose loss drops the optimum below the level.
+            let m = groups.len();
+            let truth = (0..=m).find(|&k| {
+                combinations(m, k).iter().any(|c| {
+                    let removed: Vec<usize> =
+                        c.iter().flat_map(|&g| groups[g].iter().copied()).collect();
+                    (optimum(&inst, n, &removed) as f64) < target
+                })
+            });
+            assert!(
+                got.lower_bound <= truth.unwrap_or(usize::MAX),
+                "case {case}: lower bound {} above truth {truth:?}",
+                got.lower_bound
+            );
+            if let (Some(upper), Some(t)) = (got.upper_bound, truth) {
+                assert!(upper >= t, "case {case}: upper bound below truth");
+            }
+            if got.exact {
+                exact_seen += 1;
+                assert_eq!(got.value, truth, "case {case}: claimed exact");
+            }
+        }
+        assert!(
+            exact_seen > 40,
+            "small networks should mostly be solved exactly: {exact_seen}"
+        );
+    }
 }
