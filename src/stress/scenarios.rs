@@ -708,7 +708,7 @@ mod tests {
                 for q in 0..1 + rng.next_u64() % 2 {
                     let mut p = crate::model::Provider::new(format!("p{o}-{q}"));
                     p.add_key(KeyKind::Declared, format!("op{o}"));
-                    let (model, mem) = if rng.next_u64() % 2 == 0 {
+                    let (model, mem) = if rng.next_u64().is_multiple_of(2) {
                         ("h100", 80.0)
                     } else {
                         ("rtx4090", 24.0)
