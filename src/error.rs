@@ -96,6 +96,15 @@ impl Error {
     }
 }
 
+/// 1-based line number of a byte offset in `text` (for parser spans).
+pub fn line_at(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
 /// Result alias of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

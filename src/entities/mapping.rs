@@ -80,21 +80,13 @@ struct RawDeny {
     domains: Vec<String>,
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 impl Mapping {
     /// Parses a mapping file; errors name the file and the line.
     pub fn parse(location: &str, text: &str) -> Result<Self> {
         let err = |offset: usize, field: Option<&str>, msg: String| {
             Error::input(
                 location,
-                Some(format!("line {}", line_of(text, offset))),
+                Some(format!("line {}", crate::error::line_at(text, offset))),
                 field,
                 msg,
             )
@@ -136,7 +128,7 @@ impl Mapping {
                 providers.push(id);
             }
             operators.push(MappedOperator {
-                line: line_of(text, op.name.span().start),
+                line: crate::error::line_at(text, op.name.span().start),
                 name,
                 providers,
                 reason: op.reason,

@@ -77,21 +77,27 @@ impl AuditReport {
         opts: &AuditOptions,
         snapshots: Vec<SnapshotAudit>,
     ) -> Self {
-        let joined: String = inputs
-            .iter()
-            .map(|i| format!("{}\t{}\n", i.location, i.sha256))
-            .collect();
         AuditReport {
             schema_version: crate::SCHEMA_VERSION,
             tool: "rackaudit",
             tool_version: crate::TOOL_VERSION,
             methodology_version: crate::METHODOLOGY_VERSION,
-            input_sha256: crate::sources::sha256_hex(joined.as_bytes()),
+            input_sha256: inputs_sha256(&inputs),
             inputs,
             options: RecordedOptions::from(opts),
             snapshots,
         }
     }
+}
+
+/// SHA-256 over the inputs' locations and hashes, in order: one hash that
+/// pins everything a report was computed from.
+pub fn inputs_sha256(inputs: &[InputRecord]) -> String {
+    let joined: String = inputs
+        .iter()
+        .map(|i| format!("{}\t{}\n", i.location, i.sha256))
+        .collect();
+    crate::sources::sha256_hex(joined.as_bytes())
 }
 
 /// An output format.

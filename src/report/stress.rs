@@ -29,15 +29,11 @@ impl StressReport {
         options: StressOptions,
         snapshots: Vec<StressResult>,
     ) -> Self {
-        let joined: String = inputs
-            .iter()
-            .map(|i| format!("{}\t{}\n", i.location, i.sha256))
-            .collect();
         StressReport {
             schema_version: crate::SCHEMA_VERSION,
             tool_version: crate::TOOL_VERSION,
             methodology_version: crate::METHODOLOGY_VERSION,
-            input_sha256: crate::sources::sha256_hex(joined.as_bytes()),
+            input_sha256: super::inputs_sha256(&inputs),
             inputs,
             workload,
             options,

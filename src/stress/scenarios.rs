@@ -558,16 +558,17 @@ mod tests {
     use super::*;
     use crate::model::{KeyKind, Source, Uptime, gpu};
 
+    fn empty_snapshot() -> Snapshot {
+        let source = Source {
+            adapter: "t".into(),
+            location: "t".into(),
+            note: None,
+        };
+        Snapshot::new("t", source, "00".into())
+    }
+
     fn snapshot() -> Snapshot {
-        let mut s = Snapshot::new(
-            "t",
-            Source {
-                adapter: "t".into(),
-                location: "t".into(),
-                note: None,
-            },
-            "00".into(),
-        );
+        let mut s = empty_snapshot();
         // Operator X: two providers with 8 H100 each; Y: one with 8 H100;
         // Z: 4 RTX 4090 (too little memory for the 80 GB class).
         for (id, op, model, mem, n, country) in [
@@ -694,15 +695,7 @@ mod tests {
         let w = workload();
         let mut exact_seen = 0;
         for case in 0..60 {
-            let mut s = Snapshot::new(
-                "t",
-                Source {
-                    adapter: "t".into(),
-                    location: "t".into(),
-                    note: None,
-                },
-                "00".into(),
-            );
+            let mut s = empty_snapshot();
             let operators = 2 + (rng.next_u64() % 9) as usize; // up to 10
             for o in 0..operators {
                 for q in 0..1 + rng.next_u64() % 2 {

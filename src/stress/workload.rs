@@ -77,18 +77,10 @@ fn yes() -> bool {
     true
 }
 
-fn line_of(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())]
-        .iter()
-        .filter(|&&b| b == b'\n')
-        .count()
-        + 1
-}
-
 /// Parses a workload profile; errors name the file, line and field.
 pub fn parse(location: &str, text: &str) -> Result<Workload> {
     let raw: RawWorkload = toml::from_str(text).map_err(|e| {
-        let line = line_of(text, e.span().map_or(0, |s| s.start));
+        let line = crate::error::line_at(text, e.span().map_or(0, |s| s.start));
         Error::input(
             location,
             Some(format!("line {line}")),
@@ -107,7 +99,7 @@ pub fn parse(location: &str, text: &str) -> Result<Workload> {
     }
     let mut classes = Vec::new();
     for c in raw.classes {
-        let line = line_of(text, c.span().start);
+        let line = crate::error::line_at(text, c.span().start);
         let c = c.into_inner();
         let err = |field: &str, msg: String| {
             Error::input(
