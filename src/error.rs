@@ -55,6 +55,10 @@ pub enum Error {
     /// A command-line option is invalid.
     #[error("{0}")]
     Usage(String),
+    /// A check the user asked for failed (verify found differences, a claim
+    /// does not hold): exit code 1.
+    #[error("{0}")]
+    Failed(String),
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {
@@ -90,9 +94,12 @@ impl Error {
         self
     }
 
-    /// Process exit code for this error: 2 for input and usage errors.
+    /// Process exit code: 1 for a failed check, 2 for input and usage errors.
     pub fn exit_code(&self) -> i32 {
-        2
+        match self {
+            Error::Failed(_) => 1,
+            _ => 2,
+        }
     }
 }
 

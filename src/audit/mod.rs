@@ -13,7 +13,7 @@ use crate::entities;
 use crate::metrics::{Summary, SummaryParams, Weights};
 use crate::model::{GpuGroup, Provider, Snapshot};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 pub use sections::{
     CloudExposure, Coverage, Geography, Hardware, Headline, PriceDispersion, StakeSummary,
@@ -258,6 +258,32 @@ pub struct SnapshotAudit {
     pub coverage: Vec<Coverage>,
     /// Every supported dimension × weight.
     pub concentration: Vec<Cell>,
+    /// Lorenz curve of the primary weight over providers and operators:
+    /// (share of entities, share of weight), smallest first, at most 101
+    /// points.
+    pub lorenz: BTreeMap<String, Vec<(f64, f64)>>,
+}
+
+/// Lorenz curve points of weights, downsampled to at most 101 points.
+pub fn lorenz_curve(values: &[f64]) -> Vec<(f64, f64)> {
+    let mut v: Vec<f64> = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let total: f64 = crate::metrics::sum::sum(v.iter().copied());
+    if v.is_empty() || total <= 0.0 {
+        return Vec::new();
+    }
+    let n = v.len();
+    let mut cumulative = vec![0.0; n + 1];
+    for i in 0..n {
+        cumulative[i + 1] = cumulative[i] + v[i];
+    }
+    let steps = n.min(100);
+    (0..=steps)
+        .map(|s| {
+            let i = s * n / steps;
+            (i as f64 / n as f64, cumulative[i] / total)
+        })
+        .collect()
 }
 
 /// Per-provider facts the audit needs, computed once.
@@ -548,6 +574,16 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         }
     }
     let primary = sections::primary_weight(&concentration);
+    let mut lorenz = BTreeMap::new();
+    for dim in [Dimension::Provider, Dimension::Operator] {
+        let agg = aggregate(&prep, dim);
+        let values: Vec<f64> = agg
+            .entities
+            .values()
+            .map(|(v, _)| v[primary.index()])
+            .collect();
+        lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
+    }
     let (countries, regions) = (&places[0], &places[1]);
     SnapshotAudit {
         network: snapshot.network.clone(),
@@ -570,6 +606,7 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         stake: sections::stake(snapshot),
         coverage: sections::coverage(snapshot, &prep.clouds),
         concentration,
+        lorenz,
     }
 }
 

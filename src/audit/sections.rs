@@ -390,6 +390,8 @@ pub struct UptimeSummary {
     pub gpu_weighted: Option<Dispersion>,
     pub online_known: usize,
     pub online: usize,
+    /// Providers per uptime decile: [0, 0.1), …, [0.9, 1.0].
+    pub histogram: [usize; 10],
 }
 
 pub fn uptime(s: &Snapshot) -> Option<UptimeSummary> {
@@ -413,6 +415,10 @@ pub fn uptime(s: &Snapshot) -> Option<UptimeSummary> {
             .iter()
             .filter(|p| p.online == Some(true))
             .count(),
+        histogram: values.iter().fold([0; 10], |mut h, &v| {
+            h[((v * 10.0) as usize).min(9)] += 1;
+            h
+        }),
     })
 }
 

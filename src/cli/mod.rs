@@ -4,9 +4,11 @@
 pub mod audit;
 pub mod entities;
 pub mod metrics;
+pub mod report;
 pub mod snapshot;
 pub mod stress;
 pub mod synth;
+pub mod verify;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -27,10 +29,14 @@ pub enum Command {
     Entities(entities::EntitiesArgs),
     /// Compute every concentration metric on a list of numbers.
     Metrics(metrics::MetricsArgs),
+    /// Write the publishable report (JSON, Markdown, HTML, CSV) into a directory.
+    Report(report::ReportArgs),
     /// Convert any supported input into rackaudit snapshot JSON.
     Snapshot(snapshot::SnapshotArgs),
     /// Stress-test a workload against provider, operator, country and cloud loss.
     Stress(stress::StressArgs),
+    /// Recompute a report from its recorded inputs and compare every number.
+    Verify(verify::VerifyArgs),
     /// Generate a synthetic snapshot (generic CSV) for benchmarks.
     Synth(synth::SynthArgs),
 }
@@ -41,9 +47,11 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit(a) => audit::run(a),
         Command::Entities(a) => entities::run(a),
         Command::Metrics(a) => metrics::run(a),
+        Command::Report(a) => report::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Stress(a) => stress::run(a),
         Command::Synth(a) => synth::run(a),
+        Command::Verify(a) => verify::run(a),
     }
 }
 

@@ -121,6 +121,16 @@ impl Default for DenyList {
 }
 
 impl DenyList {
+    /// Exactly these domains (as recorded in a report), no built-ins.
+    pub fn from_domains(domains: Vec<String>) -> Self {
+        let mut d = DenyList {
+            domains: Vec::new(),
+            lookup: Default::default(),
+        };
+        d.extend(domains);
+        d
+    }
+
     /// Adds user-supplied domains (reduced to their registrable domain, the
     /// form links are compared in).
     pub fn extend<I: IntoIterator<Item = String>>(&mut self, domains: I) {

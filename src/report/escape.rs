@@ -50,10 +50,11 @@ pub fn csv_cell(s: &str) -> String {
     }
 }
 
-/// Text safe in HTML element content and quoted attribute values.
+/// Text safe in HTML element content and quoted attribute values; control
+/// and bidirectional-override characters are shown as escapes.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in terminal(s).chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),

@@ -2,6 +2,8 @@
 
 pub mod csv;
 pub mod escape;
+pub mod full;
+pub mod html;
 pub mod json;
 pub mod layout;
 pub mod markdown;

@@ -1,0 +1,240 @@
+//! The publishable report: audit, operators and stress test of the same
+//! inputs in one data structure, with its methodology, exported as JSON,
+//! Markdown, self-contained HTML and CSV tables.
+
+use super::operators::EntitiesReport;
+use super::stress::StressReport;
+use super::{AuditReport, Exporter, InputRecord, pct};
+use crate::audit::DIMENSIONS;
+use serde::Serialize;
+
+/// Methodology facts every report carries.
+#[derive(Debug, Clone, Serialize)]
+pub struct Methodology {
+    pub version: &'static str,
+    /// Where the definitions are written down.
+    pub document: &'static str,
+    pub nakamoto_threshold: f64,
+    /// U.S. DoJ HHI reading: below `competitive`, above `highly_concentrated`.
+    pub hhi_competitive_below: f64,
+    pub hhi_highly_concentrated_above: f64,
+    pub operator_min_confidence: crate::entities::Confidence,
+    pub workload: String,
+}
+
+/// Everything `rackaudit report` publishes.
+#[derive(Debug, Clone, Serialize)]
+pub struct FullReport {
+    pub schema_version: &'static str,
+    pub tool_version: &'static str,
+    pub methodology_version: &'static str,
+    /// When the report was made: the only field that changes between runs
+    /// (set `SOURCE_DATE_EPOCH` to fix it); `verify` ignores it.
+    pub generated_at: String,
+    /// SHA-256 over every input (snapshots, workload, mapping file).
+    pub input_sha256: String,
+    pub inputs: Vec<InputRecord>,
+    pub methodology: Methodology,
+    pub audit: AuditReport,
+    pub operators: EntitiesReport,
+    pub stress: StressReport,
+}
+
+impl FullReport {
+    pub fn new(
+        audit: AuditReport,
+        operators: EntitiesReport,
+        stress: StressReport,
+        generated_at: String,
+    ) -> Self {
+        let inputs = stress.inputs.clone();
+        FullReport {
+            schema_version: crate::SCHEMA_VERSION,
+            tool_version: crate::TOOL_VERSION,
+            methodology_version: crate::METHODOLOGY_VERSION,
+            generated_at,
+            input_sha256: super::inputs_sha256(&inputs),
+            methodology: Methodology {
+                version: crate::METHODOLOGY_VERSION,
+                document: "METHODOLOGY.md",
+                nakamoto_threshold: 0.5,
+                hhi_competitive_below: 1500.0,
+                hhi_highly_concentrated_above: 2500.0,
+                operator_min_confidence: audit.options.min_confidence,
+                workload: stress.workload.name.clone(),
+            },
+            inputs,
+            audit,
+            operators,
+            stress,
+        }
+    }
+}
+
+/// Methodology sentences shared by the Markdown and HTML reports.
+pub fn methodology_lines(r: &FullReport) -> Vec<String> {
+    let o = &r.audit.options;
+    let mut lines = vec![
+        format!("Methodology version {} (definitions in METHODOLOGY.md of rackaudit {}); schema {}.", r.methodology_version, r.tool_version, r.schema_version),
+        "Nakamoto coefficient: the fewest largest entities holding at least 50% of the weight; tau index the same at other thresholds (Edinburgh Decentralization Index conventions).".into(),
+        "HHI on the 0–10,000 scale: below 1,500 competitive, 1,500–2,500 moderately concentrated, above 2,500 highly concentrated (U.S. DoJ reading). Gini: population formula. Entropies in bits.".into(),
+        format!("Tau thresholds {}, concentration ratios CR_{}, Rényi orders {}.", o.tau.join(", "), o.top.join("/CR_"), o.alpha.join(", ")),
+        format!(
+            "Operators: union-find over shared keys up to confidence `{}`; disabled key kinds: {}; {} deny-listed domains; unlinked providers bound the operator figures (best and worst case).",
+            serde_json::to_value(o.min_confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            if o.disabled_keys.is_empty() { "none".to_string() } else { o.disabled_keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ") },
+            o.deny_domains.len()
+        ),
+        format!("Stress test: workload `{}` ({} GPUs demanded), served fraction = GPUs of placed replicas / GPUs demanded, with proven bounds.", r.stress.workload.name, r.stress.workload.demanded_gpus()),
+        format!("Generated {} (the only field that changes between runs). Inputs sha256 {}.", r.generated_at, r.input_sha256),
+    ];
+    for s in &r.audit.snapshots {
+        let cov: Vec<String> = s
+            .coverage
+            .iter()
+            .map(|c| format!("{} {}", c.field, pct(c.share)))
+            .collect();
+        lines.push(format!("Coverage, {}: {}.", s.network, cov.join(", ")));
+    }
+    lines
+}
+
+/// Markdown: the audit, the stress test and the methodology.
+pub fn markdown(r: &FullReport) -> Vec<u8> {
+    let mut out = super::markdown::Markdown.render(&r.audit);
+    out.extend_from_slice(b"\n");
+    let stress = super::stress::markdown(&r.stress);
+    out.extend_from_slice(&stress);
+    out.extend_from_slice(b"\n## Methodology\n\n");
+    for l in methodology_lines(r) {
+        out.extend_from_slice(format!("- {}\n", super::escape::markdown(&l)).as_bytes());
+    }
+    out
+}
+
+/// `shares_<dimension>.csv` tables: the largest entities per snapshot and weight.
+pub fn share_tables(r: &FullReport) -> Vec<(String, Vec<u8>)> {
+    use super::escape::csv_cell;
+    DIMENSIONS
+        .iter()
+        .filter_map(|&dim| {
+            let mut w = ::csv::Writer::from_writer(Vec::new());
+            w.write_record([
+                "network",
+                "input_sha256",
+                "weight",
+                "rank",
+                "key",
+                "label",
+                "weight_value",
+                "share",
+                "unattributed_share",
+            ])
+            .ok()?;
+            let mut any = false;
+            for s in &r.audit.snapshots {
+                for c in s.concentration.iter().filter(|c| c.dimension == dim) {
+                    for (rank, row) in c.top.iter().enumerate() {
+                        any = true;
+                        w.write_record([
+                            csv_cell(&s.network),
+                            s.input_sha256.clone(),
+                            c.weight.name().to_string(),
+                            (rank + 1).to_string(),
+                            csv_cell(&row.key),
+                            csv_cell(row.label.as_deref().unwrap_or("")),
+                            row.weight.to_string(),
+                            row.share.to_string(),
+                            c.unattributed_share.to_string(),
+                        ])
+                        .ok()?;
+                    }
+                }
+            }
+            any.then(|| {
+                (
+                    format!("shares_{}.csv", dim.name()),
+                    w.into_inner().unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `resilience.csv`: served fraction per k for providers and operators.
+pub fn resilience_table(r: &FullReport) -> Vec<u8> {
+    use super::escape::csv_cell;
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "network",
+        "input_sha256",
+        "removed",
+        "k",
+        "served_fraction",
+        "exact",
+        "gap",
+        "removed_ids",
+    ]);
+    for s in &r.stress.snapshots {
+        let Some(res) = &s.resilience else { continue };
+        for (what, steps) in [("providers", &res.providers), ("operators", &res.operators)] {
+            for st in steps {
+                let _ = w.write_record([
+                    csv_cell(&s.network),
+                    s.input_sha256.clone(),
+                    what.to_string(),
+                    st.k.to_string(),
+                    st.served_fraction.to_string(),
+                    st.exact.to_string(),
+                    st.gap.to_string(),
+                    csv_cell(&st.removed.join(";")),
+                ]);
+            }
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The report time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
+pub fn generated_at() -> String {
+    let secs = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    rfc3339(secs)
+}
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn rfc3339_table() {
+        assert_eq!(super::rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(super::rfc3339(1_764_097_200), "2025-11-25T19:00:00Z");
+    }
+}

@@ -1,0 +1,280 @@
+//! End-to-end tests of `rackaudit report` and `verify`, including a real
+//! headless-browser rendering of the HTML report.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_rackaudit"))
+        .args(args)
+        .env("SOURCE_DATE_EPOCH", "1764097200")
+        .output()
+        .expect("binary runs")
+}
+
+fn data(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rackaudit-report-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn report_writes_every_file_and_verifies() {
+    let dir = scratch("bundled");
+    let o = run(&["report", "--out", dir.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    for f in [
+        "report.json",
+        "report.md",
+        "report.html",
+        "resilience.csv",
+        "shares_provider.csv",
+        "shares_operator.csv",
+        "shares_country.csv",
+        "shares_gpu_model.csv",
+    ] {
+        assert!(dir.join(f).exists(), "{f}");
+    }
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap();
+    assert_eq!(
+        v["generated_at"], "2025-11-25T19:00:00Z",
+        "SOURCE_DATE_EPOCH fixes the time"
+    );
+    for key in ["audit", "operators", "stress", "methodology", "inputs"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    assert!(html.contains("Content-Security-Policy") && html.contains("default-src 'none'"));
+    assert!(
+        !html.contains("<script") && !html.contains("src=") && !html.contains("<link"),
+        "self-contained, no scripts"
+    );
+    assert!(html.matches("<svg").count() >= 10);
+    assert!(html.contains("<h2>Methodology</h2>"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(md.contains("## Methodology"));
+    let report = dir.join("report.json");
+    let o = run(&["verify", report.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    // Two runs give byte-identical files when the time is fixed.
+    let again = scratch("bundled-again");
+    assert!(
+        run(&["report", "--out", again.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(
+        std::fs::read(dir.join("report.json")).unwrap(),
+        std::fs::read(again.join("report.json")).unwrap()
+    );
+}
+
+#[test]
+fn verify_reports_differences_and_altered_inputs() {
+    let dir = scratch("verify");
+    let input = dir.join("offers.json");
+    std::fs::copy(
+        data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+        &input,
+    )
+    .unwrap();
+    let out = dir.join("out");
+    assert!(
+        run(&[
+            "report",
+            input.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let report = out.join("report.json");
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    v["audit"]["snapshots"][0]["headline"]["operator"]["nakamoto_coefficient"] =
+        serde_json::json!(7);
+    let tampered = out.join("tampered.json");
+    std::fs::write(&tampered, serde_json::to_vec(&v).unwrap()).unwrap();
+    let o = run(&["verify", tampered.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(text(&o).contains("$.audit.snapshots[0].headline.operator.nakamoto_coefficient: report has 7, recomputed 2"), "{}", text(&o));
+    // Inputs found in another directory with --inputs.
+    let moved = dir.join("moved");
+    std::fs::create_dir_all(&moved).unwrap();
+    std::fs::rename(&input, moved.join("offers.json")).unwrap();
+    assert_eq!(
+        run(&["verify", report.to_str().unwrap()]).status.code(),
+        Some(2),
+        "input missing"
+    );
+    assert_eq!(
+        run(&[
+            "verify",
+            report.to_str().unwrap(),
+            "--inputs",
+            moved.to_str().unwrap()
+        ])
+        .status
+        .code(),
+        Some(0)
+    );
+    std::fs::write(moved.join("offers.json"), b"[]").unwrap();
+    let o = run(&[
+        "verify",
+        report.to_str().unwrap(),
+        "--inputs",
+        moved.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).contains("altered input"), "{}", text(&o));
+}
+
+#[test]
+fn hostile_strings_are_inert_in_every_report_format() {
+    let dir = scratch("hostile");
+    let o = run(&[
+        "report",
+        &data("tests/fixtures/hostile.csv"),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let html = std::fs::read_to_string(dir.join("report.html")).unwrap();
+    for raw in ["<script", "<img", "<svg onload", "<b>bold</b>", "\u{202e}"] {
+        assert!(!html.contains(raw), "raw {raw:?} in HTML");
+    }
+    assert!(html.contains("&lt;script&gt;"));
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(!md.contains("<script") && !md.contains("<img") && !md.contains("\u{202e}"));
+    // Every Markdown table row keeps its column count (pipes in data are escaped).
+    let mut columns = None;
+    for line in md.lines() {
+        if line.starts_with('|') {
+            let cells = line.replace("\\|", "").matches('|').count();
+            if line.starts_with("|---") || columns.is_none() {
+                columns = Some(cells);
+            }
+            assert_eq!(Some(cells), columns, "{line}");
+        } else {
+            columns = None;
+        }
+    }
+    for f in std::fs::read_dir(&dir).unwrap() {
+        let path = f.unwrap().path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_path(&path)
+                .unwrap();
+            for rec in r.records() {
+                for cell in rec.unwrap().iter() {
+                    assert!(
+                        !cell.starts_with(['=', '+', '@'])
+                            && !(cell.starts_with('-') && cell.parse::<f64>().is_err()),
+                        "{}: {cell}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn chromium() -> Option<PathBuf> {
+    ["chromium", "chromium-browser", "google-chrome"]
+        .iter()
+        .find_map(|b| {
+            std::env::split_paths(&std::env::var_os("PATH")?)
+                .map(|d| d.join(b))
+                .find(|p| p.exists())
+        })
+}
+
+/// Renders the hostile report in headless Chromium: the charts are in the
+/// DOM, no injected script ran, and a screenshot is kept as an artifact in
+/// `target/test-artifacts/report.png`. `.ci/run` installs Chromium.
+#[test]
+fn browser_renders_the_report_and_runs_no_injected_script() {
+    let Some(browser) = chromium() else {
+        eprintln!("skipped: no chromium on PATH (.ci/run installs Debian's chromium)");
+        return;
+    };
+    let dir = scratch("browser");
+    assert!(
+        run(&[
+            "report",
+            &data("tests/fixtures/hostile.csv"),
+            &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
+            "--out",
+            dir.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let url = format!("file://{}", dir.join("report.html").display());
+    let flags = |profile: &str| {
+        vec![
+            "--headless".to_string(),
+            "--no-sandbox".into(),
+            "--disable-gpu".into(),
+            "--disable-quic".into(),
+            "--no-first-run".into(),
+            "--disable-background-networking".into(),
+            "--disable-component-update".into(),
+            "--disable-sync".into(),
+            format!("--user-data-dir={}", dir.join(profile).display()),
+        ]
+    };
+    let dom = Command::new(&browser)
+        .args(flags("profile-dom"))
+        .arg("--dump-dom")
+        .arg(&url)
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    assert!(
+        dom.contains("<title>rackaudit report</title>"),
+        "title unchanged: no script ran"
+    );
+    assert!(!dom.contains("PWNED</title>"));
+    assert!(dom.matches("<svg").count() >= 10, "charts present");
+    assert!(
+        !dom.contains("<script") && !dom.contains("<img"),
+        "no injected elements"
+    );
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let shot = artifacts.join("report.png");
+    let o = Command::new(&browser)
+        .args(flags("profile-shot"))
+        .args([
+            "--window-size=1200,2600",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 10_000,
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
