@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod bundled;
+pub mod claims;
 pub mod cli;
 pub mod entities;
 pub mod error;

@@ -275,3 +275,76 @@ fn browser_renders_the_report_and_runs_no_injected_script() {
         String::from_utf8_lossy(&o.stderr)
     );
 }
+
+#[test]
+fn check_gates_on_claims() {
+    let vast = data("data/vastai/vast_offers_A100SXM4_fieldsubset.json");
+    let o = run(&[
+        "check",
+        "--claims",
+        &data("claims/seed-disclosure.toml"),
+        &vast,
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("PASS  [vast.ai] No single provider holds more than 10% of GPUs: measured 0.0667, margin +0.0333"), "{t}");
+    assert!(t.contains("FAIL  [vast.ai] Survives the loss of its 3 largest operators with 80% of demand served: measured 0.5526"), "{t}");
+    let dir = scratch("claims");
+    let pass = dir.join("pass.toml");
+    std::fs::write(
+        &pass,
+        "[[claim]]\ntext = \"at least 5 hosts\"\nmetric = \"operators\"\nmin = 5\n",
+    )
+    .unwrap();
+    let o = run(&["check", "--claims", pass.to_str().unwrap(), &vast, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["measured"], 9.0);
+    assert_eq!(v[0]["margin"], 4.0);
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[[claim]]\ntext = \"x\"\nmetric = \"max_share\"\ndimension = \"planet\"\nweight = \"gpus\"\nmax = 1\n").unwrap();
+    let o = run(&["check", "--claims", bad.to_str().unwrap(), &vast]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o).contains("claim at line 1: field `dimension`"),
+        "{}",
+        text(&o)
+    );
+    // A claim the data cannot measure fails rather than passing silently.
+    let unmeasurable = dir.join("u.toml");
+    std::fs::write(
+        &unmeasurable,
+        "[[claim]]\ntext = \"uptime\"\nmetric = \"uptime_mean\"\nmin = 0.9\n",
+    )
+    .unwrap();
+    let o = run(&[
+        "check",
+        "--claims",
+        unmeasurable.to_str().unwrap(),
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(text(&o).contains("measured n/a"));
+}
+
+#[test]
+fn compare_shows_deltas() {
+    let o = run(&[
+        "compare",
+        &data("data/cosmos/cosmoshub_validators_2019.json"),
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let row = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "provider Nakamoto (stake)")
+        .unwrap();
+    assert_eq!(
+        (row["a"].as_f64(), row["b"].as_f64(), row["delta"].as_f64()),
+        (Some(8.0), Some(6.0), Some(-2.0))
+    );
+}

@@ -2,6 +2,8 @@
 //! and dispatch. The binary only calls [`run`] and maps errors to exit codes.
 
 pub mod audit;
+pub mod check;
+pub mod compare;
 pub mod entities;
 pub mod metrics;
 pub mod report;
@@ -25,6 +27,10 @@ pub struct Cli {
 pub enum Command {
     /// Audit concentration of snapshots (default: the bundled real data).
     Audit(audit::AuditArgs),
+    /// Check claims (TOML) against the audit and stress test: a policy gate.
+    Check(check::CheckArgs),
+    /// Compare the headline metrics of two snapshots.
+    Compare(compare::CompareArgs),
     /// List operators: which providers one entity controls, and why.
     Entities(entities::EntitiesArgs),
     /// Compute every concentration metric on a list of numbers.
@@ -45,6 +51,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Audit(a) => audit::run(a),
+        Command::Check(a) => check::run(a),
+        Command::Compare(a) => compare::run(a),
         Command::Entities(a) => entities::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Report(a) => report::run(a),

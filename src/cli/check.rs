@@ -1,0 +1,115 @@
+//! `rackaudit check --claims claims.toml [INPUT…]`: a policy gate. Prints
+//! every claim with PASS or FAIL, the measured value and the margin; exit 0
+//! when all hold, 1 when any fails, 2 for a bad claims file or input.
+//!
+//! Example: rackaudit check --claims claims/seed-disclosure.toml data/vastai/vast_offers_A100SXM4_fieldsubset.json
+
+use crate::audit::{AuditOptions, audit};
+use crate::claims::{Verdict, check, parse};
+use crate::error::{Error, Result};
+use crate::report::escape::terminal;
+use crate::report::operators::json;
+use crate::stress::scenarios::{Part, StressOptions, stress};
+use clap::Args;
+use std::fmt::Write;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Example:\n  rackaudit check --claims claims/seed-disclosure.toml data/vastai/vast_offers_A100SXM4_fieldsubset.json"
+)]
+pub struct CheckArgs {
+    /// Claims file (TOML).
+    #[arg(long)]
+    pub claims: String,
+    #[command(flatten)]
+    pub input: super::InputArgs,
+    /// Workload for stress claims (default: the built-in one).
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Print the verdicts as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub resolve: super::ResolveArgs,
+}
+
+pub fn run(args: CheckArgs) -> Result<()> {
+    let bytes = crate::sources::read_bytes(&args.claims)?;
+    let claims = parse(
+        &args.claims,
+        crate::sources::Input {
+            location: &args.claims,
+            bytes: &bytes,
+        }
+        .text()?,
+    )?;
+    let (entities, _) = args.resolve.options()?;
+    let (workload, _) = super::report::load_workload(args.workload.as_deref())?;
+    let opts = AuditOptions {
+        entities: entities.clone(),
+        ..AuditOptions::default()
+    };
+    let needs_stress = claims.iter().any(|c| c.stress.is_some());
+    let k = claims.iter().filter_map(|c| c.k).max().unwrap_or(0).max(10);
+    let stress_opts = StressOptions {
+        max_k: k,
+        by: crate::audit::Weight::Gpus,
+        level: 0.5,
+        trials: 0,
+        seed: 1,
+        default_uptime: 1.0,
+        parts: [Part::Baseline, Part::Resilience, Part::Nakamoto].into(),
+        entities,
+    };
+    let mut verdicts: Vec<Verdict> = Vec::new();
+    for (snapshot, _) in args.input.load()? {
+        let a = audit(&snapshot, &opts);
+        let st = if needs_stress && snapshot.providers.iter().any(|p| p.gpu_count() > 0) {
+            Some(stress(&snapshot, &workload, &stress_opts)?)
+        } else {
+            None
+        };
+        verdicts.extend(claims.iter().map(|c| check(c, &a, st.as_ref())));
+    }
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let out = if args.json {
+        json(&verdicts)
+    } else {
+        let mut s = String::new();
+        for v in &verdicts {
+            let measured = v.measured.map_or("n/a".to_string(), |m| format!("{m:.4}"));
+            let margin = v
+                .margin
+                .map_or(String::new(), |m| format!(", margin {m:+.4}"));
+            let note = if v.note.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", v.note)
+            };
+            let _ = writeln!(
+                s,
+                "{}  [{}] {}: measured {measured}{margin}{note}",
+                if v.pass { "PASS" } else { "FAIL" },
+                terminal(&v.network),
+                terminal(&v.text),
+                note = terminal(&note)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "{} claims checked, {} passed, {} failed",
+            verdicts.len(),
+            verdicts.len() - failed,
+            failed
+        );
+        s.into_bytes()
+    };
+    crate::output::write_stdout(&out)?;
+    if failed > 0 {
+        return Err(Error::Failed(format!(
+            "{failed} of {} claims failed",
+            verdicts.len()
+        )));
+    }
+    Ok(())
+}
