@@ -348,3 +348,25 @@ fn compare_shows_deltas() {
         (Some(8.0), Some(6.0), Some(-2.0))
     );
 }
+
+/// Golden Markdown of the full report on the bundled data, time fixed by
+/// SOURCE_DATE_EPOCH. Regenerate explicitly with
+/// `UPDATE_GOLDEN=1 cargo test --release --test report golden`.
+#[test]
+fn golden_report_markdown() {
+    let dir = scratch("golden");
+    assert!(
+        run(&["report", "--out", dir.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let got = std::fs::read(dir.join("report.md")).unwrap();
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/bundled.report.md");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &got).unwrap();
+    }
+    assert!(
+        got == std::fs::read(&golden).unwrap(),
+        "report.md differs from tests/golden/bundled.report.md; regenerate with UPDATE_GOLDEN=1 if intended"
+    );
+}
