@@ -22,7 +22,7 @@ figure{margin:1.2em 0;background:var(--card);padding:1em;border-radius:6px;break
 svg{max-width:100%;height:auto}svg.chart{max-width:720px;display:block}svg text{fill:var(--fg);font-size:12px}svg .axis{stroke:var(--muted)}svg .grid{stroke:var(--grid)}
 svg .bar{fill:var(--accent)}svg .bar2{fill:var(--accent2)}svg .line{fill:none;stroke:var(--accent);stroke-width:2}svg .diag{stroke:var(--muted);stroke-dasharray:4 4}
 svg .mark{stroke:var(--accent2);stroke-width:2;stroke-dasharray:5 3}
-table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}th,td{border-bottom:1px solid var(--grid);padding:.25em .5em;text-align:left;vertical-align:top}
+table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}th,td{border-bottom:1px solid var(--grid);padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}ul.lines li{margin:.15em 0}
 details summary{cursor:pointer;color:var(--muted)}code{font-size:.85em;word-break:break-all}
 @media print{body{max-width:none;margin:0}details{display:block}details>*{display:block}figure{background:none;border:1px solid #ccc}}
