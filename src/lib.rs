@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod model;
 pub mod output;
 pub mod report;
+pub mod rewards;
 pub mod sources;
 pub mod stress;
 pub mod synth;

@@ -9,9 +9,9 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// The weight headline figures use: GPUs where the data has them, else
-/// stake, else provider count.
+/// stake, else emission (rewards), else provider count.
 pub fn primary_weight(cells: &[Cell]) -> Weight {
-    [Weight::Gpus, Weight::Stake]
+    [Weight::Gpus, Weight::Stake, Weight::Emission]
         .into_iter()
         .find(|w| find_cell(cells, Dimension::Provider, *w).is_some())
         .unwrap_or(Weight::Providers)

@@ -7,6 +7,7 @@ pub mod compare;
 pub mod entities;
 pub mod metrics;
 pub mod report;
+pub mod rewards;
 pub mod snapshot;
 pub mod stress;
 pub mod synth;
@@ -37,6 +38,8 @@ pub enum Command {
     Metrics(metrics::MetricsArgs),
     /// Write the publishable report (JSON, Markdown, HTML, CSV) into a directory.
     Report(report::ReportArgs),
+    /// Reward-flow concentration from block-explorer transfer exports.
+    Rewards(rewards::RewardsArgs),
     /// Convert any supported input into rackaudit snapshot JSON.
     Snapshot(snapshot::SnapshotArgs),
     /// Stress-test a workload against provider, operator, country and cloud loss.
@@ -56,6 +59,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Entities(a) => entities::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Report(a) => report::run(a),
+        Command::Rewards(a) => rewards::run(a),
         Command::Snapshot(a) => snapshot::run(a),
         Command::Stress(a) => stress::run(a),
         Command::Synth(a) => synth::run(a),
