@@ -7,11 +7,9 @@
 //!   rackaudit stress offers.json --only baseline,resilience --max-k 5
 
 use crate::error::{Error, Result};
-use crate::report::InputRecord;
 use crate::report::operators::json;
 use crate::report::stress::{StressReport, markdown, table};
 use crate::stress::scenarios::{Part, StressOptions, stress};
-use crate::stress::workload::{DEFAULT_WORKLOAD, parse};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -90,32 +88,7 @@ pub fn run(args: StressArgs) -> Result<()> {
         ));
     }
     let (entities, mapping) = args.resolve.options()?;
-    let (workload, workload_record) = match &args.workload {
-        Some(path) => {
-            let bytes = crate::sources::read_bytes(path)?;
-            let input = crate::sources::Input {
-                location: path,
-                bytes: &bytes,
-            };
-            let w = parse(path, input.text()?)?;
-            (
-                w,
-                InputRecord {
-                    location: path.clone(),
-                    sha256: input.sha256(),
-                    adapter: "workload".into(),
-                },
-            )
-        }
-        None => (
-            parse("bundled:workloads/default.toml", DEFAULT_WORKLOAD)?,
-            InputRecord {
-                location: "bundled:workloads/default.toml".into(),
-                sha256: crate::sources::sha256_hex(DEFAULT_WORKLOAD.as_bytes()),
-                adapter: "workload".into(),
-            },
-        ),
-    };
+    let (workload, workload_record) = super::report::load_workload(args.workload.as_deref())?;
     let opts = StressOptions {
         max_k: args.max_k,
         by: weight_named(&args.by)?,

@@ -429,29 +429,13 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
         );
     }
     svg.push_str("</svg>");
-    let rows: Vec<Vec<String>> = s
-        .pricing
-        .iter()
-        .map(|p| {
-            let d = &p.per_gpu_hour;
-            vec![
-                p.gpu_model.clone(),
-                d.n.to_string(),
-                num(d.min, 3),
-                num(d.median, 3),
-                num(d.max, 3),
-                d.coefficient_of_variation
-                    .map_or("n/a".into(), |c| num(c, 3)),
-                num(d.iqr, 3),
-            ]
-        })
-        .collect();
+    let grid = super::layout::pricing(s);
     figure(
         o,
         &svg,
         "Asking price per GPU-hour by GPU model: line from minimum to maximum, box from p25 to p75, dashed mark at the median.",
-        &["model", "n", "min", "median", "max", "CV", "IQR"],
-        &rows,
+        &grid.header,
+        &grid.rows,
     );
 }
 

@@ -189,7 +189,8 @@ fn countries(s: &SnapshotAudit) -> Grid {
     g
 }
 
-fn pricing(s: &SnapshotAudit) -> Grid {
+/// Asking-price dispersion per GPU model.
+pub fn pricing(s: &SnapshotAudit) -> Grid {
     let mut g = Grid::new(
         "Pricing dispersion (per GPU-hour)",
         &[
