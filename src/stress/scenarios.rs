@@ -418,6 +418,20 @@ fn nakamoto(
             break;
         }
     }
+    // With few groups, a greedy by actual impact (remove the group whose loss
+    // hurts the placement most) often proves a smaller count.
+    if groups.labels.len() <= 64
+        && let Some((k, chosen)) =
+            impact_greedy(inst, n, groups, target, upper.unwrap_or(usize::MAX))
+    {
+        upper = Some(k);
+        let rest: Vec<usize> = order
+            .iter()
+            .copied()
+            .filter(|g| !chosen.contains(g))
+            .collect();
+        order = chosen.into_iter().chain(rest).collect();
+    }
     let mut result = NakamotoResult {
         value: upper,
         lower_bound: lower,
@@ -436,6 +450,35 @@ fn nakamoto(
         exhaustive(inst, n, groups, &caps, base, target, &mut result);
     }
     result
+}
+
+/// Removes, one at a time, the group whose loss leaves the least served
+/// demand, until the flow bound proves the level is crossed; returns the
+/// count and the groups if that beats `best`.
+fn impact_greedy(
+    inst: &Instance,
+    n: usize,
+    groups: &Groups,
+    target: f64,
+    best: usize,
+) -> Option<(usize, Vec<usize>)> {
+    let mut alive = vec![true; n];
+    let mut chosen: Vec<usize> = Vec::new();
+    while chosen.len() + 1 < best.min(groups.labels.len() + 1) {
+        let pick = (0..groups.labels.len())
+            .filter(|g| !chosen.contains(g))
+            .min_by_key(|&g| {
+                let mut trial = alive.clone();
+                groups.members[g].iter().for_each(|&p| trial[p] = false);
+                (best_greedy(&inst.demands, &inst.types(&trial)).0, g)
+            })?;
+        groups.members[pick].iter().for_each(|&p| alive[p] = false);
+        chosen.push(pick);
+        if (place(inst, &alive).upper_bound_gpus as f64) < target {
+            return Some((chosen.len(), chosen));
+        }
+    }
+    None
 }
 
 /// Checks every combination of k groups for k between the bounds.
