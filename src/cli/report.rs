@@ -12,7 +12,7 @@ use crate::report::full::{FullReport, generated_at, markdown, resilience_table, 
 use crate::report::operators::{EntitiesReport, json};
 use crate::report::stress::StressReport;
 use crate::report::{AuditReport, InputRecord};
-use crate::stress::scenarios::{Part, StressOptions, stress};
+use crate::stress::scenarios::{StressOptions, stress};
 use crate::stress::workload::{DEFAULT_WORKLOAD, Workload, parse};
 use clap::Args;
 use std::path::PathBuf;
@@ -128,21 +128,8 @@ pub fn run(args: ReportArgs) -> Result<()> {
             entities: entities.clone(),
         },
         stress: StressOptions {
-            max_k: 10,
-            by: crate::audit::Weight::Gpus,
-            level: 0.5,
             trials: args.trials,
-            seed: 1,
-            default_uptime: 1.0,
-            parts: [
-                Part::Baseline,
-                Part::Resilience,
-                Part::Single,
-                Part::Nakamoto,
-                Part::Montecarlo,
-            ]
-            .into(),
-            entities,
+            ..StressOptions::standard(entities)
         },
         workload: load_workload(args.workload.as_deref())?,
         mapping,

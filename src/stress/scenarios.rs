@@ -40,6 +40,30 @@ pub struct StressOptions {
     pub entities: ResolveOptions,
 }
 
+impl StressOptions {
+    /// Every part, k up to 10 ranked by GPUs, level 50%, 1,000 trials with
+    /// seed 1, providers without uptime always up: the `report` defaults.
+    pub fn standard(entities: ResolveOptions) -> Self {
+        StressOptions {
+            max_k: 10,
+            by: Weight::Gpus,
+            level: 0.5,
+            trials: 1000,
+            seed: 1,
+            default_uptime: 1.0,
+            parts: [
+                Part::Baseline,
+                Part::Resilience,
+                Part::Single,
+                Part::Nakamoto,
+                Part::Montecarlo,
+            ]
+            .into(),
+            entities,
+        }
+    }
+}
+
 /// Served demand of one class.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ClassResult {
@@ -644,20 +668,9 @@ mod tests {
     fn options() -> StressOptions {
         StressOptions {
             max_k: 3,
-            by: Weight::Gpus,
-            level: 0.5,
             trials: 200,
             seed: 7,
-            default_uptime: 1.0,
-            parts: [
-                Part::Baseline,
-                Part::Resilience,
-                Part::Single,
-                Part::Nakamoto,
-                Part::Montecarlo,
-            ]
-            .into(),
-            entities: ResolveOptions::default(),
+            ..StressOptions::standard(ResolveOptions::default())
         }
     }
 
