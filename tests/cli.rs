@@ -2,7 +2,9 @@
 //! bad input.
 
 use serde_json::Value;
-use std::path::{Path, PathBuf};
+mod common;
+use common::{data, scratch};
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn bin() -> Command {
@@ -37,19 +39,6 @@ fn stdout(o: &Output) -> String {
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn data(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rackaudit-cli-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn audit_json(args: &[&str]) -> Value {

@@ -1,6 +1,8 @@
 //! End-to-end tests of `rackaudit report` and `verify`, including a real
 //! headless-browser rendering of the HTML report.
 
+mod common;
+use common::{data, scratch};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -10,20 +12,6 @@ fn run(args: &[&str]) -> Output {
         .env("SOURCE_DATE_EPOCH", "1764097200")
         .output()
         .expect("binary runs")
-}
-
-fn data(path: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(path)
-        .display()
-        .to_string()
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rackaudit-report-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 fn text(o: &Output) -> String {

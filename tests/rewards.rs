@@ -2,7 +2,8 @@
 //! Etherscan and Solscan layouts, see tests/fixtures/PROVENANCE.md).
 
 use serde_json::Value;
-use std::path::Path;
+mod common;
+use common::{data, scratch};
 use std::process::Command;
 
 fn run(args: &[&str]) -> std::process::Output {
@@ -12,20 +13,11 @@ fn run(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
-fn fixture(name: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures/rewards")
-        .join(name)
-        .display()
-        .to_string()
-}
-
 const DISTRIBUTOR: &str = "0xd15tr1but0r000000000000000000000000000001";
 
 #[test]
 fn combined_etherscan_exports_are_deduplicated_filtered_and_audited() {
-    let dir = std::env::temp_dir().join(format!("rackaudit-rewards-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("combined");
     let snap = dir.join("rewards.snapshot.json");
     let o = run(&[
         "rewards",
@@ -105,8 +97,7 @@ fn solscan_exports_use_raw_amounts_and_decimals() {
 
 #[test]
 fn unknown_layouts_and_bad_amounts_are_refused() {
-    let dir = std::env::temp_dir().join(format!("rackaudit-rewards-bad-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("bad");
     let bad = dir.join("bad.csv");
     std::fs::write(&bad, "a,b,c\n1,2,3\n").unwrap();
     let o = run(&[
@@ -137,4 +128,8 @@ fn unknown_layouts_and_bad_amounts_are_refused() {
         "no-such-profile",
     ]);
     assert_eq!(o.status.code(), Some(2));
+}
+
+fn fixture(name: &str) -> String {
+    data(&format!("tests/fixtures/rewards/{name}"))
 }

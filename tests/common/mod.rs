@@ -1,0 +1,19 @@
+//! Helpers shared by the end-to-end test binaries.
+
+use std::path::{Path, PathBuf};
+
+/// Absolute path of a file in the repository.
+pub fn data(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(path)
+        .display()
+        .to_string()
+}
+
+/// A fresh, empty scratch directory for one test of this process.
+pub fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("rackaudit-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
