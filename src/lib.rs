@@ -29,3 +29,12 @@ pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 pub const METHODOLOGY_VERSION: &str = "1.1.0";
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: &str = "1";
+
+/// The name a unit enum variant serializes to (`on_chain`, `hyperscaler`, …),
+/// so text output uses the same words as the JSON.
+pub fn variant_name<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

@@ -524,12 +524,9 @@ pub fn resolution_summary(
 ) -> ResolutionSummary {
     let mut by_confidence = std::collections::BTreeMap::new();
     for op in &r.operators {
-        let name = op.confidence.map_or("unlinked".to_string(), |c| {
-            serde_json::to_value(c)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default()
-        });
+        let name = op
+            .confidence
+            .map_or("unlinked".to_string(), |c| crate::variant_name(&c));
         *by_confidence.entry(name).or_insert(0) += 1;
     }
     ResolutionSummary {

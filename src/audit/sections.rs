@@ -302,10 +302,9 @@ pub fn cloud_exposure(clouds: &[Option<CloudOf>], totals: &[Vector], w: Weight) 
     let mut by_category = BTreeMap::new();
     for r in rows.iter_mut() {
         r.share = share(r.weight);
-        let name = serde_json::to_value(r.category)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string));
-        *by_category.entry(name.unwrap_or_default()).or_insert(0.0) += r.share;
+        *by_category
+            .entry(crate::variant_name(&r.category))
+            .or_insert(0.0) += r.share;
     }
     rows.sort_by(|a, b| {
         b.weight

@@ -81,13 +81,7 @@ fn strings(v: &Value, what: &str) -> Result<Vec<String>> {
 fn variant<T: ValueEnum + serde::Serialize>(name: &str, what: &str) -> Result<T> {
     T::value_variants()
         .iter()
-        .find(|v| {
-            serde_json::to_value(*v)
-                .ok()
-                .and_then(|x| x.as_str().map(str::to_string))
-                .as_deref()
-                == Some(name)
-        })
+        .find(|v| crate::variant_name(*v) == name)
         .cloned()
         .ok_or_else(|| usage(what))
 }

@@ -81,7 +81,7 @@ pub fn methodology_lines(r: &FullReport) -> Vec<String> {
         format!("Tau thresholds {}, concentration ratios CR_{}, Rényi orders {}.", o.tau.join(", "), o.top.join("/CR_"), o.alpha.join(", ")),
         format!(
             "Operators: union-find over shared keys up to confidence `{}`; disabled key kinds: {}; {} deny-listed domains; unlinked providers bound the operator figures (best and worst case).",
-            serde_json::to_value(o.min_confidence).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+            crate::variant_name(&o.min_confidence),
             if o.disabled_keys.is_empty() { "none".to_string() } else { o.disabled_keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ") },
             o.deny_domains.len()
         ),

@@ -135,10 +135,7 @@ fn clouds(s: &SnapshotAudit) -> Grid {
         ],
     );
     for r in &c.rows {
-        let category = serde_json::to_value(r.category)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let category = crate::variant_name(&r.category);
         g.rows.push(vec![
             r.cloud.clone(),
             category,
@@ -235,10 +232,7 @@ pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
         .collect();
     lines.push(format!(
         "operator resolution (min confidence {}): {}; {} merges, {} refused by the mapping",
-        serde_json::to_value(r.min_confidence)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default(),
+        crate::variant_name(&r.min_confidence),
         tiers.join(", "),
         r.merges,
         r.refused_merges

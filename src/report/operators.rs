@@ -62,12 +62,7 @@ pub fn reason_text(r: &Reason) -> String {
 }
 
 fn confidence_text(c: Option<crate::entities::Confidence>) -> String {
-    c.map_or("unlinked".into(), |c| {
-        serde_json::to_value(c)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default()
-    })
+    c.map_or("unlinked".into(), |c| crate::variant_name(&c))
 }
 
 /// One row per operator: id, label, confidence, provider count and ids,
