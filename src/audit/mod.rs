@@ -551,10 +551,21 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
     let prep = Prepared::new(snapshot, opts);
     let mut concentration = Vec::new();
     let mut places = Vec::new();
+    let mut entity_weights = Vec::new();
     for dim in DIMENSIONS {
         let agg = aggregate(&prep, dim);
         if matches!(dim, Dimension::Country | Dimension::Region) {
             places.push(agg_rows(&agg));
+        }
+        if matches!(dim, Dimension::Provider | Dimension::Operator) {
+            // Kept for the Lorenz curves, which need the primary weight first.
+            entity_weights.push((
+                dim,
+                agg.entities
+                    .values()
+                    .map(|(v, _)| *v)
+                    .collect::<Vec<Vector>>(),
+            ));
         }
         let worst = (dim == Dimension::Operator).then(|| worst_case_operators(&prep));
         for weight in WEIGHTS {
@@ -572,13 +583,8 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
     }
     let primary = sections::primary_weight(&concentration);
     let mut lorenz = BTreeMap::new();
-    for dim in [Dimension::Provider, Dimension::Operator] {
-        let agg = aggregate(&prep, dim);
-        let values: Vec<f64> = agg
-            .entities
-            .values()
-            .map(|(v, _)| v[primary.index()])
-            .collect();
+    for (dim, vectors) in entity_weights {
+        let values: Vec<f64> = vectors.iter().map(|v| v[primary.index()]).collect();
         lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
     }
     let (countries, regions) = (&places[0], &places[1]);
