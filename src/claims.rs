@@ -10,6 +10,14 @@
 //! max = 0.10
 //!
 //! [[claim]]
+//! text = "Even on supply that passes the checks, 7 operators hold half the GPUs"
+//! metric = "nakamoto_coefficient"
+//! dimension = "operator"
+//! weight = "gpus"
+//! basis = "passing"
+//! min = 7
+//!
+//! [[claim]]
 //! text = "Survives the loss of its 3 largest operators with 80% of demand served"
 //! stress = "top_operators"
 //! k = 3
@@ -68,6 +76,9 @@ pub struct Claim {
     /// `resolved` (default) or `worst` (operator figures if all unlinked
     /// supply were one operator).
     pub case: String,
+    /// Which supply the claim is measured on: `claimed` (default),
+    /// `passing` or `observed` (see the supply checks).
+    pub basis: String,
     pub stress: Option<String>,
     pub k: Option<usize>,
     pub min: Option<f64>,
@@ -88,6 +99,7 @@ struct RawClaim {
     dimension: Option<String>,
     weight: Option<String>,
     case: Option<String>,
+    basis: Option<String>,
     stress: Option<String>,
     k: Option<i64>,
     min: Option<f64>,
@@ -166,6 +178,7 @@ pub fn parse(location: &str, text: &str) -> Result<Vec<Claim>> {
             one_of("dimension", &c.dimension, &dims)?;
             one_of("weight", &c.weight, &weights)?;
             one_of("case", &c.case, &["resolved", "worst"])?;
+            one_of("basis", &c.basis, &["claimed", "passing", "observed"])?;
             let min = c.min.or(c.min_served);
             if min.is_none() && c.max.is_none() {
                 return Err(err("max", "give `max`, `min` or `min_served`".into()));
@@ -180,6 +193,7 @@ pub fn parse(location: &str, text: &str) -> Result<Vec<Claim>> {
                 dimension: c.dimension,
                 weight: c.weight,
                 case: c.case.unwrap_or_else(|| "resolved".into()),
+                basis: c.basis.unwrap_or_else(|| "claimed".into()),
                 stress: c.stress,
                 k: c.k.map(|k| k as usize),
                 min,
@@ -194,6 +208,8 @@ pub fn parse(location: &str, text: &str) -> Result<Vec<Claim>> {
 pub struct Verdict {
     pub text: String,
     pub network: String,
+    /// The supply basis it was measured on.
+    pub basis: String,
     pub pass: bool,
     /// The measured value (`None`: the data cannot measure it; the claim fails).
     pub measured: Option<f64>,
@@ -202,7 +218,22 @@ pub struct Verdict {
     pub note: String,
 }
 
-/// Checks a claim against an audit and, for stress claims, a stress result.
+/// A claim whose basis the data cannot provide (no online observations for
+/// `observed`): it fails, saying why.
+pub fn unmeasurable(claim: &Claim, network: &str, why: &str) -> Verdict {
+    Verdict {
+        text: claim.text.clone(),
+        network: network.to_string(),
+        basis: claim.basis.clone(),
+        pass: false,
+        measured: None,
+        margin: None,
+        note: why.to_string(),
+    }
+}
+
+/// Checks a claim against an audit and, for stress claims, a stress result,
+/// both of the claim's basis.
 pub fn check(claim: &Claim, audit: &SnapshotAudit, stress: Option<&StressResult>) -> Verdict {
     let (measured, note) = measure(claim, audit, stress);
     let margin = measured.map(|v| {
@@ -218,6 +249,7 @@ pub fn check(claim: &Claim, audit: &SnapshotAudit, stress: Option<&StressResult>
     Verdict {
         text: claim.text.clone(),
         network: audit.network.clone(),
+        basis: claim.basis.clone(),
         pass: margin.is_some_and(|m| m >= -1e-12),
         measured,
         margin,

@@ -18,7 +18,9 @@ pub mod report;
 pub mod rewards;
 pub mod sources;
 pub mod stress;
+pub mod supply;
 pub mod synth;
+pub mod time;
 
 pub use error::{Error, Result};
 
@@ -26,7 +28,7 @@ pub use error::{Error, Result};
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Version of the methodology (metric definitions and rules); bumped when a
 /// number could change for the same input.
-pub const METHODOLOGY_VERSION: &str = "1.1.0";
+pub const METHODOLOGY_VERSION: &str = "1.2.0";
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: &str = "1";
 

@@ -245,12 +245,15 @@ pub fn read_export(location: &str, bytes: &[u8]) -> Result<(Vec<Transfer>, FileC
         }
         let time = match c_time.map(field).and_then(|t| t.parse::<i64>().ok()) {
             Some(t) => t,
-            None => c_date.map(field).and_then(parse_datetime).ok_or_else(|| {
-                err(
-                    "time",
-                    "no readable UnixTimestamp / Block Time / DateTime".into(),
-                )
-            })?,
+            None => c_date
+                .map(field)
+                .and_then(crate::time::parse_datetime)
+                .ok_or_else(|| {
+                    err(
+                        "time",
+                        "no readable UnixTimestamp / Block Time / DateTime".into(),
+                    )
+                })?,
         };
         out.push(Transfer {
             tx: field(c_tx).to_string(),
@@ -265,7 +268,7 @@ pub fn read_export(location: &str, bytes: &[u8]) -> Result<(Vec<Transfer>, FileC
             mint_or_burn,
         });
     }
-    let month = |t: i64| crate::report::full::rfc3339(t);
+    let month = |t: i64| crate::time::rfc3339(t);
     let coverage = FileCoverage {
         location: location.to_string(),
         sha256: crate::sources::sha256_hex(bytes),
@@ -276,29 +279,6 @@ pub fn read_export(location: &str, bytes: &[u8]) -> Result<(Vec<Transfer>, FileC
         truncated_last_line: truncated,
     };
     Ok((out, coverage))
-}
-
-/// `2025-12-09 11:35:11` or ISO `2024-12-29T07:01:06.000Z` → Unix seconds.
-fn parse_datetime(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (date, time) = s.split_once([' ', 'T'])?;
-    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
-    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
-    let mut t = time
-        .trim_end_matches('Z')
-        .split(':')
-        .map(|x| x.split('.').next().and_then(|x| x.parse::<i64>().ok()));
-    let (hh, mm, ss) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
-    Some(days_from_civil(y, m, day) * 86_400 + hh * 3600 + mm * 60 + ss)
-}
-
-fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
 }
 
 /// A gap in time between consecutive export files.
@@ -360,7 +340,7 @@ pub fn analyse(
     let window = |d: &Option<String>, end: bool| -> Result<Option<i64>> {
         d.as_deref()
             .map(|s| {
-                parse_datetime(&format!(
+                crate::time::parse_datetime(&format!(
                     "{s} {}",
                     if end { "23:59:59" } else { "00:00:00" }
                 ))
@@ -489,8 +469,8 @@ fn gaps(files: &[FileCoverage]) -> Vec<Gap> {
         .iter()
         .filter_map(|f| {
             Some((
-                parse_datetime(f.first.as_deref()?)?,
-                parse_datetime(f.last.as_deref()?)?,
+                crate::time::parse_datetime(f.first.as_deref()?)?,
+                crate::time::parse_datetime(f.last.as_deref()?)?,
             ))
         })
         .collect();
@@ -503,8 +483,8 @@ fn gaps(files: &[FileCoverage]) -> Vec<Gap> {
     for &(s, e) in &ranges[1..] {
         if s > covered + 86_400 {
             out.push(Gap {
-                from: crate::report::full::rfc3339(covered),
-                to: crate::report::full::rfc3339(s),
+                from: crate::time::rfc3339(covered),
+                to: crate::time::rfc3339(s),
                 days: (s - covered) as f64 / 86_400.0,
             });
         }
@@ -518,7 +498,7 @@ fn periods(kept: &[Transfer], network: &str) -> Vec<Period> {
     let mut months: BTreeMap<String, BTreeMap<&str, f64>> = BTreeMap::new();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for t in kept {
-        let m = crate::report::full::rfc3339(t.time)[..7].to_string();
+        let m = crate::time::rfc3339(t.time)[..7].to_string();
         *months
             .entry(m.clone())
             .or_default()
@@ -608,16 +588,16 @@ mod tests {
 
     #[test]
     fn datetimes_parse() {
-        assert_eq!(parse_datetime("1970-01-02 00:00:00"), Some(86_400));
         assert_eq!(
-            parse_datetime("2024-12-29T07:01:06.000Z"),
+            crate::time::parse_datetime("1970-01-02 00:00:00"),
+            Some(86_400)
+        );
+        assert_eq!(
+            crate::time::parse_datetime("2024-12-29T07:01:06.000Z"),
             Some(1_735_455_666)
         );
-        assert_eq!(
-            crate::report::full::rfc3339(1_735_455_666),
-            "2024-12-29T07:01:06Z"
-        );
-        assert_eq!(parse_datetime("nonsense"), None);
+        assert_eq!(crate::time::rfc3339(1_735_455_666), "2024-12-29T07:01:06Z");
+        assert_eq!(crate::time::parse_datetime("nonsense"), None);
     }
 
     #[test]

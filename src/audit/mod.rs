@@ -138,6 +138,8 @@ pub struct AuditOptions {
     pub top_n: usize,
     /// How providers are resolved into operators.
     pub entities: entities::ResolveOptions,
+    /// Supply checks and the three bases (`None`: claimed supply only).
+    pub supply: Option<crate::supply::SupplyOptions>,
 }
 
 impl Default for AuditOptions {
@@ -146,6 +148,7 @@ impl Default for AuditOptions {
             params: SummaryParams::default(),
             top_n: 10,
             entities: entities::ResolveOptions::default(),
+            supply: Some(crate::supply::SupplyOptions::default()),
         }
     }
 }
@@ -256,6 +259,9 @@ pub struct SnapshotAudit {
     pub pricing: Vec<PriceDispersion>,
     pub stake: Option<StakeSummary>,
     pub coverage: Vec<Coverage>,
+    /// Supply checks and the headline on claimed, passing and observed supply.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supply: Option<crate::supply::SupplySummary>,
     /// Every supported dimension × weight.
     pub concentration: Vec<Cell>,
     /// Lorenz curve of the primary weight over providers and operators:
@@ -296,10 +302,17 @@ struct Prepared<'a> {
 
 impl<'a> Prepared<'a> {
     fn new(snapshot: &'a Snapshot, opts: &AuditOptions) -> Self {
+        Self::with(
+            snapshot,
+            entities::resolve(&snapshot.providers, &opts.entities),
+        )
+    }
+
+    fn with(snapshot: &'a Snapshot, resolution: entities::Resolution) -> Self {
         let providers = &snapshot.providers;
         Prepared {
             snapshot,
-            resolution: entities::resolve(providers, &opts.entities),
+            resolution,
             totals: providers.iter().map(provider_vector).collect(),
             clouds: providers
                 .iter()
@@ -588,6 +601,15 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
     }
     let (countries, regions) = (&places[0], &places[1]);
+    let mut headline = sections::headline(&concentration, primary, snapshot);
+    let supply = opts.supply.as_ref().map(|so| {
+        let (check, bases) =
+            crate::supply::assess(snapshot, so, primary, opts, Some(&prep.resolution));
+        crate::supply::SupplySummary::new(&check, bases)
+    });
+    if let Some(sentence) = supply.as_ref().and_then(|s| s.headline_clause()) {
+        headline.summary.push_str(&sentence);
+    }
     SnapshotAudit {
         network: snapshot.network.clone(),
         taken_at: snapshot.taken_at.clone(),
@@ -600,7 +622,7 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         operators: prep.resolution.operators.len(),
         unlinked_providers: prep.resolution.unlinked_count(),
         operator_resolution: resolution_summary(&prep.resolution, &opts.entities),
-        headline: sections::headline(&concentration, primary, snapshot),
+        headline,
         hardware: sections::hardware(snapshot),
         cloud: sections::cloud_exposure(&prep.clouds, &prep.totals, primary),
         geography: sections::geography(countries, regions, primary),
@@ -608,9 +630,43 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         pricing: sections::pricing(snapshot),
         stake: sections::stake(snapshot),
         coverage: sections::coverage(snapshot, &prep.clouds),
+        supply,
         concentration,
         lorenz,
     }
+}
+
+/// Provider, operator and country cells of one weight, and the number of
+/// operators: what a supply basis reports, without the rest of the audit.
+/// `resolution`, when given, must be the snapshot's own (it saves resolving
+/// the operators again).
+pub fn basis_cells(
+    snapshot: &Snapshot,
+    weight: Weight,
+    opts: &AuditOptions,
+    resolution: Option<&entities::Resolution>,
+) -> (Vec<Cell>, usize) {
+    let prep = match resolution {
+        Some(r) => Prepared::with(snapshot, r.clone()),
+        None => Prepared::new(snapshot, opts),
+    };
+    let cells = [Dimension::Provider, Dimension::Operator, Dimension::Country]
+        .into_iter()
+        .filter_map(|dim| cell(&aggregate(&prep, dim), dim, weight, opts))
+        .collect();
+    (cells, prep.resolution.operators.len())
+}
+
+/// Share of GPUs made by Nvidia, if the snapshot has GPUs.
+pub fn nvidia_gpu_share(snapshot: &Snapshot) -> Option<f64> {
+    let (mut nvidia, mut all) = (0.0, 0.0);
+    for g in snapshot.providers.iter().flat_map(|p| &p.gpus) {
+        all += g.count as f64;
+        if g.vendor.as_deref() == Some("nvidia") {
+            nvidia += g.count as f64;
+        }
+    }
+    (all > 0.0).then(|| nvidia / all)
 }
 
 /// Finds a cell.

@@ -171,16 +171,19 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
     let mut unrecognised = Vec::new();
     for g in s.providers.iter().flat_map(|p| &p.gpus) {
         let mem = g.count as f64 * g.memory_gb.unwrap_or(0.0);
-        gpus += g.count;
+        // Saturating: claimed counts can be overflow sentinels (2^64 - 1).
+        gpus = u64::saturating_add(gpus, g.count);
         memory += mem;
-        with_tflops += if g.tflops_fp16.is_some() { g.count } else { 0 };
+        if g.tflops_fp16.is_some() {
+            with_tflops = u64::saturating_add(with_tflops, g.count);
+        }
         match &g.vendor {
             Some(v) => {
                 let e = vendors.entry(v.clone()).or_default();
-                e.0 += g.count;
+                e.0 = e.0.saturating_add(g.count);
                 e.1 += mem;
             }
-            None => unknown_vendor += g.count,
+            None => unknown_vendor = u64::saturating_add(unknown_vendor, g.count),
         }
         match &g.model {
             Some(m) => {
@@ -188,13 +191,13 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
                     models
                         .entry(m.clone())
                         .or_insert((g.vendor.clone(), 0, 0.0, g.known_model));
-                e.1 += g.count;
+                e.1 = e.1.saturating_add(g.count);
                 e.2 += mem;
                 if !g.known_model {
                     unrecognised.extend(g.raw_model.clone());
                 }
             }
-            None => unknown_model += g.count,
+            None => unknown_model = u64::saturating_add(unknown_model, g.count),
         }
     }
     if gpus == 0 {

@@ -38,6 +38,8 @@ pub struct AuditArgs {
     pub metric: super::MetricParams,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
+    #[command(flatten)]
+    pub supply: super::SupplyArgs,
     /// Largest entities listed per dimension and weight.
     #[arg(long, default_value_t = 10)]
     pub top_n: usize,
@@ -45,18 +47,23 @@ pub struct AuditArgs {
 
 pub fn run(args: AuditArgs) -> Result<()> {
     let (entities, mapping) = args.resolve.options()?;
+    let loaded = args.input.load()?;
+    let snapshots: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
+    let (supply, supply_inputs) = args.supply.options(&snapshots)?;
     let opts = AuditOptions {
         params: args.metric.params()?,
         top_n: args.top_n,
         entities,
+        supply,
     };
     let mut inputs = Vec::new();
     let mut audits = Vec::new();
-    for (snapshot, record) in args.input.load()? {
+    for (snapshot, record) in loaded {
         audits.push(audit(&snapshot, &opts));
         inputs.push(record);
     }
     inputs.extend(mapping);
+    inputs.extend(supply_inputs);
     let report = AuditReport::new(inputs, &opts, audits);
     let tty = args.output.is_none() && std::io::stdout().is_terminal();
     let bytes = match args.format {

@@ -12,6 +12,7 @@ pub mod snapshot;
 pub mod stress;
 pub mod synth;
 pub mod verify;
+pub mod verify_supply;
 
 use crate::error::Result;
 use clap::{Parser, Subcommand};
@@ -46,6 +47,9 @@ pub enum Command {
     Stress(stress::StressArgs),
     /// Recompute a report from its recorded inputs and compare every number.
     Verify(verify::VerifyArgs),
+    /// Check claimed supply: impossible values, duplicates, inconsistencies;
+    /// the headline on claimed, passing and observed supply.
+    VerifySupply(verify_supply::VerifySupplyArgs),
     /// Generate a synthetic snapshot (generic CSV) for benchmarks.
     Synth(synth::SynthArgs),
 }
@@ -64,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Stress(a) => stress::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Verify(a) => verify::run(a),
+        Command::VerifySupply(a) => verify_supply::run(a),
     }
 }
 
@@ -214,5 +219,77 @@ impl ResolveArgs {
         }
         opts.deny.extend(self.deny_domain.iter().cloned());
         Ok((opts, record))
+    }
+}
+
+/// Supply-check options shared by `audit`, `report` and `verify-supply`.
+#[derive(Debug, clap::Args)]
+pub struct SupplyArgs {
+    /// Network profile of the supply checks: a bundled name (default, akash,
+    /// bittensor, cosmos, vastai) or a TOML file. Default: each snapshot's
+    /// bundled profile, chosen by network and format.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Set one rule's severity (repeatable), e.g. --rule duplicate-ip=off
+    /// or --rule memory-mismatch=error.
+    #[arg(long = "rule", value_parser = crate::supply::parse_override)]
+    pub rule: Vec<(crate::supply::Rule, crate::supply::Setting)>,
+    /// MaxMind DB file giving IP country and/or ASN (repeatable), e.g.
+    /// GeoLite2-Country.mmdb and GeoLite2-ASN.mmdb. Never downloaded.
+    #[arg(long)]
+    pub geoip: Vec<String>,
+    /// Skip the supply checks: report claimed supply only.
+    #[arg(long)]
+    pub no_checks: bool,
+}
+
+impl SupplyArgs {
+    /// Supply options for these snapshots, and the files they read as
+    /// report inputs.
+    pub fn options(
+        &self,
+        snapshots: &[&crate::model::Snapshot],
+    ) -> Result<(
+        Option<crate::supply::SupplyOptions>,
+        Vec<crate::report::InputRecord>,
+    )> {
+        if self.no_checks {
+            return Ok((None, Vec::new()));
+        }
+        let mut records = Vec::new();
+        let profile = match &self.profile {
+            None => None,
+            Some(name) => match crate::supply::NetworkProfile::bundled(name) {
+                Some(p) => Some(p),
+                None => {
+                    let bytes = crate::sources::read_bytes(name)?;
+                    let input = crate::sources::Input {
+                        location: name,
+                        bytes: &bytes,
+                    };
+                    records.push(crate::report::InputRecord {
+                        location: name.clone(),
+                        sha256: input.sha256(),
+                        adapter: crate::supply::profile::PROFILE_ADAPTER.into(),
+                    });
+                    Some(crate::supply::profile::parse(name, input.text()?)?)
+                }
+            },
+        };
+        let geo = if self.geoip.is_empty() {
+            None
+        } else {
+            let db = crate::supply::GeoIp::open(&self.geoip)?;
+            records.extend(db.records());
+            Some(db.locate(snapshots)?)
+        };
+        Ok((
+            Some(crate::supply::SupplyOptions {
+                profile,
+                overrides: self.rule.iter().copied().collect(),
+                geo,
+            }),
+            records,
+        ))
     }
 }

@@ -39,6 +39,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub metric: super::MetricParams,
     #[command(flatten)]
+    pub supply: super::SupplyArgs,
+    #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
 
@@ -78,7 +80,8 @@ pub struct ReportInputs {
     pub audit: AuditOptions,
     pub stress: StressOptions,
     pub workload: (Workload, InputRecord),
-    pub mapping: Option<InputRecord>,
+    /// Operator mapping, network profile and GeoIP files, if given.
+    pub extra: Vec<InputRecord>,
 }
 
 /// Computes the full report (pure apart from the time stamp given).
@@ -88,7 +91,7 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
         audit: opts,
         stress: stress_opts,
         workload: (workload, workload_record),
-        mapping,
+        extra,
     } = inputs;
     let mut records = Vec::new();
     let mut audits = Vec::new();
@@ -97,16 +100,17 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
     for (s, record) in &snapshots {
         audits.push(audit(s, &opts));
         listings.push(operators(s, &opts.entities));
-        if s.providers.iter().any(|p| p.gpu_count() > 0) {
-            stressed.push(stress(s, &workload, &stress_opts)?);
+        let supply = crate::supply::passing_supply(s, opts.supply.as_ref());
+        if supply.providers.iter().any(|p| p.gpu_count() > 0) {
+            stressed.push(stress(&supply, &workload, &stress_opts)?);
         }
         records.push(record.clone());
     }
     let mut all = records.clone();
     all.push(workload_record);
-    all.extend(mapping.clone());
+    all.extend(extra.iter().cloned());
     let mut audit_inputs = records.clone();
-    audit_inputs.extend(mapping);
+    audit_inputs.extend(extra);
     let audit_report = AuditReport::new(audit_inputs, &opts, audits);
     let entities = EntitiesReport::new(records, listings);
     let stress_report = StressReport::new(all, workload, stress_opts, stressed);
@@ -120,19 +124,23 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
 
 pub fn run(args: ReportArgs) -> Result<()> {
     let (entities, mapping) = args.resolve.options()?;
+    let snapshots = args.input.load()?;
+    let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();
+    let (supply, supply_inputs) = args.supply.options(&refs)?;
     let inputs = ReportInputs {
-        snapshots: args.input.load()?,
+        snapshots,
         audit: AuditOptions {
             params: args.metric.params()?,
             top_n: args.top_n,
             entities: entities.clone(),
+            supply,
         },
         stress: StressOptions {
             trials: args.trials,
             ..StressOptions::standard(entities)
         },
         workload: load_workload(args.workload.as_deref())?,
-        mapping,
+        extra: mapping.into_iter().chain(supply_inputs).collect(),
     };
     let report = build(inputs, generated_at())?;
     write_all(&args.out, &report)

@@ -112,7 +112,11 @@ pub fn run(args: StressArgs) -> Result<()> {
         if args.input.inputs.is_empty() && snapshot.providers.iter().all(|p| p.gpu_count() == 0) {
             continue;
         }
-        results.push(stress(&snapshot, &workload, &opts)?);
+        // Supply that fails error-level checks (overflow sentinels, duplicate
+        // listings, …) is not capacity a workload can use.
+        let default_checks = crate::supply::SupplyOptions::default();
+        let supply = crate::supply::passing_supply(&snapshot, Some(&default_checks));
+        results.push(stress(&supply, &workload, &opts)?);
         inputs.push(record);
     }
     inputs.push(workload_record);

@@ -156,7 +156,9 @@ pub fn run(args: VerifyArgs) -> Result<()> {
     };
     let mut snapshots = Vec::new();
     let mut workload = None;
-    let mut mapping = None;
+    let mut extra = Vec::new();
+    let mut profile_file = None;
+    let mut geoip_files = Vec::new();
     for (record, bytes) in &contents {
         let text = || {
             Input {
@@ -174,16 +176,24 @@ pub fn run(args: VerifyArgs) -> Result<()> {
             }
             "operator-mapping" => {
                 entities.mapping = Mapping::parse(&record.location, text()?)?;
-                mapping = Some(record.clone());
+                extra.push(record.clone());
+            }
+            crate::supply::profile::PROFILE_ADAPTER => {
+                profile_file = Some(crate::supply::profile::parse(&record.location, text()?)?);
+                extra.push(record.clone());
+            }
+            crate::supply::geoip::GEOIP_ADAPTER => {
+                geoip_files.push((record.location.clone(), bytes.clone()));
+                extra.push(record.clone());
             }
             kind => {
-                let mut s = read(
-                    &Input {
-                        location: &record.location,
-                        bytes,
-                    },
-                    Some(kind),
-                )?;
+                let input = Input {
+                    location: &record.location,
+                    bytes,
+                };
+                // A rackaudit snapshot file records the adapter that first
+                // read the network's data, not `snapshot`: detect it then.
+                let mut s = read(&input, Some(kind)).or_else(|_| read(&input, None))?;
                 if let Some(b) = record
                     .location
                     .strip_prefix("bundled:")
@@ -195,6 +205,7 @@ pub fn run(args: VerifyArgs) -> Result<()> {
             }
         }
     }
+    let supply = recorded_supply(o, profile_file, geoip_files, &snapshots)?;
     let params = super::MetricParams {
         tau: strings(&o["tau"], "audit.options.tau")?.join(","),
         top: strings(&o["top"], "audit.options.top")?.join(","),
@@ -237,10 +248,11 @@ pub fn run(args: VerifyArgs) -> Result<()> {
                 .as_u64()
                 .ok_or_else(|| usage("audit.options.top_n"))? as usize,
             entities,
+            supply,
         },
         stress,
         workload: workload.ok_or_else(|| usage("inputs (workload)"))?,
-        mapping,
+        extra,
     };
     let generated = stored["generated_at"]
         .as_str()
@@ -266,6 +278,48 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         shown.join("\n  "),
         if diffs.len() > 50 { "\n  …" } else { "" }
     )))
+}
+
+/// The supply options a report recorded, rebuilt from its options and inputs.
+fn recorded_supply(
+    o: &Value,
+    profile_file: Option<crate::supply::NetworkProfile>,
+    geoip_files: Vec<(String, Vec<u8>)>,
+    snapshots: &[(crate::model::Snapshot, InputRecord)],
+) -> Result<Option<crate::supply::SupplyOptions>> {
+    let usage =
+        |field: &str| Error::Usage(format!("the report has no valid audit.options.{field}"));
+    if !o["supply_checks"]
+        .as_bool()
+        .ok_or_else(|| usage("supply_checks"))?
+    {
+        return Ok(None);
+    }
+    let profile = match o["profile"].as_str() {
+        None => None,
+        Some(origin) => Some(match origin.strip_prefix("bundled:data/profiles/") {
+            Some(file) => crate::supply::NetworkProfile::bundled(file.trim_end_matches(".toml"))
+                .ok_or_else(|| usage("profile"))?,
+            None => {
+                profile_file.ok_or_else(|| usage("profile (its file is not among the inputs)"))?
+            }
+        }),
+    };
+    let overrides = strings(&o["rule_overrides"], "audit.options.rule_overrides")?
+        .iter()
+        .map(|r| crate::supply::parse_override(r).map_err(Error::Usage))
+        .collect::<Result<_>>()?;
+    let geo = if geoip_files.is_empty() {
+        None
+    } else {
+        let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();
+        Some(crate::supply::GeoIp::from_bytes(geoip_files)?.locate(&refs)?)
+    };
+    Ok(Some(crate::supply::SupplyOptions {
+        profile,
+        overrides,
+        geo,
+    }))
 }
 
 /// Lists the JSON paths where `a` and `b` differ (`generated_at` ignored).

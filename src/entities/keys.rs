@@ -166,26 +166,33 @@ pub fn registrable_domain(host: &str) -> Option<String> {
     psl::domain_str(host).map(str::to_string)
 }
 
-/// The /24 (IPv4) or /48 (IPv6) network of a public address; private,
-/// loopback and unspecified addresses carry no signal and give `None`.
-pub fn ip_prefix(ip: &str) -> Option<String> {
-    match ip.trim().parse::<IpAddr>().ok()? {
+/// A public address: private, loopback, unspecified, link-local, broadcast
+/// and unique-local addresses carry no signal and give `None`.
+pub fn public_ip(ip: &str) -> Option<IpAddr> {
+    let addr = ip.trim().parse::<IpAddr>().ok()?;
+    let private = match addr {
         IpAddr::V4(v4) => {
-            if v4.is_private()
+            v4.is_private()
                 || v4.is_loopback()
                 || v4.is_unspecified()
                 || v4.is_link_local()
                 || v4.is_broadcast()
-            {
-                return None;
-            }
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00
+        }
+    };
+    (!private).then_some(addr)
+}
+
+/// The /24 (IPv4) or /48 (IPv6) network of a public address.
+pub fn ip_prefix(ip: &str) -> Option<String> {
+    match public_ip(ip)? {
+        IpAddr::V4(v4) => {
             let o = v4.octets();
             Some(format!("{}.{}.{}.0/24", o[0], o[1], o[2]))
         }
         IpAddr::V6(v6) => {
-            if v6.is_loopback() || v6.is_unspecified() || (v6.segments()[0] & 0xfe00) == 0xfc00 {
-                return None;
-            }
             let s = v6.segments();
             Some(format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2]))
         }

@@ -264,6 +264,18 @@ pub fn normalize(
     }
 }
 
+/// Memory sizes (GB) the catalogue lists for the model a raw name denotes,
+/// or `None` when the catalogue does not know the model.
+pub fn catalogued_memory(raw_model: &str) -> Option<Vec<f64>> {
+    let cat = catalogue();
+    let parsed = parse_name(raw_model);
+    let family = cat.aliases.get(&parsed.compact).unwrap_or(&parsed.compact);
+    cat.families
+        .get(family)
+        .map(|f| f.memory_variants.clone())
+        .filter(|v| !v.is_empty())
+}
+
 /// A GPU group whose model the source does not state.
 pub fn unnamed(vendor: Option<&str>, count: u64) -> GpuGroup {
     GpuGroup {

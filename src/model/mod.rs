@@ -147,6 +147,30 @@ pub struct Provider {
     pub stake: Option<f64>,
     /// Emission / rewards per period, in the network's token.
     pub emission: Option<f64>,
+    /// Machines behind the provider, when the source says (`1` for a
+    /// marketplace machine). Supply checks compare GPUs per node with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub nodes: Option<u64>,
+    /// GPUs the network reports as leased / in use, when it reports both
+    /// capacity and use.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpus_leased: Option<u64>,
+    /// Last time a probe found the provider online (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_seen: Option<String>,
+    /// Last time a probe checked the provider, whatever it found (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_checked: Option<String>,
+    /// Country the provider declares (on-chain attributes), when the source
+    /// also gives an IP-derived `country`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared_country: Option<String>,
+    /// Region the provider declares, beside an IP-derived `region`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub declared_region: Option<String>,
+    /// Hardware fingerprint (e.g. a machine or board id), where the data has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
 impl Provider {
@@ -180,9 +204,12 @@ impl Provider {
         }
     }
 
-    /// Total GPUs.
+    /// Total GPUs. Saturates: claimed counts can be overflow sentinels
+    /// such as 2^64 - 1, which the supply checks flag.
     pub fn gpu_count(&self) -> u64 {
-        self.gpus.iter().map(|g| g.count).sum()
+        self.gpus
+            .iter()
+            .fold(0u64, |sum, g| sum.saturating_add(g.count))
     }
 
     /// Stake that counts as voting power: none for providers outside the

@@ -8,8 +8,6 @@ pub struct Json;
 
 impl Exporter for Json {
     fn render(&self, report: &AuditReport) -> Vec<u8> {
-        let mut out = serde_json::to_vec_pretty(report).expect("reports serialize to JSON");
-        out.push(b'\n');
-        out
+        super::operators::json(report)
     }
 }

@@ -26,6 +26,10 @@ impl Grid {
 
 /// Every grid of a snapshot, in report order (empty grids left out).
 pub fn grids(s: &SnapshotAudit) -> Vec<Grid> {
+    let supply = s
+        .supply
+        .iter()
+        .flat_map(|su| [supply_bases(su), supply_rules(su)]);
     [
         concentration(s),
         models(s),
@@ -34,6 +38,7 @@ pub fn grids(s: &SnapshotAudit) -> Vec<Grid> {
         pricing(s),
     ]
     .into_iter()
+    .chain(supply)
     .filter(|g| !g.rows.is_empty())
     .collect()
 }
@@ -82,6 +87,121 @@ fn concentration(s: &SnapshotAudit) -> Grid {
             opt_pct(m.entropy_percentage),
             pct(c.unattributed_share),
             largest,
+        ]);
+    }
+    g
+}
+
+/// The headline on claimed, passing and observed supply.
+pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
+    let mut g = Grid::new(
+        format!(
+            "Supply bases (profile {}): how much the verdict rests on trusting claims",
+            su.profile
+        ),
+        &[
+            ("basis", false),
+            ("providers", true),
+            ("GPUs", true),
+            ("weight", false),
+            ("Nakamoto prov/op", true),
+            ("coalitions at profile thresholds (prov/op)", false),
+            ("max operator", true),
+            ("operator HHI", true),
+            ("largest country", false),
+            ("note", false),
+        ],
+    );
+    for b in &su.bases {
+        let kind = crate::variant_name(&b.kind);
+        if !b.available {
+            let mut row = vec![kind, "n/a".into()];
+            row.resize(9, String::new());
+            row.push(b.note.clone());
+            g.rows.push(row);
+            continue;
+        }
+        let at: Vec<String> = b
+            .thresholds
+            .iter()
+            .map(|t| {
+                format!(
+                    "{}: {}/{}",
+                    t.label,
+                    opt_count(t.providers),
+                    opt_count(t.operators)
+                )
+            })
+            .collect();
+        g.rows.push(vec![
+            kind,
+            b.providers.to_string(),
+            b.gpus.to_string(),
+            b.weight.name().into(),
+            format!(
+                "{}/{}",
+                opt_count(b.nakamoto_providers),
+                opt_count(b.nakamoto_operators)
+            ),
+            at.join("; "),
+            opt_pct(b.max_operator_share),
+            b.operator_hhi.map_or("n/a".into(), |h| num(h, 0)),
+            b.largest_country
+                .as_ref()
+                .map_or(String::new(), |c| format!("{} ({})", c.key, pct(c.share))),
+            b.note.clone(),
+        ]);
+    }
+    g
+}
+
+/// Supply-check rules that found something.
+pub fn supply_rules(su: &crate::supply::SupplySummary) -> Grid {
+    let mut g = Grid::new(
+        "Supply checks with findings",
+        &[
+            ("rule", false),
+            ("severity", false),
+            ("findings", true),
+            ("providers", true),
+            ("GPUs excluded", true),
+            ("what it flags", false),
+        ],
+    );
+    for r in su.rules.iter().filter(|r| r.findings > 0) {
+        g.rows.push(vec![
+            r.rule.id().into(),
+            r.severity.name().into(),
+            r.findings.to_string(),
+            r.providers.to_string(),
+            r.excluded_gpus.to_string(),
+            r.description.into(),
+        ]);
+    }
+    g
+}
+
+/// Findings, one row each.
+pub fn supply_findings(findings: &[crate::supply::Finding]) -> Grid {
+    let mut g = Grid::new(
+        "Findings",
+        &[
+            ("severity", false),
+            ("rule", false),
+            ("provider", false),
+            ("field", false),
+            ("claimed", false),
+            ("why", false),
+        ],
+    );
+    for f in findings {
+        g.rows.push(vec![
+            f.severity.name().into(),
+            f.rule.id().into(),
+            truncate(&f.provider, 48),
+            f.field.clone(),
+            truncate(&f.claimed, 48),
+            f.reason.clone(),
         ]);
     }
     g

@@ -9,7 +9,8 @@ use std::fmt::Write;
 /// GitHub-flavoured Markdown.
 pub struct Markdown;
 
-fn table(out: &mut String, g: &Grid) {
+/// Appends one grid as a Markdown table, every cell escaped.
+pub fn table(out: &mut String, g: &Grid) {
     let _ = writeln!(out, "\n**{}**\n", md(&g.title));
     let _ = writeln!(out, "| {} |", g.header.join(" | "));
     let align: Vec<&str> = g

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod markdown;
 pub mod operators;
 pub mod stress;
+pub mod supply;
 pub mod table;
 
 use crate::audit::{AuditOptions, SnapshotAudit};
@@ -37,6 +38,13 @@ pub struct RecordedOptions {
     pub disabled_keys: Vec<crate::entities::LinkKind>,
     /// The domain deny-list in force (built-in, mapping file and flags).
     pub deny_domains: Vec<String>,
+    /// Whether the supply checks ran.
+    pub supply_checks: bool,
+    /// The `--profile` given (bundled name or file), if any; otherwise each
+    /// snapshot's bundled profile was used.
+    pub profile: Option<String>,
+    /// `--rule` severities, as `rule=severity`.
+    pub rule_overrides: Vec<String>,
 }
 
 impl RecordedOptions {
@@ -50,6 +58,18 @@ impl RecordedOptions {
             min_confidence: opts.entities.min_confidence,
             disabled_keys: opts.entities.disabled.iter().copied().collect(),
             deny_domains: opts.entities.deny.domains().to_vec(),
+            supply_checks: opts.supply.is_some(),
+            profile: opts
+                .supply
+                .as_ref()
+                .and_then(|s| s.profile.as_ref())
+                .map(|p| p.origin.clone()),
+            rule_overrides: opts
+                .supply
+                .iter()
+                .flat_map(|s| &s.overrides)
+                .map(|(r, v)| format!("{}={}", r.id(), v.name()))
+                .collect(),
         }
     }
 }

@@ -23,7 +23,8 @@ impl Table {
         }
     }
 
-    fn grid(&self, g: &Grid) -> Comfy {
+    /// One grid as a terminal table.
+    pub fn grid(&self, g: &Grid) -> Comfy {
         let mut t = Comfy::new();
         t.load_style(if self.tty {
             presets::UTF8_FULL_CONDENSED

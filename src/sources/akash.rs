@@ -107,6 +107,10 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     p.cloud = r.str("hostingProvider")?.or(attr("hosting-provider"));
     p.datacenter = r.str("locationType")?.or(attr("location-type"));
     p.online = r.bool("isOnline")?;
+    p.last_seen = r.str("lastOnlineDate")?;
+    p.last_checked = r.str("lastCheckDate")?;
+    p.declared_country = country(r.str("country")?.or(attr("country")));
+    p.declared_region = r.str("locationRegion")?.or(attr("location-region"));
     for (field, window) in [("uptime30d", "30d"), ("uptime7d", "7d"), ("uptime1d", "1d")] {
         if let Some(u) = r.fraction(field)? {
             p.uptime = Some(Uptime {
@@ -117,12 +121,13 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         }
     }
     let total_gpus = stat_total(r, "gpu")?;
+    p.gpus_leased = stat_part(r, "gpu", "active")?.map(whole_count);
     p.cpu_cores = stat_total(r, "cpu")?.map(|m| m / 1000.0);
     p.memory_gb = stat_total(r, "memory")?.map(|b| b / 1e9);
     p.declared_gpu_models = declared_models(&attributes);
     let models = gpu_models(r)?;
     if let Some(total) = total_gpus.filter(|t| *t > 0.0) {
-        let count = total.round() as u64;
+        let count = whole_count(total);
         p.gpus.push(match models.as_slice() {
             [(vendor, model, ram)] => gpu::normalize(model, Some(vendor), *ram, count),
             _ => {
@@ -137,46 +142,49 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     Ok(p)
 }
 
+/// A count from a JSON number; values past 2^64 saturate (they are overflow
+/// sentinels the supply checks flag, not real counts).
+fn whole_count(x: f64) -> u64 {
+    x.round() as u64
+}
+
 fn country(code: Option<String>) -> Option<String> {
     code.and_then(|c| geo::country_code(&c))
 }
 
-/// Capacity of a resource: active + pending + available, from `stats.<r>`
-/// (current API) or the deprecated `activeStats`/`pendingStats`/`availableStats`.
-fn stat_total(r: &Rec<'_>, resource: &str) -> Result<Option<f64>> {
-    let path = format!("{}.stats.{resource}", r.path);
+/// One part (`total`, `active`, `pending`, `available`) of a resource's
+/// stats, from `stats.<resource>.<part>` (current API) or the deprecated
+/// `<part>Stats.<resource>`.
+fn stat_part(r: &Rec<'_>, resource: &str, part: &str) -> Result<Option<f64>> {
     if let Some(stats) = r
         .get("stats")
         .and_then(|s| s.get(resource))
         .filter(|s| s.is_object())
     {
+        let path = format!("{}.stats.{resource}", r.path);
         let rec = Rec {
             file: r.file,
             path: &path,
             value: stats,
         };
-        if let Some(total) = rec.amount("total")? {
-            return Ok(Some(total));
-        }
-        let parts = [
-            rec.amount("active")?,
-            rec.amount("pending")?,
-            rec.amount("available")?,
-        ];
-        return Ok(parts
-            .iter()
-            .any(Option::is_some)
-            .then(|| parts.iter().flatten().sum()));
+        return rec.amount(part);
+    }
+    let group = format!("{part}Stats");
+    let path = format!("{}.{group}", r.path);
+    Ok(r.child(&group, &path)
+        .map(|rec| rec.amount(resource))
+        .transpose()?
+        .flatten())
+}
+
+/// Capacity of a resource: its stated total, else active + pending + available.
+fn stat_total(r: &Rec<'_>, resource: &str) -> Result<Option<f64>> {
+    if let Some(total) = stat_part(r, resource, "total")? {
+        return Ok(Some(total));
     }
     let mut total = None;
-    for group in ["activeStats", "pendingStats", "availableStats"] {
-        let gpath = format!("{}.{group}", r.path);
-        if let Some(x) = r
-            .child(group, &gpath)
-            .map(|rec| rec.amount(resource))
-            .transpose()?
-            .flatten()
-        {
+    for part in ["active", "pending", "available"] {
+        if let Some(x) = stat_part(r, resource, part)? {
             *total.get_or_insert(0.0) += x;
         }
     }

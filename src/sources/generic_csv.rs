@@ -3,6 +3,9 @@
 //!
 //! Header (columns in any order, all present):
 //! `provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake`.
+//! Optional provider-level columns, for the supply checks: `ip`,
+//! `hostname`, `nodes`, `gpus_leased`, `online`, `last_seen` (RFC 3339),
+//! `declared_country` (beside an IP-derived `country`) and `fingerprint`.
 //! Every column but `provider_id` may be empty. Rows sharing a
 //! `provider_id` are one provider: their provider-level fields must agree
 //! (or be empty), and each row adds one GPU group. Rows are aggregated per
@@ -60,9 +63,22 @@ impl Adapter for GenericCsv {
     }
 }
 
+/// Optional provider-level columns, read when the header has them.
+pub const OPTIONAL_COLUMNS: [&str; 8] = [
+    "ip",
+    "hostname",
+    "nodes",
+    "gpus_leased",
+    "online",
+    "last_seen",
+    "declared_country",
+    "fingerprint",
+];
+
 /// Positions of the columns in the file's header.
 struct Header {
     index: [usize; 15],
+    optional: [Option<usize>; 8],
 }
 
 impl Header {
@@ -72,14 +88,19 @@ impl Header {
             .map(|h| h.trim().trim_start_matches('\u{feff}'))
             .collect();
         let at = || Some("line 1 (header)".to_string());
-        if let Some(extra) = names.iter().find(|n| !COLUMNS.contains(n)) {
+        let known = |n: &&str| COLUMNS.contains(n) || OPTIONAL_COLUMNS.contains(n);
+        if let Some(extra) = names.iter().find(|n| !known(n)) {
             return Err(Error::input(
                 file,
                 at(),
                 Some(extra),
                 "is not a column of the generic CSV format",
             )
-            .with_hint(format!("the header is: {}", COLUMNS.join(","))));
+            .with_hint(format!(
+                "the header is: {} (optional: {})",
+                COLUMNS.join(","),
+                OPTIONAL_COLUMNS.join(",")
+            )));
         }
         let mut index = [0; 15];
         for (slot, column) in index.iter_mut().zip(COLUMNS) {
@@ -88,7 +109,8 @@ impl Header {
                     .with_hint(format!("the header is: {}", COLUMNS.join(",")))
             })?;
         }
-        Ok(Self { index })
+        let optional = OPTIONAL_COLUMNS.map(|c| names.iter().position(|n| *n == c));
+        Ok(Self { index, optional })
     }
 }
 
@@ -109,12 +131,24 @@ impl Row<'_> {
     }
 
     fn err(&self, column: usize, message: impl Into<String>) -> Error {
+        self.err_in(COLUMNS[column], message)
+    }
+
+    fn err_in(&self, column: &str, message: impl Into<String>) -> Error {
         Error::input(
             self.file,
             Some(format!("line {}", self.line)),
-            Some(COLUMNS[column]),
+            Some(column),
             message,
         )
+    }
+
+    /// An optional column's value (`None` when absent or empty).
+    fn optional(&self, k: usize) -> Option<&str> {
+        self.header.optional[k]
+            .and_then(|i| self.record.get(i))
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 
     fn number(&self, column: usize, hint: &str) -> Result<Option<f64>> {
@@ -305,14 +339,72 @@ fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     let mut current = p.stake.map(f64::to_bits);
     set_field(&mut current, stake.map(f64::to_bits), row, C_STAKE)?;
     p.stake = p.stake.or(stake);
+    merge_optional(p, row)?;
     merge_gpus(p, row)
 }
 
-fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
-    let count = row.number(C_GPU_COUNT, "gpu_count is a whole number of GPUs")?;
-    if let Some(c) = count.filter(|c| c.fract() != 0.0 || *c > u64::MAX as f64) {
-        return Err(row.err(C_GPU_COUNT, format!("{c} is not a whole number of GPUs")));
+/// Reads one optional column with `parse`, refusing bad or conflicting values.
+fn optional_field<T: PartialEq + std::fmt::Debug>(
+    slot: &mut Option<T>,
+    row: &Row<'_>,
+    k: usize,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<()> {
+    let name = OPTIONAL_COLUMNS[k];
+    let Some(text) = row.optional(k) else {
+        return Ok(());
+    };
+    let value =
+        parse(text).ok_or_else(|| row.err_in(name, format!("`{text}` is not {expected}")))?;
+    match slot.as_ref() {
+        Some(old) if *old != value => Err(row
+            .err_in(
+                name,
+                format!("{value:?} conflicts with {old:?} given earlier for this provider"),
+            )
+            .with_hint("rows of one provider_id must agree on provider-level fields")),
+        _ => {
+            *slot = Some(value);
+            Ok(())
+        }
     }
+}
+
+fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
+    let text = |t: &str| Some(t.to_string());
+    let ip = |t: &str| t.parse::<std::net::IpAddr>().ok().map(|_| t.to_string());
+    let whole = |t: &str| t.parse::<u64>().ok();
+    let flag = |t: &str| match t.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Some(true),
+        "false" | "0" | "no" => Some(false),
+        _ => None,
+    };
+    let time = |t: &str| crate::time::parse_datetime(t).map(|_| t.to_string());
+    optional_field(&mut p.ip, row, 0, ip, "an IP address")?;
+    optional_field(&mut p.hostname, row, 1, text, "a host name")?;
+    optional_field(&mut p.nodes, row, 2, whole, "a whole number of machines")?;
+    optional_field(&mut p.gpus_leased, row, 3, whole, "a whole number of GPUs")?;
+    optional_field(&mut p.online, row, 4, flag, "true or false")?;
+    optional_field(
+        &mut p.last_seen,
+        row,
+        5,
+        time,
+        "an RFC 3339 time, e.g. 2026-01-15T10:00:00Z",
+    )?;
+    optional_field(
+        &mut p.declared_country,
+        row,
+        6,
+        geo::country_code,
+        "a known country",
+    )?;
+    optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")
+}
+
+fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
+    let count = gpu_count(row)?;
     let memory = row.number(
         C_GPU_MEMORY,
         "gpu_memory_gb is memory per GPU in GB, e.g. 80",
@@ -332,10 +424,10 @@ fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         return Ok(());
     };
     let group = match model {
-        Some(m) => gpu::normalize(m, vendor, memory, count as u64),
+        Some(m) => gpu::normalize(m, vendor, memory, count),
         None => gpu::GpuGroup {
             memory_gb: memory,
-            ..gpu::unnamed(vendor, count as u64)
+            ..gpu::unnamed(vendor, count)
         },
     };
     if let Some(price) = price {
@@ -347,6 +439,22 @@ fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     }
     p.gpus.push(group);
     Ok(())
+}
+
+/// The row's GPU count, read exactly: an overflow sentinel such as
+/// 18446744073709551615 is kept as claimed for the supply checks to flag.
+fn gpu_count(row: &Row<'_>) -> Result<Option<u64>> {
+    let Some(text) = row.get(C_GPU_COUNT) else {
+        return Ok(None);
+    };
+    if let Ok(n) = text.parse::<u64>() {
+        return Ok(Some(n));
+    }
+    match row.number(C_GPU_COUNT, "gpu_count is a whole number of GPUs")? {
+        Some(c) if c.fract() == 0.0 && c <= u64::MAX as f64 => Ok(Some(c as u64)),
+        Some(c) => Err(row.err(C_GPU_COUNT, format!("{c} is not a whole number of GPUs"))),
+        None => Ok(None),
+    }
 }
 
 /// Parses `16509` or `AS16509`.
@@ -366,7 +474,10 @@ mod tests {
     const HEADER: &str = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n";
 
     fn parse(body: &str) -> Result<Snapshot> {
-        let text = format!("{HEADER}{body}");
+        read_text(&format!("{HEADER}{body}"))
+    }
+
+    fn read_text(text: &str) -> Result<Snapshot> {
         super::super::read(
             &Input {
                 location: "t.csv",
@@ -392,6 +503,27 @@ mod tests {
         assert_eq!(p1.prices.len(), 2);
         assert_eq!(s.providers[1].country.as_deref(), Some("DE"));
         assert_eq!(s.providers[1].stake, Some(100.0));
+    }
+
+    #[test]
+    fn optional_columns_feed_the_supply_checks() {
+        let text = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake,ip,nodes,gpus_leased,online,last_seen,declared_country\n\
+                    p1,,,HR,,,,,,H100,18446744073709551615,80,,,,203.0.113.9,1,3,yes,2026-01-15T10:00:00Z,us\n";
+        let s = read_text(text).unwrap();
+        let p = &s.providers[0];
+        assert_eq!(p.gpus[0].count, u64::MAX, "the sentinel is kept exactly");
+        assert_eq!(p.ip.as_deref(), Some("203.0.113.9"));
+        assert_eq!(
+            (p.nodes, p.gpus_leased, p.online),
+            (Some(1), Some(3), Some(true))
+        );
+        assert_eq!(p.declared_country.as_deref(), Some("US"));
+        let bad = text.replace("yes,", "maybe,");
+        let e = read_text(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("line 2") && e.contains("online") && e.contains("maybe"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -130,6 +130,7 @@ fn machine(offers: Vec<Offer>) -> Provider {
         window: "vast-reliability2".into(),
     });
     p.ip = first.ip.clone();
+    p.nodes = Some(1);
     p.status = first.verification.clone();
     let count = offers.iter().map(|o| o.gpus_on_machine).max().unwrap_or(0);
     let group = gpu::normalize(&first.gpu_name, None, first.gpu_memory_gb, count);

@@ -51,6 +51,13 @@ impl Instance {
                 }
             })
             .collect();
+        // No bin can serve more than the whole workload, so capacities are
+        // capped there: the optimum is unchanged, and a claimed overflow
+        // sentinel (2^64 - 1 GPUs) cannot overflow the solver's sums.
+        let total_demand = workload
+            .classes
+            .iter()
+            .fold(0u64, |sum, c| sum.saturating_add(c.demanded_gpus()));
         let mut bins = Vec::new();
         for (i, p) in snapshot.providers.iter().enumerate() {
             // GPUs of one model and memory on one provider form one bin.
@@ -58,7 +65,7 @@ impl Instance {
             for g in &p.gpus {
                 let key = (g.model.as_deref(), g.memory_gb.map(f64::to_bits));
                 let e = groups.entry(key).or_insert((0, g.memory_gb));
-                e.0 += g.count;
+                e.0 = e.0.saturating_add(g.count);
             }
             for ((model, _), (count, memory)) in groups {
                 let eligible = workload
@@ -69,7 +76,7 @@ impl Instance {
                     .fold(0u64, |m, (j, _)| m | (1 << j));
                 bins.push(Bin {
                     provider: i,
-                    capacity: count,
+                    capacity: count.min(total_demand),
                     eligible,
                 });
             }

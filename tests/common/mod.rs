@@ -17,3 +17,5 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+#[allow(dead_code)] // used by the supply tests only
+pub mod mmdb;

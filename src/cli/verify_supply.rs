@@ -1,0 +1,142 @@
+//! `rackaudit verify-supply`: separate claimed supply from plausible and
+//! observed supply. Lists every finding (rule, provider, field, claimed
+//! value, why, severity) and the headline on claimed, passing and observed
+//! supply.
+//!
+//! Examples:
+//!   rackaudit verify-supply                       # the bundled real data
+//!   rackaudit verify-supply providers.json --geoip GeoLite2-Country.mmdb --geoip GeoLite2-ASN.mmdb
+//!   rackaudit verify-supply offers.json --rule duplicate-ip=error --format csv -o findings.csv
+//!   rackaudit verify-supply --list-rules
+
+use super::audit::Format;
+use crate::audit::{AuditOptions, audit};
+use crate::error::{Error, Result};
+use crate::report::supply::{SnapshotSupply, SupplyReport, csv, json, markdown, table};
+use crate::supply::{RULES, Setting, SupplyOptions, check};
+use clap::Args;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  rackaudit verify-supply\n  rackaudit verify-supply providers.json --geoip GeoLite2-Country.mmdb\n  rackaudit verify-supply offers.json --rule duplicate-ip=error --format csv -o findings.csv\n  rackaudit verify-supply --list-rules"
+)]
+pub struct VerifySupplyArgs {
+    #[command(flatten)]
+    pub input: super::InputArgs,
+    #[command(flatten)]
+    pub supply: super::SupplyArgs,
+    #[command(flatten)]
+    pub resolve: super::ResolveArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit with status 1 when a finding has this severity or a higher one
+    /// (error, warning or info); the output is written first.
+    #[arg(long)]
+    pub fail_on: Option<String>,
+    /// Print the rule catalogue (id, family, default severity, what it
+    /// flags) and exit.
+    #[arg(long)]
+    pub list_rules: bool,
+}
+
+pub fn run(args: VerifySupplyArgs) -> Result<()> {
+    if args.list_rules {
+        return super::emit(args.output.as_deref(), &catalogue());
+    }
+    if args.supply.no_checks {
+        return Err(Error::Usage(
+            "--no-checks makes no sense for verify-supply".into(),
+        ));
+    }
+    let fail_on = match args.fail_on.as_deref() {
+        None => None,
+        Some(s) => match Setting::from_name(s) {
+            Some(Setting::Off) | None => {
+                return Err(Error::Usage(format!(
+                    "--fail-on: `{s}` is not error, warning or info"
+                )));
+            }
+            some => some,
+        },
+    };
+    let (entities, mapping) = args.resolve.options()?;
+    let loaded = args.input.load()?;
+    let refs: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
+    let (supply, supply_inputs) = args.supply.options(&refs)?;
+    let so: SupplyOptions = supply.unwrap_or_default();
+    let opts = AuditOptions {
+        entities,
+        supply: Some(so.clone()),
+        ..AuditOptions::default()
+    };
+    let mut inputs = Vec::new();
+    let mut snapshots = Vec::new();
+    for (s, record) in &loaded {
+        let a = audit(s, &opts);
+        let findings = check(s, &so.profile_for(s), so.geo.as_ref()).findings;
+        snapshots.push(SnapshotSupply {
+            network: s.network.clone(),
+            location: record.location.clone(),
+            input_sha256: record.sha256.clone(),
+            summary: a.supply.expect("checks are on"),
+            findings,
+        });
+        inputs.push(record.clone());
+    }
+    inputs.extend(mapping);
+    inputs.extend(supply_inputs);
+    let overrides = so
+        .overrides
+        .iter()
+        .map(|(r, v)| format!("{}={}", r.id(), v.name()))
+        .collect();
+    let report = SupplyReport::new(inputs, overrides, snapshots);
+    let tty = args.output.is_none() && std::io::stdout().is_terminal();
+    let bytes = match args.format {
+        Format::Table => table(&report, tty),
+        Format::Json => json(&report),
+        Format::Csv => csv(&report),
+        Format::Md => markdown(&report),
+    };
+    super::emit(args.output.as_deref(), &bytes)?;
+    let worst = report
+        .snapshots
+        .iter()
+        .flat_map(|s| &s.findings)
+        .map(|f| f.severity)
+        .max();
+    match (fail_on, worst) {
+        (Some(limit), Some(w)) if w >= limit => Err(Error::Failed(format!(
+            "supply checks found {} findings at severity {} or above",
+            report
+                .snapshots
+                .iter()
+                .flat_map(|s| &s.findings)
+                .filter(|f| f.severity >= limit)
+                .count(),
+            limit.name()
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// The rule catalogue as text.
+fn catalogue() -> Vec<u8> {
+    let mut out = String::from("rule\tfamily\tdefault\twhat it flags\n");
+    for r in RULES {
+        out.push_str(&format!(
+            "{}\t{}\t{}\t{}\n",
+            r.id(),
+            crate::variant_name(&r.family()),
+            r.default_setting().name(),
+            r.description()
+        ));
+    }
+    out.into_bytes()
+}

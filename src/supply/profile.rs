@@ -1,0 +1,330 @@
+//! Network profiles: per-network check parameters, rule severities and the
+//! coalition thresholds that matter for the network (1/3 and 2/3 on CometBFT
+//! chains, a stake majority on Bittensor).
+//!
+//! Profiles are TOML. The bundled ones live in `data/profiles/`; a user file
+//! may start from one with `extends = "<name>"` and change only what it names
+//! (tables merge key by key; arrays such as `thresholds` replace).
+
+use super::{Rule, Setting};
+use crate::error::{Error, Result};
+use crate::model::Snapshot;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The `adapter` of a profile file in a report's inputs.
+pub const PROFILE_ADAPTER: &str = "network-profile";
+
+/// The bundled profiles: (name, TOML text).
+pub const BUNDLED: [(&str, &str); 5] = [
+    ("default", include_str!("../../data/profiles/default.toml")),
+    ("akash", include_str!("../../data/profiles/akash.toml")),
+    (
+        "bittensor",
+        include_str!("../../data/profiles/bittensor.toml"),
+    ),
+    ("cosmos", include_str!("../../data/profiles/cosmos.toml")),
+    ("vastai", include_str!("../../data/profiles/vastai.toml")),
+];
+
+/// A coalition size the network's security or service depends on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Threshold {
+    /// As written in the profile, e.g. `1/3`.
+    pub label: String,
+    /// The share, in (0, 1].
+    pub share: f64,
+    /// What a coalition of this size can do.
+    pub meaning: String,
+}
+
+/// Parameters of the checks.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckParams {
+    pub max_gpus_per_node: u64,
+    pub max_gpus_per_provider: u64,
+    pub providers_are_nodes: bool,
+    pub sentinel_margin: u64,
+    pub memory_tolerance: f64,
+    pub price_outlier_z: f64,
+    pub price_min_peers: usize,
+    pub max_probe_age_hours: f64,
+    pub expects_gpus: bool,
+}
+
+/// One network profile, resolved (no `extends` left).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NetworkProfile {
+    pub name: String,
+    pub description: String,
+    /// Snapshot network names the profile applies to (`name-*` matches a prefix).
+    pub networks: Vec<String>,
+    /// Adapters whose snapshots the profile applies to.
+    pub adapters: Vec<String>,
+    pub thresholds: Vec<Threshold>,
+    pub checks: CheckParams,
+    /// Severity of every rule (`Off` for switched-off rules).
+    pub rules: BTreeMap<Rule, Setting>,
+    /// Where the profile came from: `bundled:<name>` or a file path.
+    pub origin: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawThreshold {
+    share: toml::Value,
+    meaning: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    #[serde(default)]
+    #[allow(dead_code)] // consumed before deserialization
+    extends: Option<String>,
+    name: String,
+    description: String,
+    networks: Vec<String>,
+    adapters: Vec<String>,
+    thresholds: Vec<RawThreshold>,
+    checks: CheckParams,
+    rules: BTreeMap<String, String>,
+}
+
+impl NetworkProfile {
+    /// A bundled profile by name.
+    pub fn bundled(name: &str) -> Option<NetworkProfile> {
+        let (_, text) = BUNDLED.iter().find(|(n, _)| *n == name)?;
+        let origin = format!("bundled:data/profiles/{name}.toml");
+        Some(parse(&origin, text).expect("bundled profiles are valid (tested)"))
+    }
+
+    /// Every bundled profile.
+    pub fn all_bundled() -> Vec<NetworkProfile> {
+        BUNDLED
+            .iter()
+            .filter_map(|(n, _)| Self::bundled(n))
+            .collect()
+    }
+
+    /// The bundled profile for a snapshot: matched by network name, then by
+    /// adapter, else `default`.
+    pub fn for_snapshot(s: &Snapshot) -> NetworkProfile {
+        let all = Self::all_bundled();
+        let by_network = all
+            .iter()
+            .find(|p| p.networks.iter().any(|n| name_matches(n, &s.network)));
+        let by_adapter = || all.iter().find(|p| p.adapters.contains(&s.source.adapter));
+        by_network
+            .or_else(by_adapter)
+            .or_else(|| all.iter().find(|p| p.name == "default"))
+            .cloned()
+            .expect("the default profile is bundled")
+    }
+
+    /// Severity of a rule under this profile.
+    pub fn setting(&self, rule: Rule) -> Setting {
+        self.rules
+            .get(&rule)
+            .copied()
+            .unwrap_or(rule.default_setting())
+    }
+}
+
+/// `akash` matches only `akash`; `akash-*` matches `akash-gpu-testnet-2023`.
+fn name_matches(pattern: &str, network: &str) -> bool {
+    match pattern.strip_suffix('*') {
+        Some(prefix) => network.starts_with(prefix),
+        None => pattern == network,
+    }
+}
+
+/// Parses a profile file (`location` names it in errors).
+pub fn parse(location: &str, text: &str) -> Result<NetworkProfile> {
+    let bad = |message: String| Error::input(location, None, None, message);
+    let mut table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| bad(format!("is not a valid profile: {e}")))?;
+    let mut chain = Vec::new();
+    while let Some(parent) = table.get("extends").and_then(toml::Value::as_str) {
+        let parent = parent.to_string();
+        if chain.contains(&parent) || chain.len() > 8 {
+            return Err(bad(format!("`extends` loops through `{parent}`")));
+        }
+        let base = BUNDLED.iter().find(|(n, _)| *n == parent).ok_or_else(|| {
+            bad(format!(
+                "extends `{parent}`, which is not a bundled profile"
+            ))
+            .with_hint(format!(
+                "bundled profiles: {}",
+                BUNDLED.map(|(n, _)| n).join(", ")
+            ))
+        })?;
+        let mut merged: toml::Table = base.1.parse().expect("bundled profiles are valid TOML");
+        table.remove("extends");
+        merge(&mut merged, table);
+        chain.push(parent);
+        table = merged;
+    }
+    let raw: RawProfile = table
+        .try_into()
+        .map_err(|e: toml::de::Error| bad(format!("is not a valid profile: {e}")))?;
+    resolve(location, raw)
+}
+
+/// Overlays `top` on `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, top: toml::Table) {
+    for (key, value) in top {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => merge(b, t),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+fn resolve(location: &str, raw: RawProfile) -> Result<NetworkProfile> {
+    let field = |f: String, message: String| Error::input(location, None, Some(&f), message);
+    let mut rules = BTreeMap::new();
+    for (id, setting) in &raw.rules {
+        let rule = Rule::from_id(id).ok_or_else(|| {
+            field(format!("rules.{id}"), "is not a rule".into())
+                .with_hint(format!("rules: {}", super::rule_ids().join(", ")))
+        })?;
+        let setting = Setting::from_name(setting).ok_or_else(|| {
+            field(
+                format!("rules.{id}"),
+                format!("`{setting}` is not error, warning, info or off"),
+            )
+        })?;
+        rules.insert(rule, setting);
+    }
+    let mut thresholds = Vec::new();
+    for (i, t) in raw.thresholds.iter().enumerate() {
+        let (label, share) = threshold(&t.share).ok_or_else(|| {
+            field(
+                format!("thresholds[{i}].share"),
+                format!(
+                    "{} is not a share in (0, 1] such as 0.5 or \"2/3\"",
+                    t.share
+                ),
+            )
+        })?;
+        thresholds.push(Threshold {
+            label,
+            share,
+            meaning: t.meaning.clone(),
+        });
+    }
+    let c = &raw.checks;
+    let positive = [
+        ("memory_tolerance", c.memory_tolerance),
+        ("price_outlier_z", c.price_outlier_z),
+        ("max_probe_age_hours", c.max_probe_age_hours),
+    ];
+    if let Some((name, v)) = positive.iter().find(|(_, v)| !(v.is_finite() && *v > 0.0)) {
+        return Err(field(
+            format!("checks.{name}"),
+            format!("{v} is not a positive number"),
+        ));
+    }
+    if c.max_gpus_per_node == 0 || c.max_gpus_per_provider == 0 {
+        return Err(field(
+            "checks.max_gpus_per_node".into(),
+            "GPU limits must be at least 1".into(),
+        ));
+    }
+    Ok(NetworkProfile {
+        name: raw.name,
+        description: raw.description,
+        networks: raw.networks,
+        adapters: raw.adapters,
+        thresholds,
+        checks: raw.checks,
+        rules,
+        origin: location.to_string(),
+    })
+}
+
+/// `0.5`, `"0.5"` or `"2/3"` → (label, share).
+fn threshold(v: &toml::Value) -> Option<(String, f64)> {
+    let (label, share) = match v {
+        toml::Value::Float(x) => (x.to_string(), *x),
+        toml::Value::String(s) => {
+            let share = match s.split_once('/') {
+                Some((n, d)) => n.trim().parse::<f64>().ok()? / d.trim().parse::<f64>().ok()?,
+                None => s.trim().parse().ok()?,
+            };
+            (s.trim().to_string(), share)
+        }
+        _ => return None,
+    };
+    (share > 0.0 && share <= 1.0).then_some((label, share))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bundled_profile_parses_and_names_itself() {
+        for (name, text) in BUNDLED {
+            let p = parse(name, text).unwrap();
+            assert_eq!(p.name, name);
+            assert!(!p.thresholds.is_empty(), "{name}");
+        }
+    }
+
+    #[test]
+    fn cosmos_chains_get_one_third_and_two_thirds() {
+        let p = NetworkProfile::bundled("cosmos").unwrap();
+        let shares: Vec<f64> = p.thresholds.iter().map(|t| t.share).collect();
+        assert_eq!(shares, vec![1.0 / 3.0, 2.0 / 3.0]);
+        assert!(!p.checks.expects_gpus);
+    }
+
+    #[test]
+    fn a_user_file_extends_a_bundled_profile() {
+        let text = "extends = \"akash\"\nname = \"mine\"\n[checks]\nmax_gpus_per_node = 8\n[rules]\nprice-outlier = \"off\"\n";
+        let p = parse("mine.toml", text).unwrap();
+        assert_eq!(p.name, "mine");
+        assert_eq!(p.checks.max_gpus_per_node, 8);
+        assert_eq!(p.checks.max_gpus_per_provider, 10000, "from akash");
+        assert_eq!(p.setting(Rule::PriceOutlier), Setting::Off);
+        assert_eq!(p.setting(Rule::DuplicateHost), Setting::Error, "from akash");
+    }
+
+    #[test]
+    fn bad_profiles_name_the_field() {
+        let cases = [
+            ("extends = \"nope\"", "not a bundled profile"),
+            (
+                "extends = \"default\"\n[rules]\nno-such-rule = \"error\"",
+                "rules.no-such-rule",
+            ),
+            (
+                "extends = \"default\"\n[rules]\nprice-outlier = \"loud\"",
+                "not error, warning",
+            ),
+            (
+                "extends = \"default\"\n[[thresholds]]\nshare = \"3/2\"\nmeaning = \"x\"",
+                "thresholds[0].share",
+            ),
+            (
+                "extends = \"default\"\n[checks]\nprice_outlier_z = -1.0",
+                "checks.price_outlier_z",
+            ),
+            (
+                "extends = \"default\"\n[checks]\nmax_gpu = 3",
+                "unknown field",
+            ),
+            ("name = 3", "not a valid profile"),
+        ];
+        for (text, want) in cases {
+            let e = parse("p.toml", text).unwrap_err().to_string();
+            assert!(e.contains("p.toml") && e.contains(want), "{text}: {e}");
+        }
+    }
+}

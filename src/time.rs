@@ -1,0 +1,100 @@
+//! Calendar time without a time-zone database: Unix seconds to and from
+//! RFC 3339 / ISO 8601 UTC strings, as sources and reports write them.
+
+/// Seconds since the epoch as `YYYY-MM-DDTHH:MM:SSZ` (civil-from-days).
+pub fn rfc3339(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// `2025-12-09 11:35:11`, `2024-12-29T07:01:06.000Z` or
+/// `2024-12-29T09:01:06+02:00` → Unix seconds (UTC). A bare date is midnight.
+pub fn parse_datetime(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (date, time) = s.split_once([' ', 'T']).unwrap_or((s, "00:00:00Z"));
+    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    if d.next().is_some() || !(1..=12).contains(&m) || !(1..=31).contains(&day) {
+        return None;
+    }
+    let (clock, offset) = split_offset(time)?;
+    let mut t = clock
+        .split(':')
+        .map(|x| x.split('.').next().and_then(|x| x.parse::<i64>().ok()));
+    let (hh, mm, ss) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
+    Some(days_from_civil(y, m, day) * 86_400 + hh * 3600 + mm * 60 + ss - offset)
+}
+
+/// Splits `07:01:06+02:00` into the clock and the offset in seconds.
+fn split_offset(time: &str) -> Option<(&str, i64)> {
+    if let Some(clock) = time.strip_suffix(['Z', 'z']) {
+        return Some((clock, 0));
+    }
+    match time.rfind(['+', '-']) {
+        Some(i) => {
+            let sign = if time.as_bytes()[i] == b'-' { -1 } else { 1 };
+            let (h, m) = time[i + 1..].split_once(':')?;
+            let offset = h.parse::<i64>().ok()? * 3600 + m.parse::<i64>().ok()? * 60;
+            Some((&time[..i], sign * offset))
+        }
+        None => Some((time, 0)),
+    }
+}
+
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_table() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_764_097_200), "2025-11-25T19:00:00Z");
+    }
+
+    #[test]
+    fn parse_table() {
+        let cases: &[(&str, Option<i64>)] = &[
+            ("1970-01-01T00:00:00Z", Some(0)),
+            ("2000-02-29T00:00:00Z", Some(951_782_400)),
+            ("2025-11-25T19:00:00.123Z", Some(1_764_097_200)),
+            ("2025-11-25T21:00:00+02:00", Some(1_764_097_200)),
+            ("2025-11-25T14:30:00-04:30", Some(1_764_097_200)),
+            ("2025-11-25 19:00:00", Some(1_764_097_200)),
+            ("2025-11-25", Some(1_764_028_800)),
+            ("2025-13-01T00:00:00Z", None),
+            ("yesterday", None),
+            ("", None),
+        ];
+        for (text, want) in cases {
+            assert_eq!(parse_datetime(text), *want, "{text}");
+        }
+        for secs in [0, 86_399, 1_764_097_200, 4_102_444_800] {
+            assert_eq!(parse_datetime(&rfc3339(secs)), Some(secs));
+        }
+    }
+}
