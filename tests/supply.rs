@@ -59,6 +59,7 @@ fn akash_fixture_findings_and_three_bases() {
     let want: Vec<(String, String)> = [
         ("duplicate-host", "103"),
         ("location-mismatch", "104"),
+        ("negative-capacity", "106"),
         ("sentinel-count", "101"),
         ("stale-online", "104"),
         ("zero-capacity-online", "105"),
@@ -95,7 +96,7 @@ fn fail_on_sets_the_exit_status_after_writing_the_output() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let csv = std::fs::read_to_string(&out).unwrap();
-    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert_eq!(csv.lines().count(), 7, "{csv}");
     assert!(csv.starts_with("network,input_sha256,rule,severity,provider"));
     // Switching the rules that fire at error off passes the gate.
     let o = run(&[
@@ -105,6 +106,8 @@ fn fail_on_sets_the_exit_status_after_writing_the_output() {
         "sentinel-count=warning",
         "--rule",
         "duplicate-host=off",
+        "--rule",
+        "negative-capacity=warning",
         "--fail-on",
         "error",
     ]);
@@ -124,7 +127,7 @@ fn audit_reports_the_bases_and_says_so_in_the_headline() {
     let r = json_of(&["audit", &data(FIXTURE), "--format", "json"]);
     let s = &r["snapshots"][0];
     let supply = &s["supply"];
-    assert_eq!(supply["findings"], 5);
+    assert_eq!(supply["findings"], 6);
     assert_eq!(basis(supply, "passing")["gpus"], 12);
     let headline = s["headline"]["summary"].as_str().unwrap();
     assert!(

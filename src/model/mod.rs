@@ -168,6 +168,10 @@ pub struct Provider {
     /// Region the provider declares, beside an IP-derived `region`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub declared_region: Option<String>,
+    /// A GPU capacity the source reported that cannot be a count (negative),
+    /// kept for the supply checks; such a provider counts no GPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub invalid_gpu_total: Option<f64>,
     /// Hardware fingerprint (e.g. a machine or board id), where the data has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,

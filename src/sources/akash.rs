@@ -121,9 +121,13 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         }
     }
     let total_gpus = stat_total(r, "gpu")?;
-    p.gpus_leased = stat_part(r, "gpu", "active")?.map(whole_count);
-    p.cpu_cores = stat_total(r, "cpu")?.map(|m| m / 1000.0);
-    p.memory_gb = stat_total(r, "memory")?.map(|b| b / 1e9);
+    let non_negative = |x: Option<f64>| x.filter(|x| *x >= 0.0);
+    p.gpus_leased = non_negative(stat_part(r, "gpu", "active")?).map(whole_count);
+    p.cpu_cores = non_negative(stat_total(r, "cpu")?).map(|m| m / 1000.0);
+    p.memory_gb = non_negative(stat_total(r, "memory")?).map(|b| b / 1e9);
+    // A negative total is inventory accounting gone below zero: kept as a
+    // claim for the supply checks, never counted as GPUs.
+    p.invalid_gpu_total = total_gpus.filter(|t| *t < 0.0);
     p.declared_gpu_models = declared_models(&attributes);
     let models = gpu_models(r)?;
     if let Some(total) = total_gpus.filter(|t| *t > 0.0) {
@@ -167,12 +171,12 @@ fn stat_part(r: &Rec<'_>, resource: &str, part: &str) -> Result<Option<f64>> {
             path: &path,
             value: stats,
         };
-        return rec.amount(part);
+        return rec.signed_amount(part);
     }
     let group = format!("{part}Stats");
     let path = format!("{}.{group}", r.path);
     Ok(r.child(&group, &path)
-        .map(|rec| rec.amount(resource))
+        .map(|rec| rec.signed_amount(resource))
         .transpose()?
         .flatten())
 }

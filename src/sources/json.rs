@@ -54,6 +54,19 @@ impl<'a> Rec<'a> {
         }
     }
 
+    /// A finite amount of either sign: for counters a network reports that
+    /// can go wrong (negative capacity), which supply checks flag rather
+    /// than refuse.
+    pub fn signed_amount(&self, field: &str) -> Result<Option<f64>> {
+        let Some(v) = self.get(field) else {
+            return Ok(None);
+        };
+        match v.as_f64() {
+            Some(x) if x.is_finite() && x < 0.0 => Ok(Some(x)),
+            _ => self.amount(field),
+        }
+    }
+
     /// A fraction in [0, 1].
     pub fn fraction(&self, field: &str) -> Result<Option<f64>> {
         match self.amount(field)? {

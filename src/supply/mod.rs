@@ -30,6 +30,7 @@ use std::collections::BTreeMap;
 #[serde(rename_all = "kebab-case")]
 pub enum Rule {
     SentinelCount,
+    NegativeCapacity,
     GpusPerProvider,
     GpusPerNode,
     MemoryMismatch,
@@ -47,8 +48,9 @@ pub enum Rule {
 }
 
 /// Every rule, in report order.
-pub const RULES: [Rule; 15] = [
+pub const RULES: [Rule; 16] = [
     Rule::SentinelCount,
+    Rule::NegativeCapacity,
     Rule::GpusPerProvider,
     Rule::GpusPerNode,
     Rule::MemoryMismatch,
@@ -103,6 +105,12 @@ impl Rule {
                 Impossible,
                 Error,
                 "a GPU count within `sentinel_margin` of 2^31, 2^32, 2^63 or 2^64: an integer overflow or underflow, not hardware",
+            ),
+            Rule::NegativeCapacity => (
+                "negative-capacity",
+                Impossible,
+                Error,
+                "a negative GPU capacity reported by the network (inventory accounting below zero)",
             ),
             Rule::GpusPerProvider => (
                 "gpus-per-provider",

@@ -19,6 +19,7 @@ pub struct Context<'a> {
 pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
     match rule {
         Rule::SentinelCount => sentinel_counts(c),
+        Rule::NegativeCapacity => per_provider(c, negative_capacity),
         Rule::GpusPerProvider => per_provider(c, gpus_per_provider),
         Rule::GpusPerNode => per_provider(c, gpus_per_node),
         Rule::MemoryMismatch => memory_mismatches(c),
@@ -145,6 +146,22 @@ fn sentinel_counts(c: &Context<'_>) -> Vec<Finding> {
     out
 }
 
+fn negative_capacity(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
+    let Some(total) = p.invalid_gpu_total else {
+        return Vec::new();
+    };
+    vec![finding(
+        Rule::NegativeCapacity,
+        p,
+        None,
+        "gpus".into(),
+        total.to_string(),
+        format!(
+            "a GPU capacity of {total} is impossible: the provider's inventory went below zero, so none of its GPUs are counted"
+        ),
+    )]
+}
+
 fn gpus_per_provider(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
     let n = p.gpu_count();
     let max = c.params.max_gpus_per_provider;
@@ -242,6 +259,7 @@ fn zero_capacity_online(c: &Context<'_>) -> Vec<Finding> {
         .providers
         .iter()
         .filter(|p| p.online == Some(true) && p.gpu_count() == 0)
+        .filter(|p| p.invalid_gpu_total.is_none()) // negative-capacity says it
         .map(|p| {
             finding(
                 Rule::ZeroCapacityOnline,
@@ -564,7 +582,8 @@ fn leased_exceeds_capacity(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
     let (Some(leased), total) = (p.gpus_leased, p.gpu_count()) else {
         return Vec::new();
     };
-    if leased <= total || has_sentinel(p, c.params.sentinel_margin) {
+    let broken = has_sentinel(p, c.params.sentinel_margin) || p.invalid_gpu_total.is_some();
+    if leased <= total || broken {
         return Vec::new();
     }
     vec![finding(

@@ -83,6 +83,14 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
             vec![with_gpus("a", "H100", Some(80.0), 8)],
         ),
         (
+            Rule::NegativeCapacity,
+            vec![Provider {
+                invalid_gpu_total: Some(-2.0),
+                ..Provider::new("a")
+            }],
+            vec![with_gpus("a", "A100", None, 0)],
+        ),
+        (
             Rule::GpusPerProvider,
             vec![with_gpus("a", "RTX 4090", None, 250_000)],
             vec![with_gpus("a", "RTX 4090", None, 90_000)],
