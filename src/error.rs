@@ -59,6 +59,17 @@ pub enum Error {
     /// does not hold): exit code 1.
     #[error("{0}")]
     Failed(String),
+    /// A network endpoint could not be reached or answered wrongly, after
+    /// retries: exit code 3.
+    #[error("{url}: {message}{}", hint_suffix(.hint))]
+    Network {
+        url: String,
+        message: String,
+        hint: Option<String>,
+    },
+    /// The snapshot store is damaged or holds something unexpected.
+    #[error("store {path}: {message}")]
+    Store { path: String, message: String },
 }
 
 fn hint_suffix(hint: &Option<String>) -> String {
@@ -68,6 +79,15 @@ fn hint_suffix(hint: &Option<String>) -> String {
 }
 
 impl Error {
+    /// A network error for `url`.
+    pub fn network(url: &str, message: impl Into<String>) -> Self {
+        Error::Network {
+            url: url.to_string(),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
     /// An input error at `file`, `record`, `field`.
     pub fn input(
         file: impl Into<String>,
@@ -88,16 +108,18 @@ impl Error {
 
     /// Adds a hint to an input error (other errors are returned unchanged).
     pub fn with_hint(mut self, text: impl Into<String>) -> Self {
-        if let Error::Input { hint, .. } = &mut self {
+        if let Error::Input { hint, .. } | Error::Network { hint, .. } = &mut self {
             *hint = Some(text.into());
         }
         self
     }
 
-    /// Process exit code: 1 for a failed check, 2 for input and usage errors.
+    /// Process exit code: 1 for a failed check, 3 for network errors, 2 for
+    /// input, usage and store errors.
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Failed(_) => 1,
+            Error::Network { .. } => 3,
             _ => 2,
         }
     }

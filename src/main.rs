@@ -1,5 +1,6 @@
 //! The rackaudit binary: parses arguments, runs the library, maps errors to
-//! exit codes (0 ok, 2 input or usage error).
+//! exit codes (0 ok, 1 a check failed, 2 input or usage error, 3 network
+//! error).
 
 use clap::Parser;
 

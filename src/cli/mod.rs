@@ -3,12 +3,15 @@
 
 pub mod audit;
 pub mod check;
+pub mod collect;
 pub mod compare;
 pub mod entities;
+pub mod history;
 pub mod metrics;
 pub mod report;
 pub mod rewards;
 pub mod snapshot;
+pub mod snapshots;
 pub mod stress;
 pub mod synth;
 pub mod verify;
@@ -31,10 +34,14 @@ pub enum Command {
     Audit(audit::AuditArgs),
     /// Check claims (TOML) against the audit and stress test: a policy gate.
     Check(check::CheckArgs),
+    /// Fetch a live snapshot from a public endpoint into the snapshot store.
+    Collect(collect::CollectArgs),
     /// Compare the headline metrics of two snapshots.
     Compare(compare::CompareArgs),
     /// List operators: which providers one entity controls, and why.
     Entities(entities::EntitiesArgs),
+    /// Headline metrics over stored snapshots, and uptime from observations.
+    History(history::HistoryArgs),
     /// Compute every concentration metric on a list of numbers.
     Metrics(metrics::MetricsArgs),
     /// Write the publishable report (JSON, Markdown, HTML, CSV) into a directory.
@@ -43,6 +50,8 @@ pub enum Command {
     Rewards(rewards::RewardsArgs),
     /// Convert any supported input into rackaudit snapshot JSON.
     Snapshot(snapshot::SnapshotArgs),
+    /// List, show, export, import and check stored snapshots.
+    Snapshots(snapshots::SnapshotsArgs),
     /// Stress-test a workload against provider, operator, country and cloud loss.
     Stress(stress::StressArgs),
     /// Recompute a report from its recorded inputs and compare every number.
@@ -59,12 +68,15 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Audit(a) => audit::run(a),
         Command::Check(a) => check::run(a),
+        Command::Collect(a) => collect::run(a),
         Command::Compare(a) => compare::run(a),
         Command::Entities(a) => entities::run(a),
+        Command::History(a) => history::run(a),
         Command::Metrics(a) => metrics::run(a),
         Command::Report(a) => report::run(a),
         Command::Rewards(a) => rewards::run(a),
         Command::Snapshot(a) => snapshot::run(a),
+        Command::Snapshots(a) => snapshots::run(a),
         Command::Stress(a) => stress::run(a),
         Command::Synth(a) => synth::run(a),
         Command::Verify(a) => verify::run(a),
@@ -103,21 +115,73 @@ impl MetricParams {
 /// Snapshot inputs of `audit` and `entities`.
 #[derive(Debug, clap::Args)]
 pub struct InputArgs {
-    /// Snapshot files (`-` for standard input). Without any, the bundled
-    /// real snapshots.
+    /// Snapshot files (`-` for standard input). Without any (and without
+    /// --snapshot), the bundled real snapshots.
     pub inputs: Vec<String>,
     /// Input format (detected from content when omitted): snapshot, csv,
     /// bittensor-snapshot, bittensor-metagraph, cosmos, akash-console,
     /// akash-chain, akash-aep4, vastai.
     #[arg(long)]
     pub source: Option<String>,
+    /// Snapshot store (SQLite) for --snapshot; default: $RACKAUDIT_STORE,
+    /// else rackaudit.sqlite in the user's data directory.
+    #[arg(long)]
+    pub store: Option<String>,
+    /// A stored snapshot to read (repeatable): an id, `latest`, or
+    /// `latest:NETWORK`.
+    #[arg(long)]
+    pub snapshot: Vec<String>,
 }
 
 impl InputArgs {
     /// Reads the inputs, each with its report input record.
     pub fn load(&self) -> Result<Vec<(crate::model::Snapshot, crate::report::InputRecord)>> {
-        load_inputs(&self.inputs, self.source.as_deref())
+        if self.snapshot.is_empty() {
+            return load_inputs(&self.inputs, self.source.as_deref());
+        }
+        let mut out = if self.inputs.is_empty() {
+            Vec::new()
+        } else {
+            load_inputs(&self.inputs, self.source.as_deref())?
+        };
+        let path = store_path(self.store.as_deref())?;
+        let store = crate::store::Store::open(&path)?;
+        for which in &self.snapshot {
+            out.push(stored_input(&store, &path, which)?);
+        }
+        Ok(out)
     }
+}
+
+/// The store path given, or the default one.
+pub fn store_path(given: Option<&str>) -> Result<std::path::PathBuf> {
+    match given {
+        Some(p) => Ok(std::path::PathBuf::from(p)),
+        None => crate::store::default_path(),
+    }
+}
+
+/// A stored snapshot (`ID`, `latest` or `latest:NETWORK`) and its input
+/// record `store:PATH#ID`, hashed over its snapshot JSON so `verify` can
+/// check it.
+pub fn stored_input(
+    store: &crate::store::Store,
+    path: &std::path::Path,
+    which: &str,
+) -> Result<(crate::model::Snapshot, crate::report::InputRecord)> {
+    let (which, network) = match which.split_once(':') {
+        Some((w, n)) => (w, Some(n)),
+        None => (which, None),
+    };
+    let id = store.resolve_id(which, network)?;
+    let snapshot = store.snapshot(id)?;
+    let bytes = serde_json::to_vec_pretty(&snapshot).expect("snapshots serialize");
+    let record = crate::report::InputRecord {
+        location: format!("store:{}#{id}", path.display()),
+        sha256: crate::sources::sha256_hex(&bytes),
+        adapter: "snapshot".into(),
+    };
+    Ok((snapshot, record))
 }
 
 /// Reads the inputs named on the command line, or the bundled real

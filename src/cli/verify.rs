@@ -41,6 +41,18 @@ fn input_bytes(
     record: &InputRecord,
     dir: Option<&PathBuf>,
 ) -> std::result::Result<Vec<u8>, String> {
+    if let Some(rest) = record.location.strip_prefix("store:") {
+        let (path, id) = rest
+            .rsplit_once('#')
+            .ok_or_else(|| format!("{}: not store:PATH#ID", record.location))?;
+        let store =
+            crate::store::Store::open(std::path::Path::new(path)).map_err(|e| e.to_string())?;
+        let id = id
+            .parse()
+            .map_err(|_| format!("{}: bad snapshot id", record.location))?;
+        let snapshot = store.snapshot(id).map_err(|e| e.to_string())?;
+        return Ok(serde_json::to_vec_pretty(&snapshot).expect("snapshots serialize"));
+    }
     if let Some(path) = record.location.strip_prefix("bundled:") {
         if path == "workloads/default.toml" {
             return Ok(crate::stress::workload::DEFAULT_WORKLOAD

@@ -33,6 +33,49 @@ pub struct Snapshot {
     pub stake_unit: Option<String>,
     /// The providers (nodes, validators, machines) of the network.
     pub providers: Vec<Provider>,
+    /// How a live collection went (collected snapshots only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<Collection>,
+}
+
+/// The completeness record of a live collection: what was asked, what came
+/// back, and what went wrong. A collection that could not complete is
+/// refused, or saved with `complete: false`; never silently short.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Collection {
+    pub collector: String,
+    pub endpoint: String,
+    /// When the collection started and ended (RFC 3339).
+    pub started_at: String,
+    pub finished_at: String,
+    pub complete: bool,
+    pub pages_fetched: u64,
+    /// Items the endpoint said it holds (`pagination.total`), if it said.
+    pub items_expected: Option<u64>,
+    /// Distinct items kept.
+    pub items_received: u64,
+    /// Items seen again on a later page, dropped.
+    pub duplicates_dropped: u64,
+    /// Retried attempts and problems, in order.
+    pub errors: Vec<String>,
+    /// Every response archived: URL, status, sha256 of the body.
+    pub responses: Vec<ArchivedResponse>,
+    /// sha256 of the merged document the snapshot was read from (archived).
+    pub document_sha256: String,
+    /// What was added after reading (e.g. `--geoip` country and ASN), with
+    /// the sha256 of each database used.
+    #[serde(default)]
+    pub enrichment: Vec<String>,
+}
+
+/// One archived response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArchivedResponse {
+    pub url: String,
+    pub status: u16,
+    pub sha256: String,
 }
 
 /// Origin of a snapshot.
@@ -237,6 +280,7 @@ impl Snapshot {
             input_sha256,
             stake_unit: None,
             providers: Vec::new(),
+            collection: None,
         }
     }
 }

@@ -49,7 +49,8 @@ fn locate(root: &Value) -> Option<(&Value, &'static str, Option<&Value>)> {
             let header = root
                 .get("hist")
                 .or(root.get("historical_info"))
-                .and_then(|h| h.get("header"));
+                .and_then(|h| h.get("header"))
+                .or(root.get("header"));
             return Some((list, label, header));
         }
     }

@@ -147,6 +147,24 @@ impl GeoIp {
         })
     }
 
+    /// Fills the country and ASN of providers that lack them from their IP
+    /// addresses; returns how many providers gained a field. Declared values
+    /// are never overwritten (the supply checks compare them instead).
+    pub fn enrich(&self, s: &mut Snapshot) -> Result<usize> {
+        let facts = self.facts_for(s)?;
+        let mut changed = 0;
+        for p in &mut s.providers {
+            let Some(f) = p.ip.as_deref().and_then(|ip| facts.get(ip)) else {
+                continue;
+            };
+            let before = (p.country.is_some(), p.asn.is_some());
+            p.country = p.country.take().or(f.country.clone());
+            p.asn = p.asn.or(f.asn);
+            changed += usize::from(before != (p.country.is_some(), p.asn.is_some()));
+        }
+        Ok(changed)
+    }
+
     /// Facts for every public address in a snapshot.
     pub fn facts_for(&self, s: &Snapshot) -> Result<GeoFacts> {
         let mut out = GeoFacts::new();

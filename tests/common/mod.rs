@@ -17,5 +17,7 @@ pub fn scratch(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+#[allow(dead_code)] // used by the collector tests only
+pub mod http;
 #[allow(dead_code)] // used by the supply tests only
 pub mod mmdb;
