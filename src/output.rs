@@ -6,28 +6,36 @@ use crate::error::{Error, Result};
 use std::io::Write;
 use std::path::Path;
 
-/// Writes `bytes` to `path` through a temporary file in the same directory,
-/// renamed into place once complete. A path that is not a regular file
-/// (`/dev/null`, a pipe, a terminal) is written directly: renaming over it
-/// would replace the device with a file. A symbolic link is followed, so the
-/// file it points to is replaced and the link kept.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |action, source| Error::Io {
+/// A file written to its temporary name, waiting to be renamed into place.
+struct Staged {
+    tmp: std::path::PathBuf,
+    path: std::path::PathBuf,
+}
+
+fn io_err(path: &Path, action: &'static str, source: std::io::Error) -> Error {
+    Error::Io {
         path: path.display().to_string(),
         action,
         source,
-    };
+    }
+}
+
+/// Writes `bytes` next to `path` under a temporary name (`None`: the path
+/// is not a regular file and was written directly).
+fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
+    let io = |action, source| io_err(path, action, source);
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
                 .map_err(|e| io("cannot open", e))?;
-            return f.write_all(bytes).map_err(|e| io("cannot write", e));
+            f.write_all(bytes).map_err(|e| io("cannot write", e))?;
+            return Ok(None);
         }
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
             let target = std::fs::canonicalize(path).map_err(|e| io("cannot resolve link", e))?;
-            return write_atomic(&target, bytes);
+            return stage(&target, bytes);
         }
     }
     let dir = path
@@ -42,17 +50,60 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         name.to_string_lossy(),
         std::process::id()
     ));
-    let result = (|| {
+    let written = (|| {
         let mut f =
             std::fs::File::create(&tmp).map_err(|e| io("cannot create temporary file", e))?;
         f.write_all(bytes).map_err(|e| io("cannot write", e))?;
-        f.sync_all().map_err(|e| io("cannot flush", e))?;
-        std::fs::rename(&tmp, path).map_err(|e| io("cannot move into place", e))
+        f.sync_all().map_err(|e| io("cannot flush", e))
     })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    match written {
+        Ok(()) => Ok(Some(Staged {
+            tmp,
+            path: path.to_path_buf(),
+        })),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
     }
-    result
+}
+
+fn commit(s: Staged) -> Result<()> {
+    std::fs::rename(&s.tmp, &s.path).map_err(|e| {
+        let _ = std::fs::remove_file(&s.tmp);
+        io_err(&s.path, "cannot move into place", e)
+    })
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same directory,
+/// renamed into place once complete. A path that is not a regular file
+/// (`/dev/null`, a pipe, a terminal) is written directly: renaming over it
+/// would replace the device with a file. A symbolic link is followed, so the
+/// file it points to is replaced and the link kept.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    match stage(path, bytes)? {
+        Some(s) => commit(s),
+        None => Ok(()),
+    }
+}
+
+/// Writes several files so that none is replaced until all are complete:
+/// every file goes to its temporary name first, then all are renamed. A
+/// failure or interruption while writing leaves every previous file intact.
+pub fn write_all_atomic(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<()> {
+    let mut staged = Vec::new();
+    for (path, bytes) in files {
+        match stage(path, bytes) {
+            Ok(s) => staged.extend(s),
+            Err(e) => {
+                for s in staged {
+                    let _ = std::fs::remove_file(&s.tmp);
+                }
+                return Err(e);
+            }
+        }
+    }
+    staged.into_iter().try_for_each(commit)
 }
 
 /// Writes to standard output; a closed pipe is not an error.

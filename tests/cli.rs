@@ -228,6 +228,43 @@ fn metrics_command_keys_and_values() {
     assert_eq!(v["total_entities"], 0);
 }
 
+/// A generic CSV with the standard header and the given rows.
+fn csv_row(rows: &str) -> Vec<u8> {
+    format!(
+        "{}\n{rows}\n",
+        rackaudit::sources::generic_csv::COLUMNS.join(",")
+    )
+    .into_bytes()
+}
+
+#[test]
+fn accepted_edge_cases_bom_crlf_and_amounts_beyond_u64() {
+    let dir = scratch("accepted");
+    let csv = dir.join("bom.csv");
+    let mut bytes = b"\xef\xbb\xbf".to_vec();
+    bytes.extend(csv_row("p1,,,,,,,,,H100,1,,,,").iter().flat_map(|b| {
+        if *b == b'\n' {
+            vec![b'\r', b'\n']
+        } else {
+            vec![*b]
+        }
+    }));
+    std::fs::write(&csv, bytes).unwrap();
+    let v = audit_json(&[csv.to_str().unwrap()]);
+    assert_eq!(v["snapshots"][0]["providers"], 1);
+    let big = dir.join("u128.json");
+    std::fs::write(
+        &big,
+        br#"{"validators":[{"operator_address":"cosmosvaloper1x","tokens":"340282366920938463463374607431768211455","status":"BOND_STATUS_BONDED"},{"operator_address":"cosmosvaloper1y","tokens":"1","status":"BOND_STATUS_BONDED"}]}"#,
+    )
+    .unwrap();
+    let v = audit_json(&[big.to_str().unwrap()]);
+    let max = v["snapshots"][0]["headline"]["provider"]["max_share"]
+        .as_f64()
+        .unwrap();
+    assert!((max - 1.0).abs() < 1e-12, "{max}");
+}
+
 #[test]
 fn bad_input_gets_a_clear_error_and_exit_code_2() {
     let dir = scratch("bad");
@@ -272,6 +309,59 @@ fn bad_input_gets_a_clear_error_and_exit_code_2() {
                 write("x.csv", b"a"),
             ],
             "unknown source kind".into(),
+        ),
+        (
+            vec![
+                "audit".into(),
+                write(
+                    "types.json",
+                    br#"{"validators":[{"operator_address":"cosmosvaloper1x","tokens":{"a":1},"status":"BOND_STATUS_BONDED"}]}"#,
+                ),
+            ],
+            "$.validators[0]: field `tokens`: expected a number, found an object".into(),
+        ),
+        (
+            vec![
+                "audit".into(),
+                write(
+                    "negtokens.json",
+                    br#"{"validators":[{"operator_address":"cosmosvaloper1x","tokens":"-5","status":"BOND_STATUS_BONDED"}]}"#,
+                ),
+            ],
+            "field `tokens`: is negative (-5)".into(),
+        ),
+        (
+            vec!["audit".into(), write("nan.csv", &csv_row("p1,,,,,,,,,H100,NaN,,,,"))],
+            "line 2: field `gpu_count`: `NaN` is not a non-negative number".into(),
+        ),
+        (
+            vec!["audit".into(), write("inf.csv", &csv_row("p1,,,,,,,,,H100,1,,,inf,"))],
+            "line 2: field `price_per_gpu_hour`: `inf` is not a non-negative number".into(),
+        ),
+        (
+            vec!["audit".into(), write("up.csv", &csv_row("p1,,,,,,,,,H100,1,,1.5,,"))],
+            "line 2: field `uptime`: 1.5 is outside [0, 1] (hint: uptime is a fraction".into(),
+        ),
+        (
+            vec!["audit".into(), write("cols.csv", &csv_row("p1,,,,,,,,,H100,1,,,"))],
+            "line 2: has 14 fields, but the header has 15".into(),
+        ),
+        (
+            vec![
+                "audit".into(),
+                write("conflict.csv", &csv_row("p1,,A,,,,,,,,,,,,\np1,,B,,,,,,,,,,,,")),
+            ],
+            "line 3: field `name`: \"B\" conflicts with \"A\"".into(),
+        ),
+        (
+            vec![
+                "audit".into(),
+                write(
+                    "dupid.json",
+                    br#"{"format":"rackaudit-snapshot/1","network":"x","taken_at":null,"source":{"adapter":"a","location":"l"},"input_sha256":"0","providers":[{"id":"a"},{"id":"a"}]}"#,
+                ),
+            ],
+            "provider 1 (id `a`): field `id`: appears more than once".into(),
         ),
         (
             vec!["metrics".into(), write("neg.txt", b"1\n-2\n")],

@@ -76,3 +76,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+    /// Any bytes given to format detection give a snapshot or a typed
+    /// error naming the input, never a panic.
+    #[test]
+    fn detection_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let input = rackaudit::sources::Input { location: "prop", bytes: &bytes };
+        match rackaudit::sources::read(&input, None) {
+            Ok(_) => {}
+            Err(e) => prop_assert!(e.to_string().contains("prop"), "{e}"),
+        }
+    }
+
+    /// Same for text that looks like the formats: JSON and CSV fragments.
+    #[test]
+    fn detection_never_panics_on_format_like_text(
+        head in prop_oneof![Just("{\"validators\": ["), Just("["), Just("provider_id,"), Just("{\"providers\": [{\"owner\": ")],
+        tail in "[ -~\\n]{0,200}",
+    ) {
+        let text = format!("{head}{tail}");
+        let input = rackaudit::sources::Input { location: "prop", bytes: text.as_bytes() };
+        if let Err(e) = rackaudit::sources::read(&input, None) {
+            prop_assert!(e.to_string().contains("prop"), "{e}");
+        }
+    }
+}

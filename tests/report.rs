@@ -358,3 +358,56 @@ fn golden_report_markdown() {
         "report.md differs from tests/golden/bundled.report.md; regenerate with UPDATE_GOLDEN=1 if intended"
     );
 }
+
+#[test]
+fn an_interrupted_report_leaves_the_previous_report_intact() {
+    let dir = scratch("interrupted-report");
+    let out = dir.join("out");
+    let small = run(&["report", "--out", out.to_str().unwrap()]);
+    assert!(small.status.success());
+    let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            let b = std::fs::read(&p).unwrap();
+            (p, b)
+        })
+        .collect();
+    // A slow report of a large synthetic network, killed part-way.
+    let big = dir.join("big.csv");
+    assert!(
+        run(&[
+            "synth",
+            "--providers",
+            "20000",
+            "--gpus",
+            "200000",
+            "-o",
+            big.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    for delay_ms in [100u64, 600, 1500] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rackaudit"))
+            .args([
+                "report",
+                big.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ])
+            .args(["--trials", "20000"])
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().ok();
+        child.wait().unwrap();
+        if finished {
+            continue;
+        }
+        for (p, b) in &before {
+            assert_eq!(&std::fs::read(p).unwrap(), b, "{} changed", p.display());
+        }
+    }
+}

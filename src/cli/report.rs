@@ -160,8 +160,9 @@ pub fn write_all(dir: &std::path::Path, r: &FullReport) -> Result<()> {
         ("resilience.csv".into(), resilience_table(r)),
     ];
     files.extend(share_tables(r));
-    for (name, bytes) in files {
-        crate::output::write_atomic(&dir.join(name), &bytes)?;
-    }
-    Ok(())
+    let files: Vec<(PathBuf, Vec<u8>)> = files
+        .into_iter()
+        .map(|(name, bytes)| (dir.join(name), bytes))
+        .collect();
+    crate::output::write_all_atomic(&files)
 }

@@ -35,6 +35,14 @@ pub struct GpuGroup {
     pub count: u64,
     /// Dense FP16 tensor throughput per GPU, TFLOPS, from the catalogue.
     pub tflops_fp16: Option<f64>,
+    /// Of `count`, GPUs from rows the source repeated identically (a
+    /// duplicate listing): claimed, but flagged by the supply checks.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub duplicated: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// One catalogued GPU family.
@@ -261,6 +269,7 @@ pub fn normalize(
         memory_gb: memory,
         count,
         tflops_fp16: tflops,
+        duplicated: 0,
     }
 }
 

@@ -1,5 +1,6 @@
-//! The generic CSV format: one row per provider and GPU model, fillable by
-//! hand or by a script for any network.
+//! The generic CSV format: rows of provider and GPU model (several rows of
+//! one model, e.g. one per machine, are summed), fillable by hand or by a
+//! script for any network. Large files are streamed ([`read_rows`]).
 //!
 //! Header (columns in any order, all present):
 //! `provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake`.
@@ -8,11 +9,13 @@
 //! `declared_country` (beside an IP-derived `country`) and `fingerprint`.
 //! Every column but `provider_id` may be empty. Rows sharing a
 //! `provider_id` are one provider: their provider-level fields must agree
-//! (or be empty), and each row adds one GPU group. Rows are aggregated per
-//! provider while reading, so memory grows with providers, not rows.
+//! (or be empty). Rows are folded into their provider's GPU group of the
+//! same model while reading, so memory grows with providers and models,
+//! not rows.
 
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
+use crate::model::gpu::GpuGroup;
 use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu};
 use std::collections::HashMap;
 
@@ -181,22 +184,34 @@ const C_PRICE: usize = 13;
 const C_STAKE: usize = 14;
 
 fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
-    let file = input.location;
+    let mut snapshot = read_rows(input.location, text.as_bytes())?;
+    snapshot.input_sha256 = input.sha256();
+    Ok(snapshot)
+}
+
+/// Reads a generic CSV from a stream in bounded memory: rows are folded
+/// into their provider as they are read, so memory grows with providers,
+/// GPU models per provider and distinct prices, not with rows. The
+/// snapshot's `input_sha256` is left empty for the caller to fill.
+pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
-        .from_reader(text.as_bytes());
+        .buffer_capacity(1 << 16)
+        .from_reader(source);
     let mut record = csv::StringRecord::new();
-    let read_next = |reader: &mut csv::Reader<&[u8]>, record: &mut csv::StringRecord| {
+    let mut read_next = |record: &mut csv::StringRecord| {
         reader.read_record(record).map_err(|e| csv_error(file, &e))
     };
-    if !read_next(&mut reader, &mut record)? {
+    if !read_next(&mut record)? {
         return Err(Error::input(file, None, None, "has no header line"));
     }
     let header = Header::parse(file, &record)?;
     let mut providers: Vec<Provider> = Vec::new();
     let mut by_id: HashMap<String, usize> = HashMap::new();
-    while read_next(&mut reader, &mut record)? {
+    let mut listings: Vec<Listings> = Vec::new();
+    let mut templates = Templates::default();
+    while read_next(&mut record)? {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
@@ -211,11 +226,21 @@ fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
             row.err(C_ID, "is empty")
                 .with_hint("every row needs a provider_id")
         })?;
-        let index = *by_id.entry(id.to_string()).or_insert_with(|| {
-            providers.push(Provider::new(id));
-            providers.len() - 1
-        });
-        merge_row(&mut providers[index], &row)?;
+        let index = match by_id.get(id) {
+            Some(i) => *i,
+            None => {
+                by_id.insert(id.to_string(), providers.len());
+                providers.push(Provider::new(id));
+                listings.push(Listings::default());
+                providers.len() - 1
+            }
+        };
+        merge_row(
+            &mut providers[index],
+            &mut listings[index],
+            &mut templates,
+            &row,
+        )?;
     }
     let mut snapshot = Snapshot::new(
         "generic",
@@ -224,11 +249,57 @@ fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
             location: file.to_string(),
             note: None,
         },
-        input.sha256(),
+        String::new(),
     );
     snapshot.providers = providers;
     Ok(snapshot)
 }
+
+/// The GPU rows of one provider seen so far, to fold rows of one model into
+/// one group and to recognise a row repeated identically (a duplicate
+/// listing) without keeping every row.
+#[derive(Default)]
+struct Listings {
+    /// (template, group index): which group of the provider holds a model.
+    groups: Vec<(usize, usize)>,
+    /// (group index, count, price bits) of rows seen; a few per group.
+    seen: Vec<(usize, u64, Option<u64>)>,
+}
+
+/// Normalized GPU groups (count 0) per distinct (model, vendor, memory)
+/// text, so each distinct model is normalized once per file, not per row.
+#[derive(Default)]
+struct Templates {
+    index: HashMap<String, usize>,
+    groups: Vec<GpuGroup>,
+}
+
+impl Templates {
+    fn get(&mut self, model: Option<&str>, vendor: Option<&str>, memory: Option<f64>) -> usize {
+        let key = format!(
+            "{}\u{1f}{}\u{1f}{:?}",
+            model.unwrap_or(""),
+            vendor.unwrap_or(""),
+            memory.map(f64::to_bits)
+        );
+        if let Some(&i) = self.index.get(&key) {
+            return i;
+        }
+        let group = match model {
+            Some(m) => gpu::normalize(m, vendor, memory, 0),
+            None => GpuGroup {
+                memory_gb: memory,
+                ..gpu::unnamed(vendor, 0)
+            },
+        };
+        self.groups.push(group);
+        self.index.insert(key, self.groups.len() - 1);
+        self.groups.len() - 1
+    }
+}
+
+/// Most rows remembered per GPU group for duplicate detection.
+const ROWS_REMEMBERED_PER_GROUP: usize = 16;
 
 fn csv_error(file: &str, e: &csv::Error) -> Error {
     let line = e.position().map(|p| format!("line {}", p.line()));
@@ -266,7 +337,12 @@ fn set_field<T: PartialEq + std::fmt::Debug>(
     }
 }
 
-fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
+fn merge_row(
+    p: &mut Provider,
+    listings: &mut Listings,
+    templates: &mut Templates,
+    row: &Row<'_>,
+) -> Result<()> {
     let mut declared = p
         .operator_keys
         .iter()
@@ -340,7 +416,7 @@ fn merge_row(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     set_field(&mut current, stake.map(f64::to_bits), row, C_STAKE)?;
     p.stake = p.stake.or(stake);
     merge_optional(p, row)?;
-    merge_gpus(p, row)
+    merge_gpus(p, listings, templates, row)
 }
 
 /// Reads one optional column with `parse`, refusing bad or conflicting values.
@@ -403,7 +479,12 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")
 }
 
-fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
+fn merge_gpus(
+    p: &mut Provider,
+    listings: &mut Listings,
+    templates: &mut Templates,
+    row: &Row<'_>,
+) -> Result<()> {
     let count = gpu_count(row)?;
     let memory = row.number(
         C_GPU_MEMORY,
@@ -423,21 +504,36 @@ fn merge_gpus(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         }
         return Ok(());
     };
-    let group = match model {
-        Some(m) => gpu::normalize(m, vendor, memory, count),
-        None => gpu::GpuGroup {
-            memory_gb: memory,
-            ..gpu::unnamed(vendor, count)
-        },
+    // Rows of one model (same name, vendor and memory) fold into one group.
+    let template = templates.get(model, vendor, memory);
+    let index = match listings.groups.iter().find(|(t, _)| *t == template) {
+        Some(&(_, i)) => i,
+        None => {
+            p.gpus.push(templates.groups[template].clone());
+            listings.groups.push((template, p.gpus.len() - 1));
+            p.gpus.len() - 1
+        }
     };
     if let Some(price) = price {
-        p.prices.push(Price {
-            gpu_model: group.model.clone(),
+        let price = Price {
+            gpu_model: p.gpus[index].model.clone(),
             per_gpu_hour: price,
             currency: "USD".into(),
-        });
+        };
+        if !p.prices.contains(&price) {
+            p.prices.push(price);
+        }
     }
-    p.gpus.push(group);
+    let fingerprint = (index, count, price.map(f64::to_bits));
+    let g = &mut p.gpus[index];
+    g.count = g.count.saturating_add(count);
+    if listings.seen.contains(&fingerprint) {
+        // The same row again: counted as claimed, flagged by the supply
+        // check `duplicate-listing`, and left out of the passing basis.
+        g.duplicated = g.duplicated.saturating_add(count);
+    } else if listings.seen.iter().filter(|s| s.0 == index).count() < ROWS_REMEMBERED_PER_GROUP {
+        listings.seen.push(fingerprint);
+    }
     Ok(())
 }
 

@@ -152,14 +152,96 @@ pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
+/// Files at least this large are streamed when they are generic CSV.
+pub const STREAM_THRESHOLD_BYTES: u64 = 8 << 20;
+
 /// Reads a file from disk (or standard input for `-`) and its snapshot.
+/// Large generic-CSV files are streamed in bounded memory.
 pub fn read_path(path: &str, kind: Option<&str>) -> Result<(Snapshot, String)> {
+    if path != "-"
+        && matches!(kind, None | Some("csv"))
+        && let Some(streamed) = stream_csv(path, kind == Some("csv"))?
+    {
+        return Ok(streamed);
+    }
     let bytes = read_bytes(path)?;
     let input = Input {
         location: path,
         bytes: &bytes,
     };
     Ok((read(&input, kind)?, input.sha256()))
+}
+
+/// A reader that hashes what passes through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: std::io::Read> std::io::Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        use sha2::Digest;
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// Streams a large generic-CSV file: rows are folded into providers while
+/// the file is read and hashed, so memory does not grow with rows. `None`
+/// when the file is small, not a regular file, or not generic CSV (the
+/// caller then reads it whole).
+fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
+    use sha2::Digest;
+    use std::io::Read;
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() || meta.len() < STREAM_THRESHOLD_BYTES {
+        return Ok(None);
+    }
+    let io = |source| Error::Io {
+        path: path.to_string(),
+        action: "cannot read",
+        source,
+    };
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    let mut head = vec![0u8; 64 << 10];
+    let n = read_up_to(&mut file, &mut head).map_err(io)?;
+    head.truncate(n);
+    let first_line = String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or(&[]));
+    let first_line = first_line.trim_start_matches('\u{feff}');
+    let is_csv = first_line.starts_with("provider_id") || first_line.contains(",provider_id");
+    if !forced && !is_csv {
+        return Ok(None);
+    }
+    let mut reader = Hashing {
+        inner: std::io::BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(file)),
+        hasher: Sha256::new(),
+    };
+    let mut snapshot = generic_csv::read_rows(path, &mut reader)?;
+    std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
+    let sha: String = reader
+        .hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    snapshot.input_sha256 = sha.clone();
+    validate(&snapshot, path)?;
+    Ok(Some((snapshot, sha)))
+}
+
+/// Fills `buf` as far as the reader allows; returns the bytes read.
+fn read_up_to(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match r.read(&mut buf[n..])? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    Ok(n)
 }
 
 /// Reads all bytes of a file or of standard input (`-`).

@@ -66,22 +66,28 @@ pub fn passing_snapshot(s: &Snapshot, findings: &[Finding]) -> Snapshot {
         .filter(|f| f.gpu_group.is_none())
         .map(|f| f.provider.as_str())
         .collect();
-    let mut groups: BTreeMap<&str, BTreeSet<usize>> = BTreeMap::new();
+    // GPUs to take off each (provider, group): a whole group for an
+    // overflow sentinel, only the repeated rows for a duplicate listing.
+    let mut cuts: BTreeMap<(&str, usize), u64> = BTreeMap::new();
     for f in findings.iter().filter(removing) {
         if let Some(i) = f.gpu_group {
-            groups.entry(f.provider.as_str()).or_default().insert(i);
+            let cut = cuts.entry((f.provider.as_str(), i)).or_insert(0);
+            *cut = cut.saturating_add(f.excluded_gpus);
         }
     }
     let mut out = s.clone();
     out.providers.retain(|p| !dropped.contains(p.id.as_str()));
     for p in &mut out.providers {
-        if let Some(bad) = groups.get(p.id.as_str()) {
-            let mut i = 0;
-            p.gpus.retain(|_| {
-                i += 1;
-                !bad.contains(&(i - 1))
-            });
-        }
+        let id = p.id.clone();
+        let mut i = 0;
+        p.gpus.retain_mut(|g| {
+            let cut = cuts.get(&(id.as_str(), i));
+            i += 1;
+            let Some(cut) = cut else { return true };
+            g.count = g.count.saturating_sub(*cut);
+            g.duplicated = 0;
+            g.count > 0
+        });
     }
     out
 }

@@ -163,8 +163,8 @@ impl Rule {
             Rule::DuplicateListing => (
                 "duplicate-listing",
                 Duplicate,
-                Error,
-                "a GPU group listed again, identical in every field, on the same provider",
+                Warning,
+                "a GPU group listed again identically on the same provider (a repeated row: the same offer twice, or two identical machines)",
             ),
             Rule::LocationMismatch => (
                 "location-mismatch",

@@ -424,11 +424,28 @@ fn duplicate_listing(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
         prices.all(|x| Some(x) == first)
     };
     for (i, g) in p.gpus.iter().enumerate() {
+        let model = g.model.as_deref().unwrap_or("unknown model");
+        if g.duplicated > 0 {
+            // Rows the source (generic CSV) repeated identically.
+            let mut f = finding(
+                Rule::DuplicateListing,
+                p,
+                Some(i),
+                format!("gpus[{i}]"),
+                format!("{} × {model}", g.count),
+                format!(
+                    "{} of these GPUs come from rows repeated identically (same model, count and price): one listing counted twice",
+                    g.duplicated
+                ),
+            );
+            f.excluded_gpus = g.duplicated;
+            out.push(f);
+            continue;
+        }
         if !one_price(&g.model) {
             continue;
         }
         if let Some(j) = p.gpus[..i].iter().position(|earlier| earlier == g) {
-            let model = g.model.as_deref().unwrap_or("unknown model");
             out.push(finding(
                 Rule::DuplicateListing,
                 p,

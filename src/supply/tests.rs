@@ -318,8 +318,10 @@ fn vast_machines_are_nodes_so_24_gpus_on_one_is_flagged() {
 
 #[test]
 fn passing_basis_drops_error_subjects_and_keeps_warnings() {
-    let mut dup = with_gpus("dup", "A100", Some(80.0), 8);
-    dup.gpus.push(dup.gpus[0].clone());
+    // A repeated row is a warning by default (it may be two identical
+    // machines); graded error, only the repeated GPUs leave.
+    let mut dup = with_gpus("dup", "A100", Some(80.0), 16);
+    dup.gpus[0].duplicated = 8;
     let s = snapshot(
         "t",
         vec![
@@ -338,8 +340,16 @@ fn passing_basis_drops_error_subjects_and_keeps_warnings() {
         .collect();
     assert_eq!(
         gpus,
-        [("big", 0), ("dup", 8), ("odd", 4), ("fine", 8)].map(|(a, b)| (a.to_string(), b))
+        [("big", 0), ("dup", 16), ("odd", 4), ("fine", 8)].map(|(a, b)| (a.to_string(), b))
     );
+    let mut strict = profile();
+    apply_overrides(
+        &mut strict,
+        &[(Rule::DuplicateListing, Setting::Error)].into(),
+    );
+    let c_strict = check(&s, &strict, None);
+    let dup_left = passing_snapshot(&s, &c_strict.findings).providers[1].gpu_count();
+    assert_eq!(dup_left, 8, "only the repeated rows leave");
     let opts = crate::audit::AuditOptions::default();
     let b = bases(&s, &c, crate::audit::Weight::Gpus, &opts, None);
     assert_eq!(
@@ -348,8 +358,8 @@ fn passing_basis_drops_error_subjects_and_keeps_warnings() {
         "claimed keeps the sentinel (saturated)"
     );
     assert_eq!(b[0].nakamoto_providers, Some(1));
-    assert_eq!(b[1].gpus, 20);
-    assert_eq!(b[1].nakamoto_providers, Some(2));
+    assert_eq!(b[1].gpus, 28);
+    assert_eq!(b[1].nakamoto_providers, Some(1), "dup holds 16 of 28");
     assert!(!b[2].available, "no online observations");
 }
 
