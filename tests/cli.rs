@@ -727,3 +727,29 @@ fn example_workloads_run_and_bad_ones_are_refused() {
     assert!(o.status.success());
     assert!(stdout(&o).contains("workload default-ai-mix"));
 }
+
+#[test]
+fn snapshots_export_to_generic_csv_and_read_back_the_same() {
+    let dir = scratch("csv-export");
+    for b in rackaudit::bundled::BUNDLED {
+        let original = b.path;
+        let src = data(original);
+        let csv = dir.join(format!("{}.csv", original.replace('/', "_")));
+        let o = run(&[
+            "snapshot",
+            &src,
+            "--format",
+            "csv",
+            "-o",
+            csv.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{original}: {}", stderr(&o));
+        let a = audit_json(&[&src, "--no-checks"]);
+        let c = audit_json(&[csv.to_str().unwrap(), "--no-checks"]);
+        let (a, c) = (&a["snapshots"][0], &c["snapshots"][0]);
+        assert_eq!(a["providers"], c["providers"], "{original}");
+        for key in ["primary_weight", "provider"] {
+            assert_eq!(a["headline"][key], c["headline"][key], "{original}: {key}");
+        }
+    }
+}

@@ -1,7 +1,13 @@
 //! `rackaudit snapshot`: convert any supported input into the normalized
 //! snapshot JSON, to inspect what an adapter read or to archive it.
 //!
-//! Example: rackaudit snapshot validators.json -o osmosis.snapshot.json
+//! `--format csv` writes the generic CSV instead (one row per GPU group,
+//! every column), for spreadsheets or a distributed engine such as Spark
+//! or DataFusion when a network outgrows one machine.
+//!
+//! Examples:
+//!   rackaudit snapshot validators.json -o osmosis.snapshot.json
+//!   rackaudit snapshot offers.json --format csv -o offers.csv
 
 use crate::error::Result;
 use crate::sources;
@@ -18,11 +24,27 @@ pub struct SnapshotArgs {
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Output format: snapshot JSON, or generic CSV.
+    #[arg(long, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+}
+
+/// Output formats of `snapshot`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Json,
+    Csv,
 }
 
 pub fn run(args: SnapshotArgs) -> Result<()> {
     let (snapshot, _) = sources::read_path(&args.input, args.source.as_deref())?;
-    let mut bytes = serde_json::to_vec_pretty(&snapshot).expect("snapshots serialize");
-    bytes.push(b'\n');
+    let bytes = match args.format {
+        Format::Json => {
+            let mut b = serde_json::to_vec_pretty(&snapshot).expect("snapshots serialize");
+            b.push(b'\n');
+            b
+        }
+        Format::Csv => sources::generic_csv::write_csv(&snapshot),
+    };
     super::emit(args.output.as_deref(), &bytes)
 }

@@ -6,7 +6,8 @@
 //! `provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake`.
 //! Optional provider-level columns, for the supply checks: `ip`,
 //! `hostname`, `nodes`, `gpus_leased`, `online`, `last_seen` (RFC 3339),
-//! `declared_country` (beside an IP-derived `country`) and `fingerprint`.
+//! `declared_country` (beside an IP-derived `country`), `fingerprint` and
+//! `active_set` (false: a jailed or unbonded validator, no voting power).
 //! Every column but `provider_id` may be empty. Rows sharing a
 //! `provider_id` are one provider: their provider-level fields must agree
 //! (or be empty). Rows are folded into their provider's GPU group of the
@@ -67,7 +68,7 @@ impl Adapter for GenericCsv {
 }
 
 /// Optional provider-level columns, read when the header has them.
-pub const OPTIONAL_COLUMNS: [&str; 8] = [
+pub const OPTIONAL_COLUMNS: [&str; 9] = [
     "ip",
     "hostname",
     "nodes",
@@ -76,12 +77,13 @@ pub const OPTIONAL_COLUMNS: [&str; 8] = [
     "last_seen",
     "declared_country",
     "fingerprint",
+    "active_set",
 ];
 
 /// Positions of the columns in the file's header.
 struct Header {
     index: [usize; 15],
-    optional: [Option<usize>; 8],
+    optional: [Option<usize>; 9],
 }
 
 impl Header {
@@ -476,7 +478,8 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         geo::country_code,
         "a known country",
     )?;
-    optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")
+    optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")?;
+    optional_field(&mut p.active_set, row, 8, flag, "true or false")
 }
 
 fn merge_gpus(
@@ -551,6 +554,79 @@ fn gpu_count(row: &Row<'_>) -> Result<Option<u64>> {
         Some(c) => Err(row.err(C_GPU_COUNT, format!("{c} is not a whole number of GPUs"))),
         None => Ok(None),
     }
+}
+
+/// Writes a snapshot as generic CSV (every column, optional ones included):
+/// one row per GPU group, provider fields repeated, for spreadsheets and
+/// distributed engines (Spark, DataFusion). Reading it back gives the same
+/// providers, GPUs, places, prices and stake; operator keys become one
+/// declared operator (the strongest key's value), and untrusted text is
+/// guarded against spreadsheet formulas.
+pub fn write_csv(s: &Snapshot) -> Vec<u8> {
+    use crate::report::escape::csv_cell;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let header: Vec<&str> = COLUMNS
+        .iter()
+        .chain(OPTIONAL_COLUMNS.iter())
+        .copied()
+        .collect();
+    let _ = w.write_record(&header);
+    let text = |v: &Option<String>| v.as_deref().map(csv_cell).unwrap_or_default();
+    let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    for p in &s.providers {
+        let provider_fields = |gpu: [String; 6]| {
+            let [vendor, model, count, memory, price, _] = gpu;
+            vec![
+                csv_cell(&p.id),
+                p.operator_keys
+                    .first()
+                    .map(|k| csv_cell(&k.value))
+                    .unwrap_or_default(),
+                text(&p.name),
+                p.country.clone().unwrap_or_default(),
+                text(&p.region),
+                p.asn.map(|a| a.to_string()).unwrap_or_default(),
+                text(&p.cloud),
+                text(&p.datacenter),
+                vendor,
+                model,
+                count,
+                memory,
+                num(p.uptime.as_ref().map(|u| u.value)),
+                price,
+                num(p.stake),
+                text(&p.ip),
+                text(&p.hostname),
+                p.nodes.map(|n| n.to_string()).unwrap_or_default(),
+                p.gpus_leased.map(|n| n.to_string()).unwrap_or_default(),
+                p.online.map(|o| o.to_string()).unwrap_or_default(),
+                text(&p.last_seen),
+                p.declared_country.clone().unwrap_or_default(),
+                text(&p.fingerprint),
+                p.active_set.map(|a| a.to_string()).unwrap_or_default(),
+            ]
+        };
+        if p.gpus.is_empty() {
+            let _ = w.write_record(provider_fields(Default::default()));
+        }
+        for g in &p.gpus {
+            let price = p
+                .prices
+                .iter()
+                .find(|pr| pr.gpu_model == g.model)
+                .map(|pr| pr.per_gpu_hour.to_string())
+                .unwrap_or_default();
+            let _ = w.write_record(provider_fields([
+                text(&g.vendor),
+                text(&g.raw_model.clone().or(g.model.clone())),
+                g.count.to_string(),
+                num(g.memory_gb),
+                price,
+                String::new(),
+            ]));
+        }
+    }
+    w.into_inner().unwrap_or_default()
 }
 
 /// Parses `16509` or `AS16509`.
