@@ -198,7 +198,6 @@ pub fn run(args: CollectArgs) -> Result<()> {
 /// Writes the merged document and every raw response, gzip-compressed and
 /// named by sha256, into `<out>.raw/`.
 fn write_archive(out: &std::path::Path, c: &crate::collect::Collected) -> Result<()> {
-    use std::io::Write;
     let dir = PathBuf::from(format!("{}.raw", out.display()));
     std::fs::create_dir_all(&dir).map_err(|e| Error::Io {
         path: dir.display().to_string(),
@@ -215,9 +214,7 @@ fn write_archive(out: &std::path::Path, c: &crate::collect::Collected) -> Result
             .map(|r| (r.sha256.clone(), r.body.as_slice())),
     );
     for (sha, body) in bodies {
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-        gz.write_all(body).expect("writing to memory succeeds");
-        let gz = gz.finish().expect("writing to memory succeeds");
+        let gz = crate::store::gzip(body);
         crate::output::write_atomic(&dir.join(format!("{sha}.json.gz")), &gz)?;
     }
     Ok(())

@@ -9,6 +9,7 @@
 use super::Fetched;
 use super::http::Client;
 use crate::error::{Error, Result};
+use crate::sources::hex;
 use parity_scale_codec::{Compact, Decode, Encode};
 use serde_json::{Value, json};
 
@@ -168,10 +169,6 @@ pub(super) fn fetch(client: &mut Client, endpoint: &str, netuid: u16) -> Result<
         problems,
         network: None,
     })
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Hex of a SCALE-encoded neuron list (for test servers and fixtures).

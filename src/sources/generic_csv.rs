@@ -51,10 +51,7 @@ impl Adapter for GenericCsv {
     }
     fn sniff(&self, content: &Content<'_>) -> bool {
         match content {
-            Content::Text(t) => t.lines().next().is_some_and(|h| {
-                h.trim_start_matches('\u{feff}').starts_with("provider_id")
-                    || h.contains(",provider_id")
-            }),
+            Content::Text(t) => t.lines().next().is_some_and(is_header),
             Content::Json(_) => false,
         }
     }
@@ -79,6 +76,12 @@ pub const OPTIONAL_COLUMNS: [&str; 9] = [
     "fingerprint",
     "active_set",
 ];
+
+/// Whether a first line looks like a generic-CSV header.
+pub fn is_header(line: &str) -> bool {
+    let line = line.trim_start_matches('\u{feff}');
+    line.starts_with("provider_id") || line.contains(",provider_id")
+}
 
 /// Positions of the columns in the file's header.
 struct Header {

@@ -53,10 +53,12 @@ impl<'a> Input<'a> {
 
 /// SHA-256 of `bytes`, lowercase hex.
 pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Lowercase hex of bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Content of an input, parsed once for detection and reading.
@@ -210,9 +212,7 @@ fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
     let n = read_up_to(&mut file, &mut head).map_err(io)?;
     head.truncate(n);
     let first_line = String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or(&[]));
-    let first_line = first_line.trim_start_matches('\u{feff}');
-    let is_csv = first_line.starts_with("provider_id") || first_line.contains(",provider_id");
-    if !forced && !is_csv {
+    if !forced && !generic_csv::is_header(&first_line) {
         return Ok(None);
     }
     let mut reader = Hashing {
@@ -221,12 +221,7 @@ fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
     };
     let mut snapshot = generic_csv::read_rows(path, &mut reader)?;
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
-    let sha: String = reader
-        .hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let sha = hex(&reader.hasher.finalize());
     snapshot.input_sha256 = sha.clone();
     validate(&snapshot, path)?;
     Ok(Some((snapshot, sha)))

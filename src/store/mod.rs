@@ -358,14 +358,19 @@ fn put_blob(tx: &rusqlite::Transaction<'_>, sha256: &str, bytes: &[u8]) -> rusql
     if exists {
         return Ok(());
     }
-    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    gz.write_all(bytes).expect("writing to memory succeeds");
-    let gz = gz.finish().expect("writing to memory succeeds");
+    let gz = gzip(bytes);
     tx.execute(
         "INSERT INTO blobs (sha256, size, gzip) VALUES (?1, ?2, ?3)",
         params![sha256, bytes.len() as i64, gz],
     )?;
     Ok(())
+}
+
+/// Gzip-compresses bytes in memory (the archive format of raw responses).
+pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(bytes).expect("writing to memory succeeds");
+    gz.finish().expect("writing to memory succeeds")
 }
 
 fn store_err(path: &str, e: rusqlite::Error) -> Error {
