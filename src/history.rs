@@ -12,17 +12,36 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Every metric `history` can show, in column order.
-pub const METRICS: [&str; 11] = [
+pub const METRICS: [&str; 15] = [
     "complete",
     "providers",
     "operators",
     "gpus",
+    "coalition_providers",
+    "coalition_operators",
+    "nakamoto_providers",
+    "nakamoto_operators",
+    "max_operator_share",
+    "operator_hhi",
+    "operator_gini",
+    "nvidia_gpu_share",
+    "hyperscaler_share",
+    "passing_nakamoto_operators",
+    "supply_errors",
+];
+
+/// The metrics shown when `--metric` is not given.
+pub const DEFAULT_METRICS: [&str; 11] = [
+    "complete",
+    "providers",
+    "operators",
+    "gpus",
+    "coalition_operators",
     "nakamoto_providers",
     "nakamoto_operators",
     "max_operator_share",
     "operator_hhi",
     "nvidia_gpu_share",
-    "passing_nakamoto_operators",
     "supply_errors",
 ];
 
@@ -34,7 +53,10 @@ pub struct HistoryRow {
     pub input_sha256: String,
     /// Weight of the Nakamoto figures (GPUs, else stake, …).
     pub weight: Weight,
-    /// Metric name → value (`null` when the data cannot say).
+    /// The coalition threshold of `coalition_*` (the profile's first).
+    pub coalition_threshold: Option<String>,
+    /// Metric name → value (`null` when the data cannot say: never 0 for
+    /// an unknown).
     pub values: BTreeMap<String, Option<f64>>,
 }
 
@@ -105,7 +127,20 @@ fn row(
             operator.and_then(|c| c.metrics.max_share),
         ),
         ("operator_hhi", operator.and_then(|c| c.metrics.hhi)),
-        ("nvidia_gpu_share", a.headline.nvidia_gpu_share),
+        (
+            "coalition_providers",
+            count(a.headline.coalitions.first().and_then(|c| c.provider)),
+        ),
+        (
+            "coalition_operators",
+            count(a.headline.coalitions.first().and_then(|c| c.operator)),
+        ),
+        ("operator_gini", operator.and_then(|c| c.metrics.gini)),
+        (
+            "nvidia_gpu_share",
+            a.headline.nvidia_gpu_share.and_then(|n| n.value),
+        ),
+        ("hyperscaler_share", a.cloud.hyperscaler_share.value),
         (
             "passing_nakamoto_operators",
             count(
@@ -130,6 +165,11 @@ fn row(
         taken_at: s.taken_at.clone(),
         input_sha256: s.input_sha256.clone(),
         weight: w,
+        coalition_threshold: a
+            .headline
+            .coalitions
+            .first()
+            .map(|c| format!("{}{}", c.holds.symbol(), c.label)),
         values: metrics
             .iter()
             .map(|m| (m.clone(), all.get(m.as_str()).copied().flatten()))

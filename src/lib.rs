@@ -21,6 +21,7 @@ pub mod rewards;
 pub mod sources;
 pub mod store;
 pub mod stress;
+pub mod suggest;
 pub mod supply;
 pub mod synth;
 pub mod time;

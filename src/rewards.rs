@@ -521,8 +521,12 @@ fn periods(kept: &[Transfer], network: &str) -> Vec<Period> {
                 max_share: c::max_share(&w),
                 hhi: c::hhi(&w),
                 gini: c::gini(&w),
-                recipients_for_50: c::tau_index(&w, 0.5),
-                recipients_for_90: c::tau_index(&w, 0.9),
+                recipients_for_50: c::tau_index(&w, &crate::metrics::Threshold::HALF),
+                recipients_for_90: c::tau_index(
+                    &w,
+                    &crate::metrics::Threshold::new(9, 10, crate::metrics::Holds::AtLeast)
+                        .expect("9/10 is a share"),
+                ),
                 export_coverage: reported
                     .filter(|r| *r > 0)
                     .map(|r| per.len() as f64 / r as f64),

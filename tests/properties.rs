@@ -57,10 +57,19 @@ proptest! {
     }
 
     #[test]
-    fn tau_grows_with_the_threshold(v in weights(), a in 0.0f64..=1.0, b in 0.0f64..=1.0) {
+    fn tau_grows_with_the_threshold(v in weights(), a in 0u64..=1000, b in 0u64..=1000, more in any::<bool>()) {
+        use rackaudit::metrics::{Holds, Threshold};
         let w = Weights::new(&v).unwrap();
         let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
-        prop_assert!(tau_index(&w, lo) <= tau_index(&w, hi));
+        let at = |n| Threshold::new(n, 1000, Holds::AtLeast).unwrap();
+        let over = |n| Threshold::new(n, 1000, Holds::MoreThan).unwrap();
+        // Reaching more needs no fewer entities; "more than" needs no
+        // fewer than "at least" (None, unreachable, sorts above).
+        let key = |x: Option<usize>| x.unwrap_or(usize::MAX);
+        prop_assert!(key(tau_index(&w, &at(lo))) <= key(tau_index(&w, &at(hi))));
+        if more {
+            prop_assert!(key(tau_index(&w, &at(lo))) <= key(tau_index(&w, &over(lo))));
+        }
     }
 
     #[test]

@@ -329,12 +329,21 @@ fn compare_shows_deltas() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["metric"] == "provider Nakamoto (stake)")
+        .find(|r| r["metric"] == "provider Nakamoto (at least 50%)")
         .unwrap();
     assert_eq!(
         (row["a"].as_f64(), row["b"].as_f64(), row["delta"].as_f64()),
         (Some(8.0), Some(6.0), Some(-2.0))
     );
+    assert_eq!(v["a"]["weight"], "stake");
+    // Shares of an unknown field are n/a, never 0: no cloud is known.
+    let hyper = v["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["metric"] == "hyperscaler share (cloud known)")
+        .unwrap();
+    assert!(hyper["a"].is_null() && hyper["b"].is_null() && hyper["delta"].is_null());
 }
 
 /// Golden Markdown of the full report on the bundled data, time fixed by

@@ -365,8 +365,8 @@ fn csv_fixture_fires_each_rule_once_and_spares_the_controls() {
         })
         .collect();
     let want = [
-        ("sentinel-count", "underflow"),
         ("sentinel-count", "overflow32"),
+        ("sentinel-count", "underflow"),
         ("gpus-per-node", "bignode"),
         ("memory-mismatch", "fakeh100"),
         ("price-outlier", "pricey"),
@@ -374,8 +374,8 @@ fn csv_fixture_fires_each_rule_once_and_spares_the_controls() {
         ("duplicate-fingerprint", "clone-2"),
         ("duplicate-listing", "listedtwice"),
         ("location-mismatch", "declaredelsewhere"),
-        ("cloud-asn-mismatch", "notaws"),
         ("cloud-asn-mismatch", "homeonaws"),
+        ("cloud-asn-mismatch", "notaws"),
         ("leased-exceeds-capacity", "overleased"),
         ("unknown-gpu-model", "mystery"),
     ]

@@ -10,14 +10,14 @@ pub mod operators;
 mod sections;
 
 use crate::entities;
-use crate::metrics::{Summary, SummaryParams, Weights};
+use crate::metrics::{Labelled, Summary, SummaryParams, Weights};
 use crate::model::{GpuGroup, Provider, Snapshot};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
 pub use sections::{
-    CloudExposure, Coverage, Geography, Hardware, Headline, PriceDispersion, StakeSummary,
-    UptimeSummary,
+    CloudExposure, Coalition, Coverage, Geography, Hardware, Headline, KnownShare, LOW_COVERAGE,
+    PriceDispersion, StakeSummary, UptimeSummary, count, weight_words,
 };
 
 /// What a concentration is measured over.
@@ -129,27 +129,112 @@ impl Weight {
 /// One value per weight.
 pub type Vector = [f64; 7];
 
+/// One flag per weight.
+pub type Mask = [bool; 7];
+
 /// Options of an audit.
 #[derive(Debug, Clone)]
 pub struct AuditOptions {
-    /// Thresholds, top-k and Rényi orders of each metric summary.
+    /// Thresholds, top-k and Rényi orders of each metric summary. The tau
+    /// thresholds are replaced by the network profile's when
+    /// `tau_from_profile` is set.
     pub params: SummaryParams,
+    /// Use each snapshot's profile thresholds as the tau thresholds (the
+    /// default; `--tau` turns it off).
+    pub tau_from_profile: bool,
     /// How many largest entities each cell lists.
     pub top_n: usize,
     /// How providers are resolved into operators.
     pub entities: entities::ResolveOptions,
     /// Supply checks and the three bases (`None`: claimed supply only).
     pub supply: Option<crate::supply::SupplyOptions>,
+    /// One network profile for every snapshot (`--profile`); `None`: each
+    /// snapshot's bundled profile. Gives the coalition thresholds even when
+    /// the supply checks are off.
+    pub profile: Option<crate::supply::NetworkProfile>,
 }
 
 impl Default for AuditOptions {
     fn default() -> Self {
         Self {
             params: SummaryParams::default(),
+            tau_from_profile: true,
             top_n: 10,
             entities: entities::ResolveOptions::default(),
             supply: Some(crate::supply::SupplyOptions::default()),
+            profile: None,
         }
+    }
+}
+
+impl AuditOptions {
+    /// The network profile a snapshot is audited under.
+    pub fn profile_for(&self, s: &Snapshot) -> crate::supply::NetworkProfile {
+        match (&self.supply, &self.profile) {
+            (Some(so), _) => so.profile_for(s),
+            (None, Some(p)) => p.clone(),
+            (None, None) => crate::supply::NetworkProfile::for_snapshot(s),
+        }
+    }
+
+    /// The metric parameters for a snapshot: the profile's thresholds as
+    /// tau thresholds, or the given ones, each taking the profile's
+    /// comparison when it names the same share without a sign of its own
+    /// (one definition per threshold everywhere).
+    pub fn params_for(&self, profile: &crate::supply::NetworkProfile) -> SummaryParams {
+        let mut params = self.params.clone();
+        if self.tau_from_profile {
+            params.tau = profile
+                .thresholds
+                .iter()
+                .map(|t| Labelled {
+                    label: t.label.clone(),
+                    value: t.exact,
+                })
+                .collect();
+        } else {
+            for t in params.tau.iter_mut() {
+                let signed = t.label.starts_with(['>', '≥']);
+                if let Some(p) = profile
+                    .thresholds
+                    .iter()
+                    .find(|p| p.exact.same_share(&t.value))
+                    && !signed
+                {
+                    t.value.holds = p.holds;
+                }
+            }
+        }
+        params
+    }
+}
+
+/// A tau threshold as applied to a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TauThreshold {
+    /// The key in `tau_index`, as written (`1/3`, `0.33`).
+    pub label: String,
+    pub share: f64,
+    pub holds: crate::metrics::Holds,
+}
+
+impl TauThreshold {
+    /// CSV column name, e.g. `tau_at_least_1/3`.
+    pub fn column(&self) -> String {
+        format!(
+            "tau_{}_{}",
+            crate::variant_name(&self.holds),
+            self.label.trim_start_matches(['>', '=', '≥'])
+        )
+    }
+
+    /// `≥1/3`, `>2/3`.
+    pub fn text(&self) -> String {
+        format!(
+            "{}{}",
+            self.holds.symbol(),
+            self.label.trim_start_matches(['>', '=', '≥'])
+        )
     }
 }
 
@@ -161,7 +246,7 @@ pub struct ShareRow {
     /// Human-readable label (untrusted text from the source), if any.
     pub label: Option<String>,
     pub weight: f64,
-    /// Share of the attributed weight.
+    /// Share of the attributed weight (the weight whose entity is known).
     pub share: f64,
 }
 
@@ -176,6 +261,12 @@ pub struct Cell {
     pub unattributed_weight: f64,
     /// unattributed / (attributed + unattributed).
     pub unattributed_share: f64,
+    /// For weights counted per GPU from a per-GPU figure (memory, FP16
+    /// throughput, list price): the share of the cell's GPUs whose figure
+    /// is known. GPUs without one carry no weight here, so the cell
+    /// describes only this share of the GPUs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_coverage: Option<f64>,
     pub metrics: Summary,
     /// Largest entities, largest first (ties by key).
     pub top: Vec<ShareRow>,
@@ -183,6 +274,13 @@ pub struct Cell {
     /// control were known.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bounds: Option<AttributionBounds>,
+}
+
+impl Cell {
+    /// Share of the weight whose entity is known.
+    pub fn coverage(&self) -> f64 {
+        1.0 - self.unattributed_share
+    }
 }
 
 /// Nakamoto coefficient, max share and HHI under one attribution assumption.
@@ -246,6 +344,10 @@ pub struct SnapshotAudit {
     pub note: Option<String>,
     pub input_sha256: String,
     pub stake_unit: Option<String>,
+    /// The network profile whose thresholds the coalitions use.
+    pub profile: String,
+    /// The tau thresholds of every cell's `tau_index`, in key order.
+    pub tau_thresholds: Vec<TauThreshold>,
     pub providers: usize,
     pub operators: usize,
     /// Providers no key links to an operator (each counted as its own).
@@ -292,11 +394,35 @@ pub fn lorenz_curve(values: &[f64]) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// What one provider (or one GPU group) brings to each weight.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Contribution {
+    /// The weight held.
+    pub value: Vector,
+    /// Whether it takes part in the weight at all: a validator outside the
+    /// active set, or a provider with no stake value, holds no voting stake
+    /// and is not an entity of the stake cells (not a zero).
+    pub present: Mask,
+    /// GPUs whose per-GPU figure behind the weight is known (memory, FP16
+    /// figure, price; for `gpus`, every GPU).
+    pub known_gpus: Vector,
+}
+
+impl Contribution {
+    fn add(&mut self, other: &Contribution) {
+        for w in 0..7 {
+            self.value[w] += other.value[w];
+            self.present[w] |= other.present[w];
+            self.known_gpus[w] += other.known_gpus[w];
+        }
+    }
+}
+
 /// Per-provider facts the audit needs, computed once.
 struct Prepared<'a> {
     snapshot: &'a Snapshot,
     resolution: entities::Resolution,
-    totals: Vec<Vector>,
+    totals: Vec<Contribution>,
     clouds: Vec<Option<cloud::CloudOf>>,
 }
 
@@ -313,7 +439,7 @@ impl<'a> Prepared<'a> {
         Prepared {
             snapshot,
             resolution,
-            totals: providers.iter().map(provider_vector).collect(),
+            totals: providers.iter().map(provider_contribution).collect(),
             clouds: providers
                 .iter()
                 .map(|p| cloud::resolve(p.cloud.as_deref(), p.asn))
@@ -349,67 +475,103 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// Weights of one GPU group of provider `p`.
-fn group_vector(p: &Provider, g: &GpuGroup) -> Vector {
+/// What one GPU group of provider `p` brings to each weight.
+fn group_contribution(p: &Provider, g: &GpuGroup) -> Contribution {
     let n = g.count as f64;
-    let mut v = [0.0; 7];
-    v[Weight::Gpus.index()] = n;
-    v[Weight::GpuMemoryGb.index()] = n * g.memory_gb.unwrap_or(0.0);
-    v[Weight::Fp16Tflops.index()] = n * g.tflops_fp16.unwrap_or(0.0);
-    v[Weight::MonthlyRevenue.index()] = n * price_for(p, g).unwrap_or(0.0) * HOURS_PER_MONTH;
-    v
+    let price = p.price_for(g.model.as_deref()).map(|(x, _)| x);
+    let mut c = Contribution::default();
+    let mut set = |w: Weight, per_gpu: Option<f64>| {
+        c.value[w.index()] = n * per_gpu.unwrap_or(0.0);
+        c.present[w.index()] = true;
+        c.known_gpus[w.index()] = if per_gpu.is_some() { n } else { 0.0 };
+    };
+    set(Weight::Gpus, Some(1.0));
+    set(Weight::GpuMemoryGb, g.memory_gb);
+    set(Weight::Fp16Tflops, g.tflops_fp16);
+    set(Weight::MonthlyRevenue, price.map(|x| x * HOURS_PER_MONTH));
+    c
 }
 
-/// The provider's price per GPU-hour for a group: the price for its model,
-/// else a price stated for all the provider's GPUs.
-fn price_for(p: &Provider, g: &GpuGroup) -> Option<f64> {
-    let exact = p
-        .prices
-        .iter()
-        .find(|pr| pr.gpu_model.is_some() && pr.gpu_model == g.model);
-    exact
-        .or_else(|| p.prices.iter().find(|pr| pr.gpu_model.is_none()))
-        .map(|pr| pr.per_gpu_hour)
-}
-
-/// Every weight of one provider, indexed like [`WEIGHTS`].
-pub fn provider_vector(p: &Provider) -> Vector {
-    let mut v = [0.0; 7];
+/// What one provider brings to each weight.
+pub fn provider_contribution(p: &Provider) -> Contribution {
+    let mut c = Contribution::default();
     for g in &p.gpus {
-        let gv = group_vector(p, g);
-        for (acc, x) in v.iter_mut().zip(gv) {
-            *acc += x;
-        }
+        c.add(&group_contribution(p, g));
     }
-    v[Weight::Providers.index()] = 1.0;
-    v[Weight::Stake.index()] = p.voting_stake().unwrap_or(0.0);
-    v[Weight::Emission.index()] = p.emission.unwrap_or(0.0);
-    v
+    for w in [
+        Weight::Gpus,
+        Weight::GpuMemoryGb,
+        Weight::Fp16Tflops,
+        Weight::MonthlyRevenue,
+    ] {
+        // A provider without GPUs holds none of them: a known zero.
+        c.present[w.index()] = true;
+    }
+    c.value[Weight::Providers.index()] = 1.0;
+    c.present[Weight::Providers.index()] = true;
+    if let Some(stake) = p.voting_stake() {
+        c.value[Weight::Stake.index()] = stake;
+        c.present[Weight::Stake.index()] = true;
+    }
+    if let Some(e) = p.emission {
+        c.value[Weight::Emission.index()] = e;
+        c.present[Weight::Emission.index()] = true;
+    }
+    c
+}
+
+/// Every weight of one provider, indexed like [`WEIGHTS`] (zero where it
+/// takes no part).
+pub fn provider_vector(p: &Provider) -> Vector {
+    provider_contribution(p).value
 }
 
 /// Weight per entity of one dimension, and the weight with no entity.
 struct Aggregate {
-    entities: HashMap<String, (Vector, Option<String>)>,
-    unattributed: Vector,
+    entities: HashMap<String, (Contribution, Option<String>)>,
+    unattributed: Contribution,
 }
 
 impl Aggregate {
-    fn add(&mut self, key: Option<(String, Option<String>)>, v: &Vector) {
-        let slot = match key {
-            Some((k, label)) => &mut self.entities.entry(k).or_insert(([0.0; 7], label)).0,
-            None => &mut self.unattributed,
-        };
-        for (acc, x) in slot.iter_mut().zip(v) {
-            *acc += x;
+    fn new() -> Self {
+        Aggregate {
+            entities: HashMap::new(),
+            unattributed: Contribution::default(),
         }
+    }
+
+    fn add(&mut self, key: Option<(String, Option<String>)>, c: &Contribution) {
+        match key {
+            Some((k, label)) => self
+                .entities
+                .entry(k)
+                .or_insert((Contribution::default(), label))
+                .0
+                .add(c),
+            None => self.unattributed.add(c),
+        }
+    }
+
+    /// The entities taking part in weight `w`, largest first (ties by key).
+    fn ranked(&self, w: usize) -> Vec<(&String, f64, &Option<String>)> {
+        let mut rows: Vec<(&String, f64, &Option<String>)> = self
+            .entities
+            .iter()
+            .filter(|(_, (c, _))| c.present[w])
+            .map(|(k, (c, label))| (k, c.value[w], label))
+            .collect();
+        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        rows
+    }
+
+    /// The weight vector of weight `w` over the entities taking part.
+    fn weights(&self, w: usize) -> Option<Weights> {
+        Weights::from_vec(self.ranked(w).iter().map(|r| r.1).collect()).ok()
     }
 }
 
 fn aggregate(prep: &Prepared<'_>, dim: Dimension) -> Aggregate {
-    let mut agg = Aggregate {
-        entities: HashMap::new(),
-        unattributed: [0.0; 7],
-    };
+    let mut agg = Aggregate::new();
     for (i, p) in prep.snapshot.providers.iter().enumerate() {
         if dim.per_gpu_group() {
             for g in &p.gpus {
@@ -417,7 +579,7 @@ fn aggregate(prep: &Prepared<'_>, dim: Dimension) -> Aggregate {
                     Dimension::GpuVendor => g.vendor.clone(),
                     _ => g.model.clone(),
                 };
-                agg.add(key.map(|k| (k, None)), &group_vector(p, g));
+                agg.add(key.map(|k| (k, None)), &group_contribution(p, g));
             }
         } else {
             agg.add(prep.key(dim, i), &prep.totals[i]);
@@ -434,32 +596,32 @@ fn agg_rows(agg: &Aggregate) -> Rows {
     let mut rows: Rows = agg
         .entities
         .iter()
-        .map(|(k, (v, label))| (Some(k.clone()), *v, label.clone()))
+        .map(|(k, (c, label))| (Some(k.clone()), c.value, label.clone()))
         .collect();
     rows.sort_by(|a, b| a.0.cmp(&b.0));
-    rows.push((None, agg.unattributed, None));
+    rows.push((None, agg.unattributed.value, None));
     rows
 }
 
 /// Computes one cell, or `None` when the data holds none of this weight.
-fn cell(agg: &Aggregate, dim: Dimension, weight: Weight, opts: &AuditOptions) -> Option<Cell> {
+fn cell(
+    agg: &Aggregate,
+    dim: Dimension,
+    weight: Weight,
+    params: &SummaryParams,
+    top_n: usize,
+) -> Option<Cell> {
     let w = weight.index();
-    let mut rows: Vec<(&String, f64, &Option<String>)> = agg
-        .entities
-        .iter()
-        .map(|(k, (v, label))| (k, v[w], label))
-        .collect();
-    rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
-    let values: Vec<f64> = rows.iter().map(|r| r.1).collect();
-    let weights = Weights::from_vec(values).ok()?;
+    let rows = agg.ranked(w);
+    let weights = Weights::from_vec(rows.iter().map(|r| r.1).collect()).ok()?;
     if weights.total() <= 0.0 {
         return None;
     }
     let attributed = weights.total();
-    let unattributed = agg.unattributed[w];
+    let unattributed = agg.unattributed.value[w];
     let top = rows
         .iter()
-        .take(opts.top_n)
+        .take(top_n)
         .map(|(k, x, label)| ShareRow {
             key: (*k).clone(),
             label: (*label).clone(),
@@ -467,13 +629,29 @@ fn cell(agg: &Aggregate, dim: Dimension, weight: Weight, opts: &AuditOptions) ->
             share: x / attributed,
         })
         .collect();
+    let value_coverage = matches!(
+        weight,
+        Weight::GpuMemoryGb | Weight::Fp16Tflops | Weight::MonthlyRevenue
+    )
+    .then(|| {
+        let all = agg
+            .entities
+            .values()
+            .map(|e| &e.0)
+            .chain([&agg.unattributed]);
+        let (known, gpus) = all.fold((0.0, 0.0), |(k, g), c| {
+            (k + c.known_gpus[w], g + c.known_gpus[Weight::Gpus.index()])
+        });
+        if gpus > 0.0 { known / gpus } else { 0.0 }
+    });
     Some(Cell {
         dimension: dim,
         weight,
         attributed_weight: attributed,
         unattributed_weight: unattributed,
         unattributed_share: unattributed / (attributed + unattributed),
-        metrics: Summary::compute(&weights, &opts.params),
+        value_coverage,
+        metrics: Summary::compute(&weights, params),
         top,
         bounds: None,
     })
@@ -481,10 +659,7 @@ fn cell(agg: &Aggregate, dim: Dimension, weight: Weight, opts: &AuditOptions) ->
 
 /// The operator aggregate with every unlinked provider in one operator.
 fn worst_case_operators(prep: &Prepared<'_>) -> Aggregate {
-    let mut agg = Aggregate {
-        entities: HashMap::new(),
-        unattributed: [0.0; 7],
-    };
+    let mut agg = Aggregate::new();
     for i in 0..prep.snapshot.providers.len() {
         let key = if prep.resolution.unlinked[i] {
             (
@@ -501,14 +676,14 @@ fn worst_case_operators(prep: &Prepared<'_>) -> Aggregate {
 }
 
 /// Attaches attribution bounds to an operator cell.
-fn add_bounds(cell: &mut Cell, worst: &Aggregate, prep: &Prepared<'_>, opts: &AuditOptions) {
+fn add_bounds(cell: &mut Cell, worst: &Aggregate, prep: &Prepared<'_>, params: &SummaryParams) {
     let w = cell.weight.index();
     let unlinked: Vec<usize> = (0..prep.totals.len())
-        .filter(|&i| prep.resolution.unlinked[i])
+        .filter(|&i| prep.resolution.unlinked[i] && prep.totals[i].present[w])
         .collect();
     let unlinked_weight: f64 =
-        crate::metrics::sum::sum(unlinked.iter().map(|&i| prep.totals[i][w]));
-    let worst_metrics = cell_metrics(worst, w, opts);
+        crate::metrics::sum::sum(unlinked.iter().map(|&i| prep.totals[i].value[w]));
+    let worst_metrics = worst.weights(w).map(|ws| Summary::compute(&ws, params));
     cell.bounds = Some(AttributionBounds {
         unlinked_providers: unlinked.len(),
         unlinked_weight,
@@ -521,13 +696,6 @@ fn add_bounds(cell: &mut Cell, worst: &Aggregate, prep: &Prepared<'_>, opts: &Au
         worst: worst_metrics
             .map_or_else(|| BoundMetrics::of(&cell.metrics), |m| BoundMetrics::of(&m)),
     });
-}
-
-fn cell_metrics(agg: &Aggregate, w: usize, opts: &AuditOptions) -> Option<Summary> {
-    let values: Vec<f64> = agg.entities.values().map(|(v, _)| v[w]).collect();
-    Weights::from_vec(values)
-        .ok()
-        .map(|weights| Summary::compute(&weights, &opts.params))
 }
 
 /// Summary of a resolution, for reports.
@@ -562,46 +730,53 @@ pub fn resolution_summary(
 /// Audits one snapshot.
 pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
     let prep = Prepared::new(snapshot, opts);
+    let profile = opts.profile_for(snapshot);
+    let params = opts.params_for(&profile);
     let mut concentration = Vec::new();
     let mut places = Vec::new();
-    let mut entity_weights = Vec::new();
+    let mut entity_aggs = Vec::new();
+    let worst = worst_case_operators(&prep);
     for dim in DIMENSIONS {
         let agg = aggregate(&prep, dim);
         if matches!(dim, Dimension::Country | Dimension::Region) {
             places.push(agg_rows(&agg));
         }
-        if matches!(dim, Dimension::Provider | Dimension::Operator) {
-            // Kept for the Lorenz curves, which need the primary weight first.
-            entity_weights.push((
-                dim,
-                agg.entities
-                    .values()
-                    .map(|(v, _)| *v)
-                    .collect::<Vec<Vector>>(),
-            ));
-        }
-        let worst = (dim == Dimension::Operator).then(|| worst_case_operators(&prep));
         for weight in WEIGHTS {
             if dim.per_gpu_group() && !weight.per_gpu_group() {
                 continue;
             }
-            let Some(mut c) = cell(&agg, dim, weight, opts) else {
+            let Some(mut c) = cell(&agg, dim, weight, &params, opts.top_n) else {
                 continue;
             };
-            if let Some(worst) = &worst {
-                add_bounds(&mut c, worst, &prep, opts);
+            if dim == Dimension::Operator {
+                add_bounds(&mut c, &worst, &prep, &params);
             }
             concentration.push(c);
         }
+        if matches!(dim, Dimension::Provider | Dimension::Operator) {
+            // Kept for the Lorenz curves and coalitions, which need the
+            // primary weight first.
+            entity_aggs.push((dim, agg));
+        }
     }
-    let primary = sections::primary_weight(&concentration);
+    let (primary, primary_note) = sections::primary_weight(&concentration, snapshot);
+    let wi = primary.index();
     let mut lorenz = BTreeMap::new();
-    for (dim, vectors) in entity_weights {
-        let values: Vec<f64> = vectors.iter().map(|v| v[primary.index()]).collect();
+    for (dim, agg) in &entity_aggs {
+        let values: Vec<f64> = agg.ranked(wi).iter().map(|r| r.1).collect();
         lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
     }
+    let coalitions = sections::coalitions(
+        &profile,
+        entity_aggs[0].1.weights(wi).as_ref(),
+        entity_aggs[1].1.weights(wi).as_ref(),
+        worst.weights(wi).as_ref(),
+        prep.resolution.unlinked_count() > 0,
+    );
     let (countries, regions) = (&places[0], &places[1]);
-    let mut headline = sections::headline(&concentration, primary, snapshot);
+    let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
+    let mut headline =
+        sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
     let supply = opts.supply.as_ref().map(|so| {
         let (check, bases) =
             crate::supply::assess(snapshot, so, primary, opts, Some(&prep.resolution));
@@ -618,15 +793,25 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
         note: snapshot.source.note.clone(),
         input_sha256: snapshot.input_sha256.clone(),
         stake_unit: snapshot.stake_unit.clone(),
+        profile: profile.name.clone(),
+        tau_thresholds: params
+            .tau
+            .iter()
+            .map(|t| TauThreshold {
+                label: t.label.clone(),
+                share: t.value.value(),
+                holds: t.value.holds,
+            })
+            .collect(),
         providers: snapshot.providers.len(),
         operators: prep.resolution.operators.len(),
         unlinked_providers: prep.resolution.unlinked_count(),
         operator_resolution: resolution_summary(&prep.resolution, &opts.entities),
         headline,
         hardware: sections::hardware(snapshot),
-        cloud: sections::cloud_exposure(&prep.clouds, &prep.totals, primary),
+        cloud: sections::cloud_exposure(snapshot, &prep.clouds, &totals, primary),
         geography: sections::geography(countries, regions, primary),
-        uptime: sections::uptime(snapshot),
+        uptime: sections::uptime(snapshot, primary),
         pricing: sections::pricing(snapshot),
         stake: sections::stake(snapshot),
         coverage: sections::coverage(snapshot, &prep.clouds),
@@ -639,11 +824,12 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
 /// Provider, operator and country cells of one weight, and the number of
 /// operators: what a supply basis reports, without the rest of the audit.
 /// `resolution`, when given, must be the snapshot's own (it saves resolving
-/// the operators again).
+/// the operators again). `params` carry the thresholds to report.
 pub fn basis_cells(
     snapshot: &Snapshot,
     weight: Weight,
     opts: &AuditOptions,
+    params: &SummaryParams,
     resolution: Option<&entities::Resolution>,
 ) -> (Vec<Cell>, usize) {
     let prep = match resolution {
@@ -652,21 +838,14 @@ pub fn basis_cells(
     };
     let cells = [Dimension::Provider, Dimension::Operator, Dimension::Country]
         .into_iter()
-        .filter_map(|dim| cell(&aggregate(&prep, dim), dim, weight, opts))
+        .filter_map(|dim| cell(&aggregate(&prep, dim), dim, weight, params, 1))
         .collect();
     (cells, prep.resolution.operators.len())
 }
 
-/// Share of GPUs made by Nvidia, if the snapshot has GPUs.
+/// Nvidia's share of the GPUs whose vendor is known, if any is.
 pub fn nvidia_gpu_share(snapshot: &Snapshot) -> Option<f64> {
-    let (mut nvidia, mut all) = (0.0, 0.0);
-    for g in snapshot.providers.iter().flat_map(|p| &p.gpus) {
-        all += g.count as f64;
-        if g.vendor.as_deref() == Some("nvidia") {
-            nvidia += g.count as f64;
-        }
-    }
-    (all > 0.0).then(|| nvidia / all)
+    sections::hardware(snapshot).and_then(|h| h.nvidia.gpu_share.value)
 }
 
 /// Finds a cell.

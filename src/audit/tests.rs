@@ -56,10 +56,11 @@ fn operator_view_is_more_concentrated_than_provider_view() {
     assert_eq!(country.metrics.total_entities, 2);
     let hw = a.hardware.unwrap();
     assert_eq!(hw.gpus, 16);
-    assert_eq!(hw.nvidia.gpu_share, 0.75);
+    assert_eq!(hw.nvidia.gpu_share.value, Some(0.75));
+    assert_eq!(hw.nvidia.gpu_share.coverage, 1.0);
     assert_eq!(hw.by_model[0].model, "h100-80gb");
     // Memory: 8 x 80 + 4 x 24 + 4 x 192 = 1504 GB; Nvidia holds 736.
-    assert!((hw.nvidia.memory_share - 736.0 / 1504.0).abs() < 1e-12);
+    assert!((hw.nvidia.memory_share.value.unwrap() - 736.0 / 1504.0).abs() < 1e-12);
 }
 
 #[test]
@@ -96,6 +97,7 @@ fn revenue_uses_matching_prices() {
         gpu_model: Some("h100-80gb".into()),
         per_gpu_hour: 2.0,
         currency: "USD".into(),
+        gpus: None,
     });
     let r = audit(&snapshot(vec![p]), &AuditOptions::default());
     let cell = find_cell(
@@ -122,7 +124,11 @@ fn clouds_are_inferred_from_asn_and_labelled() {
     assert_eq!(r.cloud.rows[0].providers_declared, 1);
     assert_eq!(r.cloud.rows[1].providers_inferred_from_asn, 1);
     assert_eq!(r.cloud.unknown_share, 0.5);
-    assert_eq!(r.cloud.by_category["hyperscaler"], 0.125);
+    // Shares are of the GPUs whose cloud is known: AWS holds 1 of 4.
+    assert_eq!(r.cloud.by_category["hyperscaler"], 0.25);
+    assert_eq!(r.cloud.hyperscaler_share.value, Some(0.25));
+    assert_eq!(r.cloud.hyperscaler_share.coverage, 0.5);
+    assert!(!r.cloud.hyperscaler_share.low_coverage);
 }
 
 #[test]
@@ -151,12 +157,27 @@ fn unlinked_supply_is_bounded() {
     assert_eq!(bounds.worst.entities, 2);
     assert_eq!(bounds.worst.hhi, Some(5000.0));
     assert_eq!(bounds.best.hhi, Some(2500.0 + 625.0 + 625.0));
+    // Worst and best case agree here (1 operator), so the headline does
+    // not repeat it; with a third unlinked provider they differ.
     assert!(
-        r.headline
-            .summary
-            .contains("if the 50.0% held by 2 unlinked providers were one operator"),
+        !r.headline.summary.contains("unlinked"),
         "{}",
         r.headline.summary
+    );
+    let e = gpu_provider("e", None, None, "t4", 2);
+    let (a, b, c, d) = (
+        gpu_provider("a", Some("X"), None, "t4", 2),
+        gpu_provider("b", Some("X"), None, "t4", 2),
+        gpu_provider("c", None, None, "t4", 2),
+        gpu_provider("d", None, None, "t4", 2),
+    );
+    let r3 = audit(&snapshot(vec![a, b, c, d, e]), &AuditOptions::default());
+    assert!(
+        r3.headline
+            .summary
+            .contains("(1 operator if the 60.0% held by 3 unlinked providers were one operator)"),
+        "{}",
+        r3.headline.summary
     );
     assert!(
         find_cell(&r.concentration, Dimension::Provider, Weight::Gpus)

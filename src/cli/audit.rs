@@ -49,12 +49,14 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let (entities, mapping) = args.resolve.options()?;
     let loaded = args.input.load()?;
     let snapshots: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
-    let (supply, supply_inputs) = args.supply.options(&snapshots)?;
+    let setup = args.supply.options(&snapshots)?;
     let opts = AuditOptions {
         params: args.metric.params()?,
+        tau_from_profile: args.metric.tau_from_profile(),
         top_n: args.top_n,
         entities,
-        supply,
+        supply: setup.supply,
+        profile: setup.profile,
     };
     let mut inputs = Vec::new();
     let mut audits = Vec::new();
@@ -63,7 +65,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
         inputs.push(record);
     }
     inputs.extend(mapping);
-    inputs.extend(supply_inputs);
+    inputs.extend(setup.records);
     let report = AuditReport::new(inputs, &opts, audits);
     let tty = args.output.is_none() && std::io::stdout().is_terminal();
     let bytes = match args.format {

@@ -53,10 +53,20 @@ pub fn run(args: CheckArgs) -> Result<()> {
     )?;
     let (entities, _) = args.resolve.options()?;
     let (workload, _) = super::report::load_workload(args.workload.as_deref())?;
-    let opts = AuditOptions {
+    let mut opts = AuditOptions {
         entities: entities.clone(),
         ..AuditOptions::default()
     };
+    // Coalition claims name their thresholds; measure exactly those (each
+    // takes the network profile's comparison when the profile names the
+    // same share).
+    let thresholds: Vec<&str> = claims.iter().filter_map(|c| c.threshold_label()).collect();
+    if !thresholds.is_empty() {
+        opts.tau_from_profile = false;
+        opts.params.tau =
+            crate::metrics::parse_labelled(&thresholds.join(","), crate::metrics::parse_threshold)
+                .map_err(Error::Usage)?;
+    }
     let needs_stress = claims.iter().any(|c| c.stress.is_some());
     let k = claims.iter().filter_map(|c| c.k).max().unwrap_or(0).max(10);
     let stress_opts = StressOptions {
@@ -108,7 +118,12 @@ pub fn run(args: CheckArgs) -> Result<()> {
     } else {
         let mut s = String::new();
         for v in &verdicts {
-            let measured = v.measured.map_or("n/a".to_string(), |m| format!("{m:.4}"));
+            let measured = v
+                .measured
+                .map_or("n/a".to_string(), |m| crate::report::num(m, 4));
+            let coverage = v.coverage.filter(|c| *c < 1.0).map_or(String::new(), |c| {
+                format!(", coverage {}", crate::report::pct(c))
+            });
             let margin = v
                 .margin
                 .map_or(String::new(), |m| format!(", margin {m:+.4}"));
@@ -124,7 +139,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
             };
             let _ = writeln!(
                 s,
-                "{}  [{}{basis}] {}: measured {measured}{margin}{note}",
+                "{}  [{}{basis}] {}: measured {measured}{coverage}{margin}{note}",
                 if v.pass { "PASS" } else { "FAIL" },
                 terminal(&v.network),
                 terminal(&v.text),

@@ -54,36 +54,40 @@ fn figures(s: &SnapshotAudit) -> Vec<(String, Option<f64>)> {
     ] {
         let c = find_cell(&s.concentration, dim, w);
         let m = |f: &dyn Fn(&crate::metrics::Summary) -> Option<f64>| c.and_then(|c| f(&c.metrics));
+        let d = dim.name();
         out.push((
-            format!("{} Nakamoto ({})", dim.name(), w.name()),
+            format!("{d} Nakamoto (at least 50%)"),
             m(&|x| x.nakamoto_coefficient.map(|n| n as f64)),
         ));
+        out.push((format!("{d} max share (of known)"), m(&|x| x.max_share)));
+        out.push((format!("{d} HHI"), m(&|x| x.hhi)));
+        out.push((format!("{d} Gini"), m(&|x| x.gini)));
+        if matches!(dim, Dimension::Country | Dimension::Cloud) {
+            out.push((
+                format!("{d} known (share of weight)"),
+                c.map(|c| c.coverage()),
+            ));
+        }
+    }
+    for (i, which) in ["first", "second"].iter().enumerate() {
+        let c = s.headline.coalitions.get(i);
         out.push((
-            format!("{} max share ({})", dim.name(), w.name()),
-            m(&|x| x.max_share),
-        ));
-        out.push((format!("{} HHI ({})", dim.name(), w.name()), m(&|x| x.hhi)));
-        out.push((
-            format!("{} Gini ({})", dim.name(), w.name()),
-            m(&|x| x.gini),
+            format!("operators at the profile's {which} threshold"),
+            c.and_then(|c| c.operator).map(|n| n as f64),
         ));
     }
+    // Shares of a known part are n/a (never 0) when nothing is known.
     out.push((
-        "Nvidia share of GPUs".into(),
-        s.hardware.as_ref().map(|h| h.nvidia.gpu_share),
+        "Nvidia share of GPUs (vendor known)".into(),
+        s.headline.nvidia_gpu_share.and_then(|n| n.value),
     ));
     out.push((
-        "hyperscaler share".into(),
-        Some(
-            s.cloud
-                .by_category
-                .get("hyperscaler")
-                .copied()
-                .unwrap_or(0.0),
-        ),
+        "hyperscaler share (cloud known)".into(),
+        s.cloud.hyperscaler_share.value,
     ));
+    out.push(("cloud coverage".into(), Some(s.cloud.coverage)));
     out.push((
-        "uptime mean".into(),
+        "uptime mean (uptime known)".into(),
         s.uptime.as_ref().map(|u| u.providers.mean),
     ));
     out
@@ -109,9 +113,17 @@ pub fn run(args: CompareArgs) -> Result<()> {
         })
         .collect();
     let bytes = if args.json {
-        json(
-            &serde_json::json!({"a": {"network": a.network, "location": args.a, "input_sha256": a.input_sha256}, "b": {"network": b.network, "location": args.b, "input_sha256": b.input_sha256}, "rows": rows}),
-        )
+        let side = |s: &SnapshotAudit, location: &str| {
+            serde_json::json!({
+                "network": s.network,
+                "location": location,
+                "input_sha256": s.input_sha256,
+                "weight": s.headline.primary_weight,
+                "profile": s.profile,
+                "thresholds": s.headline.coalitions.iter().map(|c| format!("{}{}", c.holds.symbol(), c.label)).collect::<Vec<_>>(),
+            })
+        };
+        json(&serde_json::json!({"a": side(&a, &args.a), "b": side(&b, &args.b), "rows": rows}))
     } else {
         let mut t = comfy_table::Table::new();
         t.load_style(comfy_table::presets::ASCII_MARKDOWN);
@@ -131,6 +143,26 @@ pub fn run(args: CompareArgs) -> Result<()> {
             ]);
         }
         let mut s = String::new();
+        let describe = |x: &SnapshotAudit| {
+            let t: Vec<String> = x
+                .headline
+                .coalitions
+                .iter()
+                .map(|c| format!("{}{}", c.holds.symbol(), c.label))
+                .collect();
+            format!(
+                "by {}, thresholds {} (profile {})",
+                x.headline.primary_weight.name(),
+                t.join(", "),
+                x.profile
+            )
+        };
+        let _ = writeln!(
+            s,
+            "A: {}\nB: {}",
+            terminal(&describe(&a)),
+            terminal(&describe(&b))
+        );
         let _ = writeln!(s, "{t}");
         s.into_bytes()
     };

@@ -9,7 +9,7 @@
 use super::audit::Format;
 use crate::audit::AuditOptions;
 use crate::error::{Error, Result};
-use crate::history::{HistoryReport, METRICS, history};
+use crate::history::{DEFAULT_METRICS, HistoryReport, METRICS, history};
 use crate::report::escape::{csv_cell, markdown as md, terminal};
 use clap::Args;
 use std::fmt::Write;
@@ -44,7 +44,7 @@ pub struct HistoryArgs {
 
 pub fn run(args: HistoryArgs) -> Result<()> {
     let metrics: Vec<String> = match &args.metric {
-        None => METRICS.iter().map(|m| m.to_string()).collect(),
+        None => DEFAULT_METRICS.iter().map(|m| m.to_string()).collect(),
         Some(list) => list.split(',').map(|m| m.trim().to_string()).collect(),
     };
     if let Some(bad) = metrics.iter().find(|m| !METRICS.contains(&m.as_str())) {
@@ -131,6 +131,16 @@ fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
         r.tool_version,
         r.methodology_version
     );
+    if let Some(t) = r
+        .rows
+        .iter()
+        .find_map(|row| row.coalition_threshold.as_deref())
+    {
+        let _ = writeln!(
+            out,
+            "coalition_*: the fewest providers or operators holding {t} of the weight (the network profile's first threshold)\n"
+        );
+    }
     let _ = writeln!(
         out,
         "| id | taken at | weight | {} |",
@@ -138,7 +148,12 @@ fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
     );
     let _ = writeln!(out, "|---|---|---|{}", "---:|".repeat(r.metrics.len()));
     for row in &r.rows {
-        let cells: Vec<String> = r.metrics.iter().map(|m| value(row.values[m])).collect();
+        // An unknown is "n/a", never 0 or blank.
+        let cells: Vec<String> = r
+            .metrics
+            .iter()
+            .map(|m| row.values[m].map_or("n/a".to_string(), |v| value(Some(v))))
+            .collect();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",

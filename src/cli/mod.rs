@@ -87,9 +87,13 @@ pub fn run(cli: Cli) -> Result<()> {
 /// Metric parameters shared by `audit` and `metrics`.
 #[derive(Debug, clap::Args)]
 pub struct MetricParams {
-    /// Tau-index thresholds (keys of `tau_index`).
-    #[arg(long, default_value = "0.33,0.66")]
-    pub tau: String,
+    /// Tau-index thresholds (keys of `tau_index`): decimals (0.33) or exact
+    /// fractions (1/3); a leading `>` means "more than" (>2/3), otherwise
+    /// "at least". Default for `audit` and `report`: each snapshot's
+    /// network-profile thresholds (e.g. 1/3 and >2/3 on CometBFT chains);
+    /// for `metrics`: 0.33,0.66 (the EDI's).
+    #[arg(long)]
+    pub tau: Option<String>,
     /// k of the concentration ratios CR_k (keys of `concentration_ratio`).
     #[arg(long, default_value = "1,3")]
     pub top: String,
@@ -99,13 +103,19 @@ pub struct MetricParams {
 }
 
 impl MetricParams {
+    /// Whether the tau thresholds come from each snapshot's profile.
+    pub fn tau_from_profile(&self) -> bool {
+        self.tau.is_none()
+    }
+
     /// Parses the lists, naming the flag of a bad value.
     pub fn params(&self) -> Result<crate::metrics::SummaryParams> {
         use crate::metrics::{parse_alpha, parse_labelled, parse_threshold, parse_top};
         let usage =
             |flag: &'static str| move |e: String| crate::Error::Usage(format!("--{flag}: {e}"));
         Ok(crate::metrics::SummaryParams {
-            tau: parse_labelled(&self.tau, parse_threshold).map_err(usage("tau"))?,
+            tau: parse_labelled(self.tau.as_deref().unwrap_or("0.33,0.66"), parse_threshold)
+                .map_err(usage("tau"))?,
             top: parse_labelled(&self.top, parse_top).map_err(usage("top"))?,
             alpha: parse_labelled(&self.alpha, parse_alpha).map_err(usage("alpha"))?,
         })
@@ -286,6 +296,16 @@ impl ResolveArgs {
     }
 }
 
+/// What the supply options give a command.
+pub struct SupplySetup {
+    /// The checks to run (`None` with `--no-checks`).
+    pub supply: Option<crate::supply::SupplyOptions>,
+    /// The `--profile` given, if any.
+    pub profile: Option<crate::supply::NetworkProfile>,
+    /// Files read (profile, GeoIP databases), as report inputs.
+    pub records: Vec<crate::report::InputRecord>,
+}
+
 /// Supply-check options shared by `audit`, `report` and `verify-supply`.
 #[derive(Debug, clap::Args)]
 pub struct SupplyArgs {
@@ -308,18 +328,10 @@ pub struct SupplyArgs {
 }
 
 impl SupplyArgs {
-    /// Supply options for these snapshots, and the files they read as
-    /// report inputs.
-    pub fn options(
-        &self,
-        snapshots: &[&crate::model::Snapshot],
-    ) -> Result<(
-        Option<crate::supply::SupplyOptions>,
-        Vec<crate::report::InputRecord>,
-    )> {
-        if self.no_checks {
-            return Ok((None, Vec::new()));
-        }
+    /// Supply options for these snapshots, the `--profile` (which sets the
+    /// coalition thresholds even with `--no-checks`), and the files they
+    /// read as report inputs.
+    pub fn options(&self, snapshots: &[&crate::model::Snapshot]) -> Result<SupplySetup> {
         let mut records = Vec::new();
         let profile = match &self.profile {
             None => None,
@@ -340,6 +352,13 @@ impl SupplyArgs {
                 }
             },
         };
+        if self.no_checks {
+            return Ok(SupplySetup {
+                supply: None,
+                profile,
+                records,
+            });
+        }
         let geo = if self.geoip.is_empty() {
             None
         } else {
@@ -347,13 +366,14 @@ impl SupplyArgs {
             records.extend(db.records());
             Some(db.locate(snapshots)?)
         };
-        Ok((
-            Some(crate::supply::SupplyOptions {
-                profile,
+        Ok(SupplySetup {
+            supply: Some(crate::supply::SupplyOptions {
+                profile: profile.clone(),
                 overrides: self.rule.iter().copied().collect(),
                 geo,
             }),
+            profile,
             records,
-        ))
+        })
     }
 }

@@ -126,14 +126,17 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let (entities, mapping) = args.resolve.options()?;
     let snapshots = args.input.load()?;
     let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();
-    let (supply, supply_inputs) = args.supply.options(&refs)?;
+    let setup = args.supply.options(&refs)?;
+    let supply_inputs = setup.records;
     let inputs = ReportInputs {
         snapshots,
         audit: AuditOptions {
             params: args.metric.params()?,
+            tau_from_profile: args.metric.tau_from_profile(),
             top_n: args.top_n,
             entities: entities.clone(),
-            supply,
+            supply: setup.supply,
+            profile: setup.profile,
         },
         stress: StressOptions {
             trials: args.trials,

@@ -217,13 +217,19 @@ pub fn run(args: VerifyArgs) -> Result<()> {
             }
         }
     }
-    let supply = recorded_supply(o, profile_file, geoip_files, &snapshots)?;
+    let (supply, profile) = recorded_supply(o, profile_file, geoip_files, &snapshots)?;
+    // `tau` null: each snapshot's profile thresholds.
+    let tau = match &o["tau"] {
+        Value::Null => None,
+        v => Some(strings(v, "audit.options.tau")?.join(",")),
+    };
     let params = super::MetricParams {
-        tau: strings(&o["tau"], "audit.options.tau")?.join(","),
+        tau,
         top: strings(&o["top"], "audit.options.top")?.join(","),
         alpha: strings(&o["alpha"], "audit.options.alpha")?.join(","),
-    }
-    .params()?;
+    };
+    let tau_from_profile = params.tau_from_profile();
+    let params = params.params()?;
     let by = so["by"].as_str().unwrap_or("");
     let stress = StressOptions {
         max_k: so["max_k"]
@@ -256,11 +262,13 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         snapshots,
         audit: AuditOptions {
             params,
+            tau_from_profile,
             top_n: o["top_n"]
                 .as_u64()
                 .ok_or_else(|| usage("audit.options.top_n"))? as usize,
             entities,
             supply,
+            profile,
         },
         stress,
         workload: workload.ok_or_else(|| usage("inputs (workload)"))?,
@@ -298,15 +306,12 @@ fn recorded_supply(
     profile_file: Option<crate::supply::NetworkProfile>,
     geoip_files: Vec<(String, Vec<u8>)>,
     snapshots: &[(crate::model::Snapshot, InputRecord)],
-) -> Result<Option<crate::supply::SupplyOptions>> {
+) -> Result<(
+    Option<crate::supply::SupplyOptions>,
+    Option<crate::supply::NetworkProfile>,
+)> {
     let usage =
         |field: &str| Error::Usage(format!("the report has no valid audit.options.{field}"));
-    if !o["supply_checks"]
-        .as_bool()
-        .ok_or_else(|| usage("supply_checks"))?
-    {
-        return Ok(None);
-    }
     let profile = match o["profile"].as_str() {
         None => None,
         Some(origin) => Some(match origin.strip_prefix("bundled:data/profiles/") {
@@ -317,6 +322,12 @@ fn recorded_supply(
             }
         }),
     };
+    if !o["supply_checks"]
+        .as_bool()
+        .ok_or_else(|| usage("supply_checks"))?
+    {
+        return Ok((None, profile));
+    }
     let overrides = strings(&o["rule_overrides"], "audit.options.rule_overrides")?
         .iter()
         .map(|r| crate::supply::parse_override(r).map_err(Error::Usage))
@@ -327,11 +338,14 @@ fn recorded_supply(
         let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();
         Some(crate::supply::GeoIp::from_bytes(geoip_files)?.locate(&refs)?)
     };
-    Ok(Some(crate::supply::SupplyOptions {
+    Ok((
+        Some(crate::supply::SupplyOptions {
+            profile: profile.clone(),
+            overrides,
+            geo,
+        }),
         profile,
-        overrides,
-        geo,
-    }))
+    ))
 }
 
 /// Lists the JSON paths where `a` and `b` differ (`generated_at` ignored).

@@ -68,11 +68,16 @@ pub fn run(args: VerifySupplyArgs) -> Result<()> {
     let (entities, mapping) = args.resolve.options()?;
     let loaded = args.input.load()?;
     let refs: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
-    let (supply, supply_inputs) = args.supply.options(&refs)?;
-    let so: SupplyOptions = supply.unwrap_or_default();
+    let setup = args.supply.options(&refs)?;
+    let so: SupplyOptions = setup.supply.unwrap_or(SupplyOptions {
+        profile: setup.profile.clone(),
+        ..SupplyOptions::default()
+    });
+    let supply_inputs = setup.records;
     let opts = AuditOptions {
         entities,
         supply: Some(so.clone()),
+        profile: setup.profile,
         ..AuditOptions::default()
     };
     let mut inputs = Vec::new();

@@ -13,6 +13,9 @@ pub enum Confidence {
     /// Forced by the user's mapping file.
     #[value(skip)]
     Mapping,
+    /// An operator the data itself declares (the generic CSV's `operator`
+    /// column): the data provider's own statement of control.
+    Declared,
     /// Chain or marketplace records: owner, coldkey, payout address, host id.
     OnChain,
     /// Self-declared identity: Keybase identity, web, e-mail or host domain.
@@ -41,7 +44,8 @@ impl LinkKind {
     pub fn confidence(self) -> Confidence {
         use LinkKind::*;
         match self {
-            Declared | Coldkey | HostId | OwnerAddress | PayoutAddress => Confidence::OnChain,
+            Declared => Confidence::Declared,
+            Coldkey | HostId | OwnerAddress | PayoutAddress => Confidence::OnChain,
             Identity | WebsiteDomain | EmailDomain | HostnameDomain => Confidence::Domain,
             IpPrefix => Confidence::Network,
         }

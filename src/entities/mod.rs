@@ -335,7 +335,7 @@ fn build_operators(
             if let Some((tier, ns, value)) = &best[root] {
                 return Operator {
                     id: format!("{ns}:{value}"),
-                    label: first_name,
+                    label: declared_label(*tier, value, first_name),
                     confidence: Some(*tier),
                     members,
                 };
@@ -352,7 +352,7 @@ fn build_operators(
             match own_key(p, opts) {
                 Some((tier, ns, value)) => Operator {
                     id: format!("{ns}:{value}"),
-                    label: first_name,
+                    label: declared_label(tier, &value, first_name),
                     confidence: Some(tier),
                     members,
                 },
@@ -406,6 +406,16 @@ fn components(
             (r, members)
         })
         .collect()
+}
+
+/// A declared operator is labelled with its declared name; others with
+/// their members' names.
+fn declared_label(tier: Confidence, value: &str, names: Option<String>) -> Option<String> {
+    if tier == Confidence::Declared {
+        Some(value.to_string())
+    } else {
+        names
+    }
 }
 
 /// An operator's label: its first member's name (in id order), with the

@@ -8,6 +8,7 @@
 //! its edge cases.
 
 use super::sum::{KahanSum, sum};
+use super::threshold::Threshold;
 
 /// Why a weight vector was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -97,27 +98,32 @@ pub fn total_entities(w: &Weights) -> usize {
     w.desc.iter().take_while(|&&x| x > 0.0).count()
 }
 
-/// Tau index: the fewest largest entities whose cumulative share is at least
-/// `threshold`. `None` for zero total weight.
-pub fn tau_index(w: &Weights, threshold: f64) -> Option<usize> {
+/// Tau index: the fewest largest entities whose cumulative share reaches
+/// `threshold` (at least it, or more than it, as the threshold says).
+/// `None` for zero total weight, and when even every entity together does
+/// not reach it (more than 100%).
+pub fn tau_index(w: &Weights, threshold: &Threshold) -> Option<usize> {
     if w.total <= 0.0 {
         return None;
     }
     let mut covered = KahanSum::default();
     let mut count = 0;
     for &x in &w.desc {
-        if covered.total() / w.total >= threshold {
-            break;
+        if threshold.reached(covered.total(), w.total) {
+            return Some(count);
         }
         covered.add(x);
         count += 1;
     }
-    Some(count)
+    threshold.reached(covered.total(), w.total).then_some(count)
 }
 
-/// Nakamoto coefficient: the tau index at 0.5.
+/// Half the weight, at least: the Nakamoto coefficient's threshold (EDI).
+pub const HALF: Threshold = Threshold::HALF;
+
+/// Nakamoto coefficient: the tau index at (at least) 0.5.
 pub fn nakamoto_coefficient(w: &Weights) -> Option<usize> {
-    tau_index(w, 0.5)
+    tau_index(w, &HALF)
 }
 
 /// Concentration ratio CR_k: the joint share of the `k` largest entities.
@@ -242,6 +248,7 @@ pub fn effective_from(shannon_bits: f64, hhi: f64) -> EffectiveEntities {
 
 #[cfg(test)]
 mod tests {
+    use super::super::threshold::Holds;
     use super::*;
 
     fn w(values: &[f64]) -> Weights {
@@ -305,8 +312,18 @@ mod tests {
             ),
         ];
         for (input, threshold, expected, why) in cases {
-            assert_eq!(tau_index(&w(input), *threshold), *expected, "{why}");
+            let t = Threshold::parse(&threshold.to_string(), Holds::AtLeast).unwrap();
+            assert_eq!(tau_index(&w(input), &t), *expected, "{why}");
         }
+        // More than a share: equal thirds need two for more than 1/3.
+        let more = Threshold::parse(">1/3", Holds::AtLeast).unwrap();
+        assert_eq!(tau_index(&w(&[1.0, 1.0, 1.0]), &more), Some(2));
+        let all = Threshold::parse(">1", Holds::AtLeast).unwrap();
+        assert_eq!(
+            tau_index(&w(&[1.0, 1.0]), &all),
+            None,
+            "nobody holds more than 100%"
+        );
     }
 
     #[test]

@@ -7,8 +7,10 @@
 pub mod concentration;
 pub mod dispersion;
 pub mod sum;
+pub mod threshold;
 
 pub use concentration::{EffectiveEntities, InvalidWeight, RenyiOrder, Weights};
+pub use threshold::{Holds, Threshold};
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
@@ -23,7 +25,7 @@ pub struct Labelled<T> {
 /// Which extra keys a [`Summary`] carries.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SummaryParams {
-    pub tau: Vec<Labelled<f64>>,
+    pub tau: Vec<Labelled<Threshold>>,
     pub top: Vec<Labelled<usize>>,
     pub alpha: Vec<Labelled<RenyiOrder>>,
 }
@@ -34,16 +36,7 @@ impl Default for SummaryParams {
     fn default() -> Self {
         let label = |s: &str| s.to_string();
         Self {
-            tau: vec![
-                Labelled {
-                    label: label("0.33"),
-                    value: 0.33,
-                },
-                Labelled {
-                    label: label("0.66"),
-                    value: 0.66,
-                },
-            ],
+            tau: parse_labelled("0.33,0.66", parse_threshold).expect("valid defaults"),
             top: vec![
                 Labelled {
                     label: label("1"),
@@ -88,7 +81,8 @@ impl<V: Serialize> Serialize for OrderedMap<V> {
 pub struct Summary {
     /// Entities with non-zero weight.
     pub total_entities: usize,
-    /// Fewest largest entities holding at least 50% of the weight.
+    /// Fewest largest entities holding at least 50% of the weight (the
+    /// Edinburgh Decentralization Index's Nakamoto coefficient).
     pub nakamoto_coefficient: Option<usize>,
     /// Tau index per requested threshold.
     pub tau_index: OrderedMap<Option<usize>>,
@@ -125,7 +119,7 @@ impl Summary {
         Self {
             total_entities: nonzero,
             nakamoto_coefficient: c::nakamoto_coefficient(w),
-            tau_index: keyed(&params.tau, |t| c::tau_index(w, t)),
+            tau_index: keyed(&params.tau, |t| c::tau_index(w, &t)),
             concentration_ratio: keyed(&params.top, |k| c::concentration_ratio(w, k)),
             max_share: c::max_share(w),
             hhi,
@@ -170,14 +164,11 @@ pub fn parse_labelled<T>(
         .collect()
 }
 
-/// Parses a tau threshold: a number in [0, 1].
-pub fn parse_threshold(s: &str) -> Result<f64, String> {
-    let t: f64 = s.parse().map_err(|_| "not a number".to_string())?;
-    if (0.0..=1.0).contains(&t) {
-        Ok(t)
-    } else {
-        Err("a threshold must lie between 0 and 1".into())
-    }
+/// Parses a tau threshold: a share in [0, 1] written as a decimal (`0.33`)
+/// or an exact fraction (`1/3`), optionally `>` (more than) or `>=`
+/// (at least, the default).
+pub fn parse_threshold(s: &str) -> Result<Threshold, String> {
+    Threshold::parse(s, Holds::AtLeast)
 }
 
 /// Parses a top-k value: a positive whole number.

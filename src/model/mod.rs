@@ -141,6 +141,11 @@ pub struct Price {
     pub per_gpu_hour: f64,
     /// Currency, e.g. `USD`.
     pub currency: String,
+    /// GPUs listed at this price (rows of a generic CSV at the same price
+    /// are summed); `None` when the source does not say. A provider's price
+    /// for a model is the GPU-weighted mean of its asks (see [`Provider::price_for`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gpus: Option<u64>,
 }
 
 /// One provider: a node, validator, hotkey or machine.
@@ -161,14 +166,23 @@ pub struct Provider {
     pub asn: Option<u32>,
     /// Hosting company / cloud, as declared by the source.
     pub cloud: Option<String>,
-    /// Data center (or `datacenter` / `home` style location type).
+    /// Named data center (facility), if the source names one.
     pub datacenter: Option<String>,
+    /// Whether the provider runs in a data center (`false`: home, office or
+    /// another non-data-center location), when the source says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_datacenter: Option<bool>,
     /// Host name (untrusted text).
     pub hostname: Option<String>,
     /// Public IP address, if known.
     pub ip: Option<String>,
     /// GPUs by model.
     pub gpus: Vec<GpuGroup>,
+    /// GPUs the provider currently offers for rent in listed offers, where
+    /// the source lists offers that can cover only part of a machine
+    /// (Vast.ai); `gpus` always holds the machine's full capacity.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gpus_offered: Option<u64>,
     /// GPU models the provider advertises without saying how many (Akash
     /// on-chain attributes): they carry no GPU weight.
     pub declared_gpu_models: Vec<String>,
@@ -259,13 +273,60 @@ impl Provider {
             .fold(0u64, |sum, g| sum.saturating_add(g.count))
     }
 
-    /// Stake that counts as voting power: none for providers outside the
-    /// active set (jailed or unbonded validators).
+    /// Stake that counts as voting power: `None` for providers outside the
+    /// active set (jailed or unbonded validators), which are excluded from
+    /// every voting-power metric, and for providers without a stake.
     pub fn voting_stake(&self) -> Option<f64> {
         if self.active_set == Some(false) {
-            return self.stake.map(|_| 0.0);
+            return None;
         }
         self.stake
+    }
+
+    /// The provider's asking price per GPU-hour for GPUs of `model` in one
+    /// currency: the GPU-weighted mean of its asks for that model (asks
+    /// without a GPU count weigh one each), else of its asks for all of its
+    /// GPUs; `None` when it states none. Independent of the order of asks.
+    pub fn price_for(&self, model: Option<&str>) -> Option<(f64, &str)> {
+        let exact: Vec<&Price> = self
+            .prices
+            .iter()
+            .filter(|p| p.gpu_model.is_some() && p.gpu_model.as_deref() == model)
+            .collect();
+        let asks = if exact.is_empty() {
+            self.prices
+                .iter()
+                .filter(|p| p.gpu_model.is_none())
+                .collect()
+        } else {
+            exact
+        };
+        let currency = asks.first()?.currency.as_str();
+        let mut parts: Vec<(f64, f64)> = asks
+            .iter()
+            .filter(|p| p.currency == currency)
+            .map(|p| (p.gpus.map_or(1.0, |n| n as f64), p.per_gpu_hour))
+            .collect();
+        parts.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.total_cmp(&b.0)));
+        let weight = crate::metrics::sum::sum(parts.iter().map(|p| p.0));
+        if weight <= 0.0 {
+            return None;
+        }
+        let total = crate::metrics::sum::sum(parts.iter().map(|p| p.0 * p.1));
+        Some((total / weight, currency))
+    }
+
+    /// Puts the provider's lists in a canonical order (GPU groups, prices,
+    /// keys), so nothing computed from it depends on the input's order.
+    pub fn canonicalize(&mut self) {
+        self.gpus.sort_by(canonical_gpu_order);
+        self.prices.sort_by(|a, b| {
+            (&a.gpu_model, &a.currency)
+                .cmp(&(&b.gpu_model, &b.currency))
+                .then(a.per_gpu_hour.total_cmp(&b.per_gpu_hour))
+                .then(a.gpus.cmp(&b.gpus))
+        });
+        self.declared_gpu_models.sort();
     }
 }
 
@@ -282,6 +343,64 @@ impl Snapshot {
             providers: Vec::new(),
             collection: None,
         }
+    }
+}
+
+/// A total order of GPU groups by every field (model first).
+fn canonical_gpu_order(a: &GpuGroup, b: &GpuGroup) -> std::cmp::Ordering {
+    let key = |g: &GpuGroup| {
+        (
+            g.model.clone(),
+            g.raw_model.clone(),
+            g.vendor.clone(),
+            g.interface.clone(),
+            g.count,
+            g.duplicated,
+        )
+    };
+    key(a)
+        .cmp(&key(b))
+        .then(
+            a.memory_gb
+                .unwrap_or(-1.0)
+                .total_cmp(&b.memory_gb.unwrap_or(-1.0)),
+        )
+        .then(
+            a.tflops_fp16
+                .unwrap_or(-1.0)
+                .total_cmp(&b.tflops_fp16.unwrap_or(-1.0)),
+        )
+}
+
+impl Snapshot {
+    /// Orders providers by id and each provider's lists canonically: every
+    /// audit, operator listing, stress test and report of the snapshot is
+    /// then the same whatever the order of the input's rows or records.
+    pub fn canonicalize(&mut self) {
+        self.providers.sort_by(|a, b| a.id.cmp(&b.id));
+        for p in &mut self.providers {
+            p.canonicalize();
+        }
+    }
+}
+
+/// Whether a declared location type (`datacenter`, `home`, `office`, …) is
+/// a data center; `None` for a type it cannot classify.
+pub fn in_datacenter(location_type: &str) -> Option<bool> {
+    let t: String = location_type
+        .trim()
+        .to_ascii_lowercase()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
+    match t.as_str() {
+        "datacenter" | "datacentre" | "dc" | "colo" | "colocation" | "hyperscaler" | "cloud" => {
+            Some(true)
+        }
+        "home" | "residential" | "office" | "serverroom" | "nondatacenter" | "homelab" => {
+            Some(false)
+        }
+        _ => None,
     }
 }
 

@@ -24,7 +24,16 @@ impl Exporter for Csv {
         ]
         .map(String::from)
         .to_vec();
-        header.extend(o.tau.iter().map(|t| format!("tau_{t}")));
+        // Tau columns: every threshold any snapshot uses, named with its
+        // comparison (`tau_at_least_1/3`, `tau_more_than_2/3`).
+        let mut taus: Vec<String> = Vec::new();
+        for t in report.snapshots.iter().flat_map(|s| &s.tau_thresholds) {
+            let name = t.column();
+            if !taus.contains(&name) {
+                taus.push(name);
+            }
+        }
+        header.extend(taus.iter().cloned());
         header.extend(o.top.iter().map(|k| format!("cr_{k}")));
         header.extend(
             ["max_share", "hhi", "gini", "shannon_entropy", "min_entropy"].map(String::from),
@@ -39,6 +48,7 @@ impl Exporter for Csv {
                 "attributed_weight",
                 "unattributed_weight",
                 "unattributed_share",
+                "value_coverage",
                 "largest_key",
                 "largest_label",
                 "largest_share",
@@ -58,7 +68,14 @@ impl Exporter for Csv {
                     m.total_entities.to_string(),
                     opt(m.nakamoto_coefficient),
                 ];
-                row.extend(m.tau_index.0.iter().map(|(_, v)| opt(*v)));
+                row.extend(taus.iter().map(|name| {
+                    s.tau_thresholds
+                        .iter()
+                        .position(|t| &t.column() == name)
+                        .and_then(|i| m.tau_index.0.get(i))
+                        .map(|(_, v)| opt(*v))
+                        .unwrap_or_default()
+                }));
                 row.extend(m.concentration_ratio.0.iter().map(|(_, v)| opt(*v)));
                 row.extend([
                     opt(m.max_share),
@@ -77,6 +94,7 @@ impl Exporter for Csv {
                     c.attributed_weight.to_string(),
                     c.unattributed_weight.to_string(),
                     c.unattributed_share.to_string(),
+                    opt(c.value_coverage),
                     largest.map(|r| csv_cell(&r.key)).unwrap_or_default(),
                     largest
                         .and_then(|r| r.label.as_deref())

@@ -78,7 +78,12 @@ pub fn methodology_lines(r: &FullReport) -> Vec<String> {
         format!("Methodology version {} (definitions in METHODOLOGY.md of rackaudit {}); schema {}.", r.methodology_version, r.tool_version, r.schema_version),
         "Nakamoto coefficient: the fewest largest entities holding at least 50% of the weight; tau index the same at other thresholds (Edinburgh Decentralization Index conventions).".into(),
         "HHI on the 0–10,000 scale: below 1,500 competitive, 1,500–2,500 moderately concentrated, above 2,500 highly concentrated (U.S. DoJ reading). Gini: population formula. Entropies in bits.".into(),
-        format!("Tau thresholds {}, concentration ratios CR_{}, Rényi orders {}.", o.tau.join(", "), o.top.join("/CR_"), o.alpha.join(", ")),
+        format!(
+            "Tau thresholds {}, concentration ratios CR_{}, Rényi orders {}.",
+            o.tau.as_ref().map_or("of each snapshot's network profile".to_string(), |t| t.join(", ")),
+            o.top.join("/CR_"),
+            o.alpha.join(", ")
+        ),
         format!(
             "Operators: union-find over shared keys up to confidence `{}`; disabled key kinds: {}; {} deny-listed domains; unlinked providers bound the operator figures (best and worst case).",
             crate::variant_name(&o.min_confidence),

@@ -158,7 +158,9 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             bar_figure(o, &bars, &caption, dim.name());
         }
     }
-    if let Some(h) = &s.hardware {
+    if let Some(h) = &s.hardware
+        && !h.by_vendor.is_empty()
+    {
         let bars: Vec<(String, f64)> = h
             .by_vendor
             .iter()
@@ -168,27 +170,29 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             o,
             &bars,
             &format!(
-                "GPU vendor dependency: share of all {} GPUs by vendor (Nvidia {} of GPU memory).",
+                "GPU vendor dependency: share of the {} GPUs whose vendor is known ({} of all {} GPUs); Nvidia {} of GPU memory.",
+                h.gpus - h.unknown_vendor_gpus,
+                pct(h.nvidia.gpu_share.coverage),
                 h.gpus,
-                pct(h.nvidia.memory_share)
+                super::known_pct(&h.nvidia.memory_share, "vendor", "GPU memory")
             ),
             "vendor",
         );
     }
-    let mut cloud_bars: Vec<(String, f64)> = s
-        .cloud
-        .by_category
-        .iter()
-        .map(|(k, v)| (k.clone(), *v))
-        .collect();
-    cloud_bars.push(("unknown".into(), s.cloud.unknown_share));
-    if s.cloud.unknown_share < 1.0 {
+    if s.cloud.coverage > 0.0 {
+        let cloud_bars: Vec<(String, f64)> = s
+            .cloud
+            .by_category
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
         bar_figure(
             o,
             &cloud_bars,
             &format!(
-                "Cloud and hosting dependency by {}: hyperscalers, GPU clouds and hosting companies versus unknown.",
-                s.cloud.weight.name()
+                "Cloud and hosting dependency: hyperscalers, GPU clouds and hosting companies as shares of the {} whose cloud is known (known for {}).",
+                crate::audit::weight_words(s.cloud.weight),
+                pct(s.cloud.coverage)
             ),
             "category",
         );
@@ -226,12 +230,18 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
     }
     for g in grids(s).into_iter().skip(1) {
         let _ = write!(o, "<details><summary>{}</summary>", esc(&g.title));
-        table(o, &g.header.to_vec(), &g.rows);
+        table(o, &g.header, &g.rows);
         o.push_str("</details>");
     }
 }
 
-fn figure(o: &mut String, svg: &str, caption: &str, header: &[&str], rows: &[Vec<String>]) {
+fn figure<H: AsRef<str>>(
+    o: &mut String,
+    svg: &str,
+    caption: &str,
+    header: &[H],
+    rows: &[Vec<String>],
+) {
     let _ = write!(
         o,
         "<figure>{svg}<figcaption>{}</figcaption><details><summary>Table</summary>",
@@ -241,10 +251,10 @@ fn figure(o: &mut String, svg: &str, caption: &str, header: &[&str], rows: &[Vec
     o.push_str("</details></figure>");
 }
 
-fn table(o: &mut String, header: &[&str], rows: &[Vec<String>]) {
+fn table<H: AsRef<str>>(o: &mut String, header: &[H], rows: &[Vec<String>]) {
     o.push_str("<table><thead><tr>");
     for h in header {
-        let _ = write!(o, "<th>{}</th>", esc(h));
+        let _ = write!(o, "<th>{}</th>", esc(h.as_ref()));
     }
     o.push_str("</tr></thead><tbody>");
     for row in rows {

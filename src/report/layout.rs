@@ -2,22 +2,22 @@
 //! lines rendered as terminal tables or Markdown. Cells hold raw text; each
 //! exporter escapes every cell for its own format.
 
-use super::{num, opt_count, opt_pct, pct};
-use crate::audit::SnapshotAudit;
+use super::{known_pct, num, opt_count, opt_pct, pct};
+use crate::audit::{SnapshotAudit, weight_words};
 
 /// A table: header, which columns are numeric (right-aligned), rows.
 pub struct Grid {
     pub title: String,
-    pub header: Vec<&'static str>,
+    pub header: Vec<String>,
     pub numeric: Vec<bool>,
     pub rows: Vec<Vec<String>>,
 }
 
 impl Grid {
-    fn new(title: impl Into<String>, columns: &[(&'static str, bool)]) -> Self {
+    fn new(title: impl Into<String>, columns: &[(&str, bool)]) -> Self {
         Grid {
             title: title.into(),
-            header: columns.iter().map(|c| c.0).collect(),
+            header: columns.iter().map(|c| c.0.to_string()).collect(),
             numeric: columns.iter().map(|c| c.1).collect(),
             rows: Vec::new(),
         }
@@ -44,30 +44,28 @@ pub fn grids(s: &SnapshotAudit) -> Vec<Grid> {
 }
 
 fn concentration(s: &SnapshotAudit) -> Grid {
+    let taus: Vec<String> = s.tau_thresholds.iter().map(|t| t.text()).collect();
+    let coalitions = format!("coalitions {}", taus.join(" · "));
     let mut g = Grid::new(
-        "Concentration (metrics over attributed weight)",
+        "Concentration: metrics and shares over the weight whose entity is known; `known` is that weight's share of all, `value known` the share of GPUs with a known per-GPU figure",
         &[
             ("dimension", false),
             ("weight", false),
             ("entities", true),
-            ("Nakamoto", true),
-            ("tau", false),
+            ("Nakamoto (≥50%)", true),
+            (&coalitions, false),
             ("max share", true),
             ("HHI", true),
             ("Gini", true),
             ("entropy %", true),
-            ("unattributed", true),
+            ("known", true),
+            ("value known", true),
             ("largest", false),
         ],
     );
     for c in &s.concentration {
         let m = &c.metrics;
-        let tau: Vec<String> = m
-            .tau_index
-            .0
-            .iter()
-            .map(|(k, v)| format!("{k}:{}", opt_count(*v)))
-            .collect();
+        let tau: Vec<String> = m.tau_index.0.iter().map(|(_, v)| opt_count(*v)).collect();
         let largest = c.top.first().map_or(String::new(), |r| {
             format!(
                 "{} ({})",
@@ -80,12 +78,13 @@ fn concentration(s: &SnapshotAudit) -> Grid {
             c.weight.name().into(),
             m.total_entities.to_string(),
             opt_count(m.nakamoto_coefficient),
-            tau.join(" "),
+            tau.join(" · "),
             opt_pct(m.max_share),
             m.hhi.map_or("n/a".into(), |h| num(h, 0)),
             m.gini.map_or("n/a".into(), |x| num(x, 3)),
             opt_pct(m.entropy_percentage),
-            pct(c.unattributed_share),
+            pct(c.coverage()),
+            c.value_coverage.map_or(String::new(), pct),
             largest,
         ]);
     }
@@ -104,7 +103,7 @@ pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
             ("providers", true),
             ("GPUs", true),
             ("weight", false),
-            ("Nakamoto prov/op", true),
+            ("Nakamoto (≥50%) prov/op", true),
             ("coalitions at profile thresholds (prov/op)", false),
             ("max operator", true),
             ("operator HHI", true),
@@ -126,7 +125,8 @@ pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
             .iter()
             .map(|t| {
                 format!(
-                    "{}: {}/{}",
+                    "{}{}: {}/{}",
+                    t.holds.symbol(),
                     t.label,
                     opt_count(t.providers),
                     opt_count(t.operators)
@@ -245,11 +245,15 @@ fn models(s: &SnapshotAudit) -> Grid {
 fn clouds(s: &SnapshotAudit) -> Grid {
     let c = &s.cloud;
     let mut g = Grid::new(
-        format!("Cloud and hosting exposure by {}", c.weight.name()),
+        format!(
+            "Cloud and hosting exposure: shares of the {} whose cloud is known (known for {})",
+            weight_words(c.weight),
+            pct(c.coverage)
+        ),
         &[
             ("cloud", false),
             ("category", false),
-            ("share", true),
+            ("share of known", true),
             ("declared", true),
             ("inferred from ASN", true),
         ],
@@ -264,27 +268,22 @@ fn clouds(s: &SnapshotAudit) -> Grid {
             r.providers_inferred_from_asn.to_string(),
         ]);
     }
-    if !g.rows.is_empty() {
-        g.rows.push(vec![
-            "(unknown)".into(),
-            String::new(),
-            pct(c.unknown_share),
-            String::new(),
-            String::new(),
-        ]);
-    }
     g
 }
 
 fn countries(s: &SnapshotAudit) -> Grid {
     let geo = &s.geography;
     let mut g = Grid::new(
-        format!("Countries by {}", geo.weight.name()),
+        format!(
+            "Countries: shares of the {} whose country is known (known for {})",
+            weight_words(geo.weight),
+            pct(geo.country_coverage)
+        ),
         &[
             ("country", false),
             ("name", false),
             ("providers", true),
-            ("share", true),
+            ("share of known", true),
         ],
     );
     for r in geo.countries.iter().take(15) {
@@ -295,24 +294,17 @@ fn countries(s: &SnapshotAudit) -> Grid {
             pct(r.share),
         ]);
     }
-    if !g.rows.is_empty() {
-        g.rows.push(vec![
-            "(unknown)".into(),
-            String::new(),
-            String::new(),
-            pct(geo.country_unknown_share),
-        ]);
-    }
     g
 }
 
 /// Asking-price dispersion per GPU model.
 pub fn pricing(s: &SnapshotAudit) -> Grid {
     let mut g = Grid::new(
-        "Pricing dispersion (per GPU-hour)",
+        "Pricing dispersion per GPU-hour: one price per provider (its GPU-weighted mean ask for the model); `priced` is the share of the model's GPUs with a price",
         &[
             ("GPU model", false),
-            ("n", true),
+            ("providers", true),
+            ("priced", true),
             ("min", true),
             ("median", true),
             ("max", true),
@@ -326,6 +318,7 @@ pub fn pricing(s: &SnapshotAudit) -> Grid {
         g.rows.push(vec![
             p.gpu_model.clone(),
             d.n.to_string(),
+            p.coverage.map_or("n/a".into(), pct),
             num(d.min, 3),
             num(d.median, 3),
             num(d.max, 3),
@@ -377,66 +370,7 @@ pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
             b.worst.hhi.map_or("n/a".into(), |h| num(h, 0)),
         ));
     }
-    if let Some(h) = &s.hardware {
-        lines.push(format!(
-            "hardware: {} GPUs, {} GB GPU memory on {} providers; Nvidia {} of GPUs, {} of GPU memory",
-            h.gpus,
-            num(h.gpu_memory_gb, 0),
-            h.providers_with_gpus,
-            pct(h.nvidia.gpu_share),
-            pct(h.nvidia.memory_share)
-        ));
-    }
-    let cats: Vec<String> = s
-        .cloud
-        .by_category
-        .iter()
-        .map(|(k, v)| format!("{k} {}", pct(*v)))
-        .collect();
-    lines.push(format!(
-        "cloud/hosting by {}: {}unknown {}",
-        s.cloud.weight.name(),
-        cats.iter().map(|c| format!("{c}, ")).collect::<String>(),
-        pct(s.cloud.unknown_share)
-    ));
-    lines.push(format!(
-        "geography by {}: {} countries known, {} regions known; country unknown for {}",
-        s.geography.weight.name(),
-        s.geography.countries.len(),
-        s.geography.regions.len(),
-        pct(s.geography.country_unknown_share)
-    ));
-    if let Some(u) = &s.uptime {
-        let d = &u.providers;
-        let mut line = format!(
-            "uptime ({}; n={}): mean {}, std dev {}, p10 {}, median {}, p90 {}",
-            u.windows.join("/"),
-            d.n,
-            pct(d.mean),
-            pct(d.std_dev),
-            pct(d.p10),
-            pct(d.median),
-            pct(d.p90)
-        );
-        if let Some(g) = &u.gpu_weighted {
-            line.push_str(&format!(
-                "; GPU-weighted mean {}, std dev {}",
-                pct(g.mean),
-                pct(g.std_dev)
-            ));
-        }
-        lines.push(line);
-    }
-    if let Some(st) = &s.stake {
-        lines.push(format!(
-            "stake: {} {} is voting power across {} providers; {} providers excluded (jailed or not bonded) hold {}",
-            num(st.voting_stake, 3),
-            st.unit.as_deref().unwrap_or(""),
-            st.providers_with_stake - st.excluded_providers,
-            st.excluded_providers,
-            num(st.excluded_stake, 3)
-        ));
-    }
+    lines.extend(disclosure_lines(s));
     let cov: Vec<String> = s
         .coverage
         .iter()
@@ -447,6 +381,128 @@ pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
         cov.join(", ")
     ));
     lines
+}
+
+/// Hardware, cloud, geography, uptime and stake sentences: every share of
+/// a known part says what it rests on.
+fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
+    let mut lines = Vec::new();
+    let w = weight_words(s.headline.primary_weight);
+    match &s.hardware {
+        Some(h) => {
+            let offered = h.gpus_offered.map_or(String::new(), |o| {
+                format!(" ({o} of them in the listed offers; the rest are on the same machines)")
+            });
+            lines.push(format!(
+                "hardware: {} GPUs{offered}, {} GB GPU memory on {}; Nvidia {} of GPUs, {} of GPU memory; FP16 figure known for {} of GPUs",
+                h.gpus,
+                num(h.gpu_memory_gb, 0),
+                crate::audit::count(Some(h.providers_with_gpus), "provider"),
+                known_pct(&h.nvidia.gpu_share, "vendor", "GPUs"),
+                known_pct(&h.nvidia.memory_share, "vendor", "GPU memory"),
+                pct(h.fp16_coverage)
+            ));
+        }
+        None => lines.push("hardware: not disclosed by the data (no GPUs listed)".into()),
+    }
+    let c = &s.cloud;
+    let cats: Vec<String> = c
+        .by_category
+        .iter()
+        .map(|(k, v)| format!("{k} {}", pct(*v)))
+        .collect();
+    lines.push(if c.coverage > 0.0 {
+        format!(
+            "cloud/hosting by {w} (shares of the {} whose cloud is known): {}; hyperscalers {}",
+            pct(c.coverage),
+            cats.join(", "),
+            known_pct(&c.hyperscaler_share, "cloud", w)
+        )
+    } else {
+        format!("cloud/hosting: n/a (cloud known for 0% of {w})")
+    });
+    if c.datacenter_share.coverage > 0.0 {
+        lines.push(format!(
+            "in data centers: {}",
+            known_pct(&c.datacenter_share, "location type", w)
+        ));
+    }
+    let geo = &s.geography;
+    lines.push(match geo.countries.first() {
+        Some(top) => format!(
+            "geography by {w}: {} known, largest {} {} ({}); {} known",
+            plural(geo.countries.len(), "country", "countries"),
+            top.place,
+            known_pct(&geo.largest_country_share, "country", w),
+            top.name.as_deref().unwrap_or(""),
+            crate::audit::count(Some(geo.regions.len()), "region")
+        ),
+        None => format!("geography: n/a (country known for 0% of {w})"),
+    });
+    match &s.uptime {
+        Some(u) => {
+            let d = &u.providers;
+            let mut line = format!(
+                "uptime ({}; {} of {} providers known{}): mean {}, std dev {}, p10 {}, median {}, p90 {}",
+                u.windows.join("/"),
+                d.n,
+                s.providers,
+                if u.low_coverage { ", low coverage" } else { "" },
+                pct(d.mean),
+                pct(d.std_dev),
+                pct(d.p10),
+                pct(d.median),
+                pct(d.p90)
+            );
+            if let Some(g) = &u.gpu_weighted {
+                line.push_str(&format!(
+                    "; GPU-weighted mean {}, std dev {}",
+                    pct(g.mean),
+                    pct(g.std_dev)
+                ));
+            }
+            lines.push(line);
+        }
+        None => lines.push("uptime: n/a (known for 0% of providers)".into()),
+    }
+    if let Some(st) = &s.stake {
+        let unit = st
+            .unit
+            .as_deref()
+            .map_or(String::new(), |u| format!(" ({u})"));
+        let mut line = format!(
+            "voting stake: {}{unit} on {} in the active set",
+            num(st.voting_stake, 3),
+            crate::audit::count(Some(st.active_providers), "provider"),
+        );
+        if st.excluded_providers > 0 {
+            let largest: Vec<String> = st
+                .excluded
+                .iter()
+                .take(3)
+                .map(|e| {
+                    format!(
+                        "{} {}",
+                        truncate(e.name.as_deref().unwrap_or(&e.id), 32),
+                        e.stake.map_or("n/a".into(), |x| num(x, 3))
+                    )
+                })
+                .collect();
+            line.push_str(&format!(
+                "; {} outside it (jailed, unbonding or unbonded) hold {}{unit} and are excluded from every voting-power figure (largest: {})",
+                crate::audit::count(Some(st.excluded_providers), "provider"),
+                num(st.excluded_stake, 3),
+                largest.join(", ")
+            ));
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+/// "1 country", "7 countries".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 fn truncate(s: &str, max: usize) -> String {

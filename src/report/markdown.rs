@@ -39,7 +39,7 @@ impl Exporter for Markdown {
         );
         let inputs = Grid {
             title: "Inputs".into(),
-            header: vec!["input", "adapter", "sha256"],
+            header: vec!["input".into(), "adapter".into(), "sha256".into()],
             numeric: vec![false; 3],
             rows: report
                 .inputs

@@ -28,7 +28,9 @@ pub struct InputRecord {
 /// Options that change numbers, recorded so a report can be reproduced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RecordedOptions {
-    pub tau: Vec<String>,
+    /// Tau thresholds as given; `None`: each snapshot's profile thresholds
+    /// (listed per snapshot as `tau_thresholds`).
+    pub tau: Option<Vec<String>>,
     pub top: Vec<String>,
     pub alpha: Vec<String>,
     pub top_n: usize,
@@ -51,7 +53,7 @@ impl RecordedOptions {
     fn from(opts: &AuditOptions) -> Self {
         let SummaryParams { tau, top, alpha } = &opts.params;
         Self {
-            tau: labels(tau),
+            tau: (!opts.tau_from_profile).then(|| labels(tau)),
             top: labels(top),
             alpha: labels(alpha),
             top_n: opts.top_n,
@@ -60,9 +62,9 @@ impl RecordedOptions {
             deny_domains: opts.entities.deny.domains().to_vec(),
             supply_checks: opts.supply.is_some(),
             profile: opts
-                .supply
+                .profile
                 .as_ref()
-                .and_then(|s| s.profile.as_ref())
+                .or(opts.supply.as_ref().and_then(|s| s.profile.as_ref()))
                 .map(|p| p.origin.clone()),
             rule_overrides: opts
                 .supply
@@ -130,6 +132,22 @@ pub trait Exporter {
 /// Formats a share as a percentage with one decimal.
 pub fn pct(x: f64) -> String {
     format!("{:.1}%", x * 100.0)
+}
+
+/// A share of a known part with the coverage it rests on: `33.3%`,
+/// `33.3% (cloud known for 40.0% of GPUs; low coverage)`, or
+/// `n/a (cloud known for 0% of GPUs)`.
+pub fn known_pct(s: &crate::audit::KnownShare, field: &str, of: &str) -> String {
+    match s.value {
+        None => format!("n/a ({field} known for 0% of {of})"),
+        Some(v) if s.coverage >= 1.0 => pct(v),
+        Some(v) => format!(
+            "{} ({field} known for {} of {of}{})",
+            pct(v),
+            pct(s.coverage),
+            if s.low_coverage { "; low coverage" } else { "" }
+        ),
+    }
 }
 
 /// Formats an optional share.

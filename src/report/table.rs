@@ -31,7 +31,7 @@ impl Table {
         } else {
             presets::ASCII_MARKDOWN
         });
-        t.set_header(g.header.iter().copied());
+        t.set_header(g.header.iter().cloned());
         for row in &g.rows {
             t.add_row(row.iter().map(|c| terminal(c)));
         }

@@ -105,7 +105,11 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         .or(attr("location-region"));
     p.city = r.str("city")?.or(attr("city"));
     p.cloud = r.str("hostingProvider")?.or(attr("hosting-provider"));
-    p.datacenter = r.str("locationType")?.or(attr("location-type"));
+    p.in_datacenter = r
+        .str("locationType")?
+        .or(attr("location-type"))
+        .and_then(|t| crate::model::in_datacenter(&t));
+    p.datacenter = attr("datacenter");
     p.online = r.bool("isOnline")?;
     p.last_seen = r.str("lastOnlineDate")?;
     p.last_checked = r.str("lastCheckDate")?;
@@ -326,7 +330,8 @@ impl Adapter for ChainProviders {
             p.region = attr("location-region").or(attr("region"));
             p.city = attr("city");
             p.cloud = attr("hosting-provider");
-            p.datacenter = attr("location-type");
+            p.in_datacenter = attr("location-type").and_then(|t| crate::model::in_datacenter(&t));
+            p.datacenter = attr("datacenter");
             p.declared_gpu_models = declared_models(&attrs);
             let info_path = format!("{}.info", r.path);
             let info = r.child("info", &info_path);

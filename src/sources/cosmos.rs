@@ -250,7 +250,11 @@ mod tests {
         assert_eq!(s.stake_unit.as_deref(), Some("uosmo"));
         assert_eq!(s.providers[0].active_set, Some(true));
         assert_eq!(s.providers[1].active_set, Some(false));
-        assert_eq!(s.providers[1].voting_stake(), Some(0.0));
+        assert_eq!(
+            s.providers[1].voting_stake(),
+            None,
+            "outside the active set: no voting stake at all, not a zero"
+        );
         assert_eq!(s.providers[0].operator_keys[0].value, "ABCD");
     }
 

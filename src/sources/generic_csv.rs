@@ -521,13 +521,22 @@ fn merge_gpus(
         }
     };
     if let Some(price) = price {
-        let price = Price {
-            gpu_model: p.gpus[index].model.clone(),
-            per_gpu_hour: price,
-            currency: "USD".into(),
-        };
-        if !p.prices.contains(&price) {
-            p.prices.push(price);
+        // Rows of one model at one price add their GPUs to one ask; the
+        // provider's price for the model is the GPU-weighted mean of its
+        // asks, whatever the order of the rows.
+        let model = p.gpus[index].model.clone();
+        match p
+            .prices
+            .iter_mut()
+            .find(|pr| pr.gpu_model == model && pr.per_gpu_hour.to_bits() == price.to_bits())
+        {
+            Some(ask) => ask.gpus = Some(ask.gpus.unwrap_or(0).saturating_add(count)),
+            None => p.prices.push(Price {
+                gpu_model: model,
+                per_gpu_hour: price,
+                currency: "USD".into(),
+                gpus: Some(count),
+            }),
         }
     }
     let fingerprint = (index, count, price.map(f64::to_bits));
@@ -673,7 +682,9 @@ mod tests {
         assert_eq!(s.providers.len(), 2);
         let p1 = &s.providers[0];
         assert_eq!(p1.gpu_count(), 12);
-        assert_eq!(p1.gpus[0].model.as_deref(), Some("h100-80gb"));
+        // Canonical order: groups sorted by model id.
+        assert_eq!(p1.gpus[0].model.as_deref(), Some("a100-80gb"));
+        assert_eq!(p1.gpus[1].model.as_deref(), Some("h100-80gb"));
         assert_eq!(p1.asn, Some(16509));
         assert_eq!(p1.prices.len(), 2);
         assert_eq!(s.providers[1].country.as_deref(), Some("DE"));

@@ -149,8 +149,9 @@ pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
                     .collect(),
             })?,
     };
-    let snapshot = adapter.read(input, &content)?;
+    let mut snapshot = adapter.read(input, &content)?;
     validate(&snapshot, input.location)?;
+    snapshot.canonicalize();
     Ok(snapshot)
 }
 
@@ -224,6 +225,7 @@ fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
     let sha = hex(&reader.hasher.finalize());
     snapshot.input_sha256 = sha.clone();
     validate(&snapshot, path)?;
+    snapshot.canonicalize();
     Ok(Some((snapshot, sha)))
 }
 

@@ -6,8 +6,10 @@
 //! counted per machine. A machine's GPU total is `num_gpus / gpu_frac` (the
 //! offer's fraction of the machine), the largest over its offers. `host_id`
 //! is the operator; `geolocation` ("Alberta, CA") gives region and country;
-//! `hosting_type` 1 marks a datacenter host; `reliability2` is uptime; the
-//! machine's price is its cheapest per-GPU ask (`dph_total / num_gpus`).
+//! `hosting_type` 1 marks a datacenter host (`in_datacenter`, a flag, not a
+//! named data center); `reliability2` is uptime; the machine's price is its
+//! cheapest per-GPU ask (`dph_total / num_gpus`). The largest listed slice
+//! is kept as `gpus_offered` beside the machine's capacity.
 
 use super::json::{Rec, each_object, first_object_has};
 use super::{Adapter, Content, Input};
@@ -36,6 +38,7 @@ struct Offer {
     host: String,
     gpu_name: String,
     gpus_on_machine: u64,
+    gpus_listed: u64,
     gpu_memory_gb: Option<f64>,
     per_gpu_hour: Option<f64>,
     uptime: Option<f64>,
@@ -99,6 +102,7 @@ fn offer(r: &Rec<'_>) -> Result<Offer> {
         host: r.req_str("host_id")?,
         gpu_name: r.req_str("gpu_name")?,
         gpus_on_machine: (num_gpus / frac).round() as u64,
+        gpus_listed: num_gpus as u64,
         gpu_memory_gb: r.amount("gpu_ram")?.map(|mb| mb / 1024.0),
         per_gpu_hour: dph.filter(|_| num_gpus > 0.0).map(|d| d / num_gpus),
         uptime: r.fraction("reliability2")?,
@@ -122,9 +126,7 @@ fn machine(offers: Vec<Offer>) -> Provider {
         p.country = geo::country_code(code);
         p.region = region.filter(|r| !r.is_empty()).map(str::to_string);
     }
-    p.datacenter = first
-        .datacenter
-        .map(|d| if d { "datacenter" } else { "non-datacenter" }.to_string());
+    p.in_datacenter = first.datacenter;
     p.uptime = first.uptime.map(|u| Uptime {
         value: u,
         window: "vast-reliability2".into(),
@@ -133,6 +135,9 @@ fn machine(offers: Vec<Offer>) -> Provider {
     p.nodes = Some(1);
     p.status = first.verification.clone();
     let count = offers.iter().map(|o| o.gpus_on_machine).max().unwrap_or(0);
+    // Offers are slices of the machine: the largest listed slice is what
+    // can be rented now; the machine's GPUs are its capacity.
+    p.gpus_offered = offers.iter().map(|o| o.gpus_listed).max();
     let group = gpu::normalize(&first.gpu_name, None, first.gpu_memory_gb, count);
     let cheapest = offers
         .iter()
@@ -143,6 +148,7 @@ fn machine(offers: Vec<Offer>) -> Provider {
             gpu_model: group.model.clone(),
             per_gpu_hour: price,
             currency: "USD".into(),
+            gpus: None,
         });
     }
     p.gpus.push(group);

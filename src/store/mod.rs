@@ -271,10 +271,13 @@ impl Store {
             path: self.path.clone(),
             message: format!("has no snapshot {id}"),
         })?;
-        serde_json::from_str(&json).map_err(|e| Error::Store {
+        let mut snapshot: Snapshot = serde_json::from_str(&json).map_err(|e| Error::Store {
             path: self.path.clone(),
             message: format!("snapshot {id} is damaged: {e}"),
-        })
+        })?;
+        // Stores written before snapshots were canonical keep input order.
+        snapshot.canonicalize();
+        Ok(snapshot)
     }
 
     /// A stored blob, decompressed and checked against its sha256.

@@ -29,9 +29,11 @@ pub enum BasisKind {
 pub struct BasisThreshold {
     pub label: String,
     pub share: f64,
-    /// Fewest providers holding at least `share` of the weight.
+    /// At least the share, or more than it (the profile says).
+    pub holds: crate::metrics::Holds,
+    /// Fewest providers holding the share of the weight.
     pub providers: Option<usize>,
-    /// Fewest operators holding at least `share` of the weight.
+    /// Fewest operators holding the share of the weight.
     pub operators: Option<usize>,
 }
 
@@ -131,7 +133,7 @@ pub fn bases(
         .iter()
         .map(|t| Labelled {
             label: t.label.clone(),
-            value: t.share,
+            value: t.exact,
         })
         .collect();
     let claimed = basis(
@@ -221,7 +223,7 @@ fn basis(
     resolution: Option<&Resolution>,
     note: String,
 ) -> Basis {
-    let (cells, operators) = basis_cells(s, weight, opts, resolution);
+    let (cells, operators) = basis_cells(s, weight, opts, &opts.params, resolution);
     let cell = |d: Dimension| find_cell(&cells, d, weight);
     let (provider, operator) = (cell(Dimension::Provider), cell(Dimension::Operator));
     let tau = |c: Option<&crate::audit::Cell>, label: &str| {
@@ -240,7 +242,8 @@ fn basis(
         .iter()
         .map(|t| BasisThreshold {
             label: t.label.clone(),
-            share: t.value,
+            share: t.value.value(),
+            holds: t.value.holds,
             providers: tau(provider, &t.label),
             operators: tau(operator, &t.label),
         })

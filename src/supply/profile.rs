@@ -8,6 +8,7 @@
 
 use super::{Rule, Setting};
 use crate::error::{Error, Result};
+use crate::metrics::Holds;
 use crate::model::Snapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -32,10 +33,15 @@ pub const BUNDLED: [(&str, &str); 5] = [
 pub struct Threshold {
     /// As written in the profile, e.g. `1/3`.
     pub label: String,
-    /// The share, in (0, 1].
+    /// The share, in (0, 1] (the exact fraction is `label`).
     pub share: f64,
+    /// Whether a coalition must hold at least the share or more than it.
+    pub holds: Holds,
     /// What a coalition of this size can do.
     pub meaning: String,
+    /// The exact fraction and comparison.
+    #[serde(skip)]
+    pub exact: crate::metrics::Threshold,
 }
 
 /// Parameters of the checks.
@@ -74,6 +80,9 @@ pub struct NetworkProfile {
 #[serde(deny_unknown_fields)]
 struct RawThreshold {
     share: toml::Value,
+    /// `at_least` (default) or `more_than`.
+    #[serde(default)]
+    holds: Option<String>,
     meaning: String,
 }
 
@@ -203,7 +212,16 @@ fn resolve(location: &str, raw: RawProfile) -> Result<NetworkProfile> {
     }
     let mut thresholds = Vec::new();
     for (i, t) in raw.thresholds.iter().enumerate() {
-        let (label, share) = threshold(&t.share).ok_or_else(|| {
+        let holds = match &t.holds {
+            None => Holds::AtLeast,
+            Some(h) => Holds::from_name(h).ok_or_else(|| {
+                field(
+                    format!("thresholds[{i}].holds"),
+                    format!("`{h}` is not at_least or more_than"),
+                )
+            })?,
+        };
+        let (label, exact) = threshold(&t.share, holds).ok_or_else(|| {
             field(
                 format!("thresholds[{i}].share"),
                 format!(
@@ -214,8 +232,10 @@ fn resolve(location: &str, raw: RawProfile) -> Result<NetworkProfile> {
         })?;
         thresholds.push(Threshold {
             label,
-            share,
+            share: exact.value(),
+            holds,
             meaning: t.meaning.clone(),
+            exact,
         });
     }
     let c = &raw.checks;
@@ -248,20 +268,18 @@ fn resolve(location: &str, raw: RawProfile) -> Result<NetworkProfile> {
     })
 }
 
-/// `0.5`, `"0.5"` or `"2/3"` → (label, share).
-fn threshold(v: &toml::Value) -> Option<(String, f64)> {
-    let (label, share) = match v {
-        toml::Value::Float(x) => (x.to_string(), *x),
-        toml::Value::String(s) => {
-            let share = match s.split_once('/') {
-                Some((n, d)) => n.trim().parse::<f64>().ok()? / d.trim().parse::<f64>().ok()?,
-                None => s.trim().parse().ok()?,
-            };
-            (s.trim().to_string(), share)
-        }
+/// `0.5`, `"0.5"` or `"2/3"` → (label, exact threshold), in (0, 1].
+fn threshold(v: &toml::Value, holds: Holds) -> Option<(String, crate::metrics::Threshold)> {
+    let label = match v {
+        toml::Value::Float(x) => x.to_string(),
+        toml::Value::String(s) => s.trim().to_string(),
         _ => return None,
     };
-    (share > 0.0 && share <= 1.0).then_some((label, share))
+    if label.starts_with('>') || label.starts_with('≥') {
+        return None; // the comparison is the `holds` key
+    }
+    let exact = crate::metrics::Threshold::parse(&label, holds).ok()?;
+    (exact.value() > 0.0).then_some((label, exact))
 }
 
 #[cfg(test)]
@@ -280,8 +298,12 @@ mod tests {
     #[test]
     fn cosmos_chains_get_one_third_and_two_thirds() {
         let p = NetworkProfile::bundled("cosmos").unwrap();
-        let shares: Vec<f64> = p.thresholds.iter().map(|t| t.share).collect();
-        assert_eq!(shares, vec![1.0 / 3.0, 2.0 / 3.0]);
+        let shares: Vec<(f64, Holds)> = p.thresholds.iter().map(|t| (t.share, t.holds)).collect();
+        assert_eq!(
+            shares,
+            vec![(1.0 / 3.0, Holds::AtLeast), (2.0 / 3.0, Holds::MoreThan)],
+            "a third halts (commits need more than 2/3); more than two thirds commits alone"
+        );
         assert!(!p.checks.expects_gpus);
     }
 
@@ -311,6 +333,10 @@ mod tests {
             (
                 "extends = \"default\"\n[[thresholds]]\nshare = \"3/2\"\nmeaning = \"x\"",
                 "thresholds[0].share",
+            ),
+            (
+                "extends = \"default\"\n[[thresholds]]\nshare = \"1/3\"\nholds = \"most\"\nmeaning = \"x\"",
+                "thresholds[0].holds",
             ),
             (
                 "extends = \"default\"\n[checks]\nprice_outlier_z = -1.0",

@@ -272,6 +272,7 @@ fn price_outliers_use_a_robust_z_score_on_log_price() {
             gpu_model: p.gpus[0].model.clone(),
             per_gpu_hour: *price,
             currency: "USD".into(),
+            gpus: None,
         });
         providers.push(p);
     }
@@ -291,6 +292,7 @@ fn price_outliers_use_a_robust_z_score_on_log_price() {
             gpu_model: p.gpus[0].model.clone(),
             per_gpu_hour: 40.0,
             currency: "USD".into(),
+            gpus: None,
         });
         p
     });
@@ -506,6 +508,7 @@ fn same_model_groups_at_different_prices_are_distinct_offers() {
             gpu_model: p.gpus[0].model.clone(),
             per_gpu_hour: price,
             currency: "USD".into(),
+            gpus: None,
         });
     }
     let s = snapshot("t", vec![p.clone()]);
