@@ -434,6 +434,7 @@ impl Measured {
     fn known(share: KnownShare, field: &str, weight: &str) -> Self {
         let note = match share.value {
             None => format!("n/a: {field} known for 0% of {weight}"),
+            Some(_) if share.coverage >= 1.0 => String::new(),
             Some(_) => format!(
                 "of the {weight} whose {field} is known ({} of {weight})",
                 crate::report::pct(share.coverage)
@@ -453,7 +454,7 @@ pub fn check(claim: &Claim, audit: &SnapshotAudit, stress: Option<&StressResult>
     let m = measure(claim, audit, stress);
     let mut note = m.note;
     let low = m.coverage.filter(|c| *c < claim.min_coverage);
-    if let Some(c) = low {
+    if let Some(c) = low.filter(|_| m.value.is_some()) {
         let why = format!(
             "coverage {} is below the claim's min_coverage {}",
             crate::report::pct(c),
@@ -568,12 +569,20 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
         return Measured::na("unknown dimension or weight");
     };
     let Some(cell) = find_cell(&a.concentration, dim, weight) else {
-        return Measured::na(format!(
-            "n/a: the data has no {} × {} figures (no {} known)",
-            dim.name(),
-            weight.name(),
-            weight.name()
-        ));
+        let weight_known = find_cell(&a.concentration, crate::audit::Dimension::Provider, weight)
+            .is_some();
+        return Measured::na(if weight_known {
+            format!(
+                "n/a: {} known for 0% of {}",
+                dim.name(),
+                crate::audit::weight_words(weight)
+            )
+        } else {
+            format!(
+                "n/a: the data lists no {}",
+                crate::audit::weight_words(weight)
+            )
+        });
     };
     // The weight whose entity is known and, for per-GPU figures, whose
     // figure is known: the smaller is what the value rests on.
@@ -597,13 +606,15 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
             "total_entities" => Some(b.worst.entities as f64),
             _ => return Measured::na(format!("no worst case for `{m}`")),
         };
-        return with(
-            v,
+        let note = if b.unlinked_providers == 0 {
+            "worst case: no unlinked providers, so the resolved figure".to_string()
+        } else {
             format!(
                 "worst case: {} as one operator",
                 crate::audit::count(Some(b.unlinked_providers), "unlinked provider")
-            ),
-        );
+            )
+        };
+        return with(v, note);
     }
     if m == "coalition" {
         let label = c.threshold_label().unwrap_or_default();

@@ -124,9 +124,10 @@ pub fn run(args: CheckArgs) -> Result<()> {
             let coverage = v.coverage.filter(|c| *c < 1.0).map_or(String::new(), |c| {
                 format!(", coverage {}", crate::report::pct(c))
             });
-            let margin = v
-                .margin
-                .map_or(String::new(), |m| format!(", margin {m:+.4}"));
+            let margin = v.margin.map_or(String::new(), |m| {
+                let sign = if m >= 0.0 { "+" } else { "-" };
+                format!(", margin {sign}{}", crate::report::num(m.abs(), 4))
+            });
             let note = if v.note.is_empty() {
                 String::new()
             } else {

@@ -141,6 +141,24 @@ pub fn hhi(w: &Weights) -> Option<f64> {
     w.shares().map(|s| sum(s.map(|p| (100.0 * p).powi(2))))
 }
 
+/// The reading of an HHI under the 2023 U.S. Merger Guidelines (DoJ and
+/// FTC, section 2.1): above 1,800 highly concentrated, 1,000 to 1,800
+/// moderately concentrated, below 1,000 unconcentrated.
+pub fn hhi_band(hhi: f64) -> &'static str {
+    if hhi > HHI_HIGHLY_CONCENTRATED_ABOVE {
+        "highly concentrated"
+    } else if hhi >= HHI_UNCONCENTRATED_BELOW {
+        "moderately concentrated"
+    } else {
+        "unconcentrated"
+    }
+}
+
+/// 2023 U.S. Merger Guidelines: an HHI above this is highly concentrated.
+pub const HHI_HIGHLY_CONCENTRATED_ABOVE: f64 = 1_800.0;
+/// 2023 U.S. Merger Guidelines: an HHI below this is unconcentrated.
+pub const HHI_UNCONCENTRATED_BELOW: f64 = 1_000.0;
+
 /// Gini coefficient, population formula; zero-weight entities count in n.
 pub fn gini(w: &Weights) -> Option<f64> {
     if w.total <= 0.0 {
@@ -346,6 +364,20 @@ mod tests {
                 (Some(g), Some(e)) => assert!(close(g, *e), "{why}: {g}"),
                 (g, e) => assert_eq!(g, *e, "{why}"),
             }
+        }
+    }
+
+    #[test]
+    fn hhi_bands_of_the_2023_merger_guidelines() {
+        let cases = [
+            (999.9, "unconcentrated"),
+            (1_000.0, "moderately concentrated"),
+            (1_800.0, "moderately concentrated"),
+            (1_800.1, "highly concentrated"),
+            (10_000.0, "highly concentrated"),
+        ];
+        for (hhi, band) in cases {
+            assert_eq!(hhi_band(hhi), band, "{hhi}");
         }
     }
 

@@ -15,8 +15,11 @@ pub struct Methodology {
     /// Where the definitions are written down.
     pub document: &'static str,
     pub nakamoto_threshold: f64,
-    /// U.S. DoJ HHI reading: below `competitive`, above `highly_concentrated`.
-    pub hhi_competitive_below: f64,
+    /// HHI bands of the 2023 U.S. Merger Guidelines (DoJ/FTC, section 2.1):
+    /// below `unconcentrated_below` unconcentrated, above
+    /// `highly_concentrated_above` highly concentrated, moderately between.
+    pub hhi_bands_source: &'static str,
+    pub hhi_unconcentrated_below: f64,
     pub hhi_highly_concentrated_above: f64,
     pub operator_min_confidence: crate::entities::Confidence,
     pub workload: String,
@@ -58,8 +61,10 @@ impl FullReport {
                 version: crate::METHODOLOGY_VERSION,
                 document: "METHODOLOGY.md",
                 nakamoto_threshold: 0.5,
-                hhi_competitive_below: 1500.0,
-                hhi_highly_concentrated_above: 2500.0,
+                hhi_bands_source: "2023 U.S. Merger Guidelines (DoJ and FTC), section 2.1",
+                hhi_unconcentrated_below: crate::metrics::concentration::HHI_UNCONCENTRATED_BELOW,
+                hhi_highly_concentrated_above:
+                    crate::metrics::concentration::HHI_HIGHLY_CONCENTRATED_ABOVE,
                 operator_min_confidence: audit.options.min_confidence,
                 workload: stress.workload.name.clone(),
             },
@@ -76,8 +81,10 @@ pub fn methodology_lines(r: &FullReport) -> Vec<String> {
     let o = &r.audit.options;
     let mut lines = vec![
         format!("Methodology version {} (definitions in METHODOLOGY.md of rackaudit {}); schema {}.", r.methodology_version, r.tool_version, r.schema_version),
-        "Nakamoto coefficient: the fewest largest entities holding at least 50% of the weight; tau index the same at other thresholds (Edinburgh Decentralization Index conventions).".into(),
-        "HHI on the 0–10,000 scale: below 1,500 competitive, 1,500–2,500 moderately concentrated, above 2,500 highly concentrated (U.S. DoJ reading). Gini: population formula. Entropies in bits.".into(),
+        "Coalitions at each network profile's thresholds lead the headline: the fewest largest entities holding at least (≥) or more than (>) the share, as the profile states (CometBFT: ≥1/3 halts the chain, >2/3 commits alone). Thresholds are exact fractions.".into(),
+        "Nakamoto coefficient: the fewest largest entities holding at least 50% of the weight (Edinburgh Decentralization Index); tau index the same at other thresholds.".into(),
+        "Shares of a known part (clouds, countries, vendors, uptime, prices) are of the weight whose field is known, shown with that coverage, flagged below 50%, and n/a when nothing is known.".into(),
+        "HHI on the 0–10,000 scale, read with the 2023 U.S. Merger Guidelines: below 1,000 unconcentrated, 1,000–1,800 moderately concentrated, above 1,800 highly concentrated. Gini: population formula. Entropies in bits.".into(),
         format!(
             "Tau thresholds {}, concentration ratios CR_{}, Rényi orders {}.",
             o.tau.as_ref().map_or("of each snapshot's network profile".to_string(), |t| t.join(", ")),

@@ -106,10 +106,9 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
                 gini.map_or("n/a".into(), |g| num(g, 3)),
                 w.name()
             );
-            let rows: Vec<Vec<String>> = points
-                .iter()
-                .step_by(10)
-                .map(|(x, y)| vec![pct(*x), pct(*y)])
+            let rows: Vec<Vec<String>> = lorenz_rows(points)
+                .into_iter()
+                .map(|(x, y)| vec![pct(x), pct(y)])
                 .collect();
             figure(
                 o,
@@ -233,6 +232,22 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
         table(o, &g.header, &g.rows);
         o.push_str("</details>");
     }
+}
+
+/// The Lorenz points a table shows: all of them for small networks, else
+/// every tenth with the last one always included.
+pub fn lorenz_rows(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    if points.len() <= 21 {
+        return points.to_vec();
+    }
+    let step = points.len().div_ceil(10);
+    let mut rows: Vec<(f64, f64)> = points.iter().step_by(step).copied().collect();
+    if let Some(last) = points.last()
+        && rows.last() != Some(last)
+    {
+        rows.push(*last);
+    }
+    rows
 }
 
 fn figure<H: AsRef<str>>(

@@ -55,7 +55,7 @@ fn concentration(s: &SnapshotAudit) -> Grid {
             ("Nakamoto (≥50%)", true),
             (&coalitions, false),
             ("max share", true),
-            ("HHI", true),
+            ("HHI (2023 MG band)", true),
             ("Gini", true),
             ("entropy %", true),
             ("known", true),
@@ -80,7 +80,7 @@ fn concentration(s: &SnapshotAudit) -> Grid {
             opt_count(m.nakamoto_coefficient),
             tau.join(" · "),
             opt_pct(m.max_share),
-            m.hhi.map_or("n/a".into(), |h| num(h, 0)),
+            m.hhi.map_or("n/a".into(), hhi_text),
             m.gini.map_or("n/a".into(), |x| num(x, 3)),
             opt_pct(m.entropy_percentage),
             pct(c.coverage()),
@@ -498,6 +498,16 @@ fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
         lines.push(line);
     }
     lines
+}
+
+/// An HHI with its band: `1810 (high)`.
+pub fn hhi_text(h: f64) -> String {
+    let band = match crate::metrics::concentration::hhi_band(h) {
+        "highly concentrated" => "high",
+        "moderately concentrated" => "moderate",
+        _ => "low",
+    };
+    format!("{} ({band})", num(h, 0))
 }
 
 /// "1 country", "7 countries".
