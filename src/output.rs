@@ -38,10 +38,7 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
             return stage(&target, bytes);
         }
     }
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = parent(path);
     let name = path
         .file_name()
         .ok_or_else(|| Error::Usage(format!("{}: not a file path", path.display())))?;
@@ -88,22 +85,86 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// Writes several files so that none is replaced until all are complete:
-/// every file goes to its temporary name first, then all are renamed. A
-/// failure or interruption while writing leaves every previous file intact.
+/// every file goes to its temporary name first, then all are renamed, in
+/// the order given. A failure or interruption while writing leaves every
+/// previous file intact.
+///
+/// The last file is the record of the set (`report` puts `report.json`
+/// there): it is renamed only after the renames of all the others have been
+/// made durable (their directories synced), so even after a power loss the
+/// record on disk is never newer than the files it describes.
 pub fn write_all_atomic(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<()> {
     let mut staged = Vec::new();
-    for (path, bytes) in files {
+    for (i, (path, bytes)) in files.iter().enumerate() {
         match stage(path, bytes) {
-            Ok(s) => staged.extend(s),
+            Ok(s) => staged.extend(s.map(|s| (i, s))),
             Err(e) => {
-                for s in staged {
+                for (_, s) in staged {
                     let _ = std::fs::remove_file(&s.tmp);
                 }
                 return Err(e);
             }
         }
     }
-    staged.into_iter().try_for_each(commit)
+    let last = staged
+        .pop_if(|(i, _)| *i + 1 == files.len())
+        .map(|(_, s)| s);
+    let mut staged = staged.into_iter().map(|(_, s)| s);
+    let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+    while let Some(s) = staged.next() {
+        let dir = parent(&s.path).to_path_buf();
+        if let Err(e) = commit(s) {
+            // Nothing may be left behind under a temporary name.
+            for s in staged.chain(last) {
+                let _ = std::fs::remove_file(&s.tmp);
+            }
+            return Err(e);
+        }
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    dirs.iter().for_each(|d| sync_dir(d));
+    if let Some(s) = last {
+        let dir = parent(&s.path).to_path_buf();
+        commit(s)?;
+        sync_dir(&dir);
+    }
+    Ok(())
+}
+
+fn parent(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Makes renames and removals in `dir` durable (best effort: some file
+/// systems cannot sync a directory, and nothing depends on it but the order
+/// of events after a power loss).
+pub fn sync_dir(dir: &Path) {
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+/// One file a report wrote: its path relative to the report's directory,
+/// the SHA-256 and the length of the exact bytes written.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FileRecord {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+impl FileRecord {
+    pub fn of(path: &str, bytes: &[u8]) -> Self {
+        FileRecord {
+            path: path.to_string(),
+            sha256: crate::sources::sha256_hex(bytes),
+            bytes: bytes.len() as u64,
+        }
+    }
 }
 
 /// Writes to standard output; a closed pipe is not an error.

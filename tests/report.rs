@@ -420,3 +420,336 @@ fn an_interrupted_report_leaves_the_previous_report_intact() {
         }
     }
 }
+
+/// A small generic CSV with a `cloud` column, so its report writes
+/// `shares_cloud.csv` (Cosmos validator sets have no cloud dimension).
+fn cloud_csv(dir: &Path) -> PathBuf {
+    let csv = dir.join("clouds.csv");
+    std::fs::write(
+        &csv,
+        "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n\
+         p1,,One,US,,,aws,,nvidia,H100 SXM,8,80,0.99,2.5,\n\
+         p2,,Two,DE,,,gcp,,nvidia,A100 80GB,4,80,0.95,1.2,\n\
+         p3,,Three,FR,,,,,nvidia,RTX 4090,2,24,0.9,0.4,\n",
+    )
+    .unwrap();
+    csv
+}
+
+fn report_json(dir: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(dir.join("report.json")).unwrap()).unwrap()
+}
+
+fn sha256(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn names_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn report_json_lists_every_other_file_with_its_sha256_and_size() {
+    let dir = scratch("files-list");
+    let out = dir.join("out");
+    let csv = cloud_csv(&dir);
+    let o = run(&[
+        "report",
+        csv.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.stdout.is_empty(), "nothing on stdout: {}", text(&o));
+    let v = report_json(&out);
+    let files = v["files"].as_array().expect("a files list");
+    let listed: Vec<&str> = files.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    let mut on_disk = names_in(&out);
+    on_disk.retain(|n| n != "report.json");
+    assert_eq!(
+        listed, on_disk,
+        "every file but report.json, sorted by path"
+    );
+    assert!(listed.contains(&"shares_cloud.csv"), "{listed:?}");
+    for f in files {
+        let bytes = std::fs::read(out.join(f["path"].as_str().unwrap())).unwrap();
+        assert_eq!(f["sha256"], sha256(&bytes), "{f}");
+        assert_eq!(f["bytes"], bytes.len() as u64, "{f}");
+    }
+    // Byte-deterministic: the same inputs and time give the same report.json.
+    let again = dir.join("again");
+    assert!(
+        run(&[
+            "report",
+            csv.to_str().unwrap(),
+            "--out",
+            again.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert_eq!(
+        std::fs::read(out.join("report.json")).unwrap(),
+        std::fs::read(again.join("report.json")).unwrap()
+    );
+    // Re-running into the same directory removes nothing and changes nothing.
+    let o = run(&[
+        "report",
+        csv.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o));
+    assert_eq!(report_json(&out), v);
+}
+
+#[test]
+fn a_second_report_removes_the_first_reports_files_but_not_the_users() {
+    let dir = scratch("stale");
+    let out = dir.join("out");
+    let csv = cloud_csv(&dir);
+    assert!(
+        run(&[
+            "report",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    assert!(out.join("shares_cloud.csv").exists());
+    std::fs::write(out.join("notes.txt"), b"my notes").unwrap();
+    let cosmos = data("data/cosmos/osmosis1_valset_height471386.json");
+    let o = run(&["report", &cosmos, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(o.stdout.is_empty());
+    assert!(
+        !out.join("shares_cloud.csv").exists(),
+        "the first network's cloud table is gone"
+    );
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("shares_cloud.csv"),
+        "the removal is reported: {}",
+        text(&o)
+    );
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"my notes");
+    let v = report_json(&out);
+    let mut expected: Vec<String> = v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .collect();
+    expected.extend(["notes.txt".to_string(), "report.json".to_string()]);
+    expected.sort();
+    assert_eq!(
+        names_in(&out),
+        expected,
+        "only this report's files and the user's"
+    );
+    let o = run(&["verify", out.join("report.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn a_report_from_before_the_files_list_is_cleaned_by_name_only() {
+    let dir = scratch("stale-old");
+    let out = dir.join("out");
+    let csv = cloud_csv(&dir);
+    assert!(
+        run(&[
+            "report",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    // As written by rackaudit before report.json listed its files.
+    let mut v = report_json(&out);
+    v.as_object_mut().unwrap().remove("files");
+    std::fs::write(
+        out.join("report.json"),
+        serde_json::to_vec_pretty(&v).unwrap(),
+    )
+    .unwrap();
+    let o = run(&["verify", out.join("report.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        text(&o).contains("its other files were not checked"),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(out.join("shares_mine.csv"), b"a,b\n").unwrap();
+    std::fs::write(out.join("notes.txt"), b"my notes").unwrap();
+    let cosmos = data("data/cosmos/osmosis1_valset_height471386.json");
+    assert!(
+        run(&["report", &cosmos, "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert!(!out.join("shares_cloud.csv").exists());
+    assert!(out.join("shares_mine.csv").exists() && out.join("notes.txt").exists());
+}
+
+#[test]
+fn a_hand_edited_files_list_cannot_delete_a_users_file() {
+    let dir = scratch("stale-hostile");
+    let out = dir.join("out");
+    let cosmos = data("data/cosmos/osmosis1_valset_height471386.json");
+    assert!(
+        run(&["report", &cosmos, "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    std::fs::write(out.join("notes.txt"), b"my notes").unwrap();
+    std::fs::write(dir.join("outside.txt"), b"outside").unwrap();
+    let mut v = report_json(&out);
+    for path in ["notes.txt", "../outside.txt"] {
+        v["files"].as_array_mut().unwrap().push(serde_json::json!({
+            "path": path, "sha256": sha256(b"something else"), "bytes": 14
+        }));
+    }
+    std::fs::write(
+        out.join("report.json"),
+        serde_json::to_vec_pretty(&v).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        run(&["report", &cosmos, "--out", out.to_str().unwrap()])
+            .status
+            .success()
+    );
+    assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"my notes");
+    assert_eq!(std::fs::read(dir.join("outside.txt")).unwrap(), b"outside");
+}
+
+#[test]
+fn verify_fails_on_an_altered_or_missing_listed_file() {
+    let dir = scratch("verify-files");
+    let out = dir.join("out");
+    let csv = cloud_csv(&dir);
+    assert!(
+        run(&[
+            "report",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let report = out.join("report.json");
+    let report = report.to_str().unwrap();
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(0), "untouched: {}", text(&o));
+    assert!(
+        text(&o).contains("listed files are on disk unaltered"),
+        "{}",
+        text(&o)
+    );
+
+    // One byte of report.md changed, same length.
+    let md = out.join("report.md");
+    let original = std::fs::read(&md).unwrap();
+    let mut changed = original.clone();
+    let i = changed.iter().position(|b| b.is_ascii_digit()).unwrap();
+    changed[i] = if changed[i] == b'9' {
+        b'8'
+    } else {
+        changed[i] + 1
+    };
+    std::fs::write(&md, &changed).unwrap();
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("verification failed"), "{t}");
+    assert!(t.contains(&format!("{}: altered", md.display())), "{t}");
+    std::fs::write(&md, &original).unwrap();
+
+    // A listed CSV deleted.
+    let shares = out.join("shares_cloud.csv");
+    let kept = std::fs::read(&shares).unwrap();
+    std::fs::remove_file(&shares).unwrap();
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{}: missing", shares.display())),
+        "{}",
+        text(&o)
+    );
+    std::fs::write(&shares, &kept).unwrap();
+
+    // A file altered consistently with its listing (report.json updated to
+    // match) is caught by the fresh rendering from the inputs.
+    std::fs::write(&md, &changed).unwrap();
+    let mut v = report_json(&out);
+    for f in v["files"].as_array_mut().unwrap() {
+        if f["path"] == "report.md" {
+            f["sha256"] = sha256(&changed).into();
+        }
+    }
+    std::fs::write(report, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    assert!(
+        text(&o).contains(&format!("{}: not what the inputs give", md.display())),
+        "{}",
+        text(&o)
+    );
+
+    // An entry dropped from the list: the fresh rendering still writes the
+    // file, and the file left on disk is named as not part of the report.
+    assert!(
+        run(&[
+            "report",
+            csv.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap()
+        ])
+        .status
+        .success()
+    );
+    let mut dropped = report_json(&out);
+    dropped["files"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|f| f["path"] != "shares_cloud.csv");
+    std::fs::write(report, serde_json::to_vec_pretty(&dropped).unwrap()).unwrap();
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(
+        t.contains(&format!(
+            "{}: a fresh report from the inputs writes this file, but report.json does not list it",
+            shares.display()
+        )),
+        "{t}"
+    );
+    assert!(
+        t.contains("has the name of a report file, but"),
+        "note on stderr: {t}"
+    );
+
+    // A listed path outside the report's directory is a malformed report.
+    v["files"][0]["path"] = "../clouds.csv".into();
+    std::fs::write(report, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("$.files[0]: field `path`"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,21 +1,26 @@
 //! `rackaudit report`: the publishable report of one or more snapshots:
 //! `report.json` (audit + operators + stress test), `report.md`,
 //! self-contained `report.html`, `shares_<dimension>.csv` and
-//! `resilience.csv`, each written atomically into `--out DIR`.
+//! `resilience.csv`, each written atomically into `--out DIR`. report.json
+//! lists the other files with their sha256 and length; files an earlier
+//! report left in DIR that this one does not write are removed.
 //!
 //! Example: rackaudit report --out out/        # the bundled real data
 
-use crate::audit::{AuditOptions, audit, operators::operators};
+use crate::audit::{AuditOptions, DIMENSIONS, audit, operators::operators};
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
+use crate::output::FileRecord;
 use crate::report::full::{FullReport, generated_at, markdown, resilience_table, share_tables};
 use crate::report::operators::{EntitiesReport, json};
 use crate::report::stress::StressReport;
 use crate::report::{AuditReport, InputRecord};
+use crate::sources::sha256_hex;
 use crate::stress::scenarios::{StressOptions, stress};
 use crate::stress::workload::{DEFAULT_WORKLOAD, Workload, parse};
 use clap::Args;
-use std::path::PathBuf;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 #[command(
@@ -145,27 +150,167 @@ pub fn run(args: ReportArgs) -> Result<()> {
         workload: load_workload(args.workload.as_deref())?,
         extra: mapping.into_iter().chain(supply_inputs).collect(),
     };
-    let report = build(inputs, generated_at())?;
-    write_all(&args.out, &report)
+    let mut report = build(inputs, generated_at())?;
+    write_all(&args.out, &mut report)
 }
 
-/// Writes every report file into `dir`, each atomically.
-pub fn write_all(dir: &std::path::Path, r: &FullReport) -> Result<()> {
-    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
-        path: dir.display().to_string(),
-        action: "cannot create directory",
-        source: e,
-    })?;
+/// Renders every file of the report and records all of them but
+/// report.json in `r.files` (sorted by path, hashed over the exact bytes
+/// returned). report.json, which carries that list, comes last. `verify`
+/// calls this on its recomputed report to re-render the files.
+pub fn render(r: &mut FullReport) -> Vec<(String, Vec<u8>)> {
+    // The other files never show the list, but clear it so that what they
+    // contain cannot depend on an earlier one.
+    r.files.clear();
     let mut files: Vec<(String, Vec<u8>)> = vec![
-        ("report.json".into(), json(r)),
         ("report.md".into(), markdown(r)),
         ("report.html".into(), crate::report::html::render(r)),
         ("resilience.csv".into(), resilience_table(r)),
     ];
     files.extend(share_tables(r));
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    r.files = files
+        .iter()
+        .map(|(name, bytes)| FileRecord::of(name, bytes))
+        .collect();
+    files.push((REPORT_JSON.into(), json(r)));
+    files
+}
+
+pub const REPORT_JSON: &str = "report.json";
+
+/// Whether `name` is one `report` writes (or wrote before report.json
+/// listed its files): report.md, report.html, resilience.csv and
+/// shares_<dimension>.csv for the dimensions rackaudit knows.
+pub fn is_report_file_name(name: &str) -> bool {
+    matches!(name, "report.md" | "report.html" | "resilience.csv")
+        || name
+            .strip_prefix("shares_")
+            .and_then(|n| n.strip_suffix(".csv"))
+            .is_some_and(|dim| DIMENSIONS.iter().any(|d| d.name() == dim))
+}
+
+/// A plain file name, the only kind of path a report's `files` may list
+/// (nothing outside the report's directory, no sub-directories).
+pub fn is_plain_name(path: &str) -> bool {
+    !path.is_empty() && path != "." && path != ".." && !path.contains(['/', '\\', '\0'])
+}
+
+/// Whether JSON is a report.json written by `rackaudit report` (the fields
+/// every FullReport serialises).
+pub fn is_rackaudit_report(v: &Value) -> bool {
+    v["schema_version"].is_string()
+        && v["tool_version"].is_string()
+        && v["methodology_version"].is_string()
+        && v["inputs"].is_array()
+        && v["methodology"].is_object()
+        && v["audit"].is_object()
+        && v["operators"].is_object()
+        && v["stress"].is_object()
+}
+
+/// The files in `dir` that the report already there wrote and the new one,
+/// writing `new`, does not. Known only from a rackaudit report.json in
+/// `dir`: its `files` list (a listed file counts when it still has a report
+/// file name or still has exactly the listed content, so a hand-edited
+/// list cannot make rackaudit delete a user's file); a report.json from
+/// before that list (no `files`): the report file names present. Without
+/// a rackaudit report.json nothing is stale: files in `dir` are then
+/// nobody's but the user's.
+fn stale_files(dir: &Path, new: &[(String, Vec<u8>)]) -> Vec<String> {
+    let Some(earlier) = std::fs::read(dir.join(REPORT_JSON))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok())
+        .filter(is_rackaudit_report)
+    else {
+        return Vec::new();
+    };
+    let candidate = |name: &str| {
+        is_plain_name(name)
+            && name != REPORT_JSON
+            && !new.iter().any(|(n, _)| n == name)
+            && std::fs::symlink_metadata(dir.join(name)).is_ok_and(|m| !m.is_dir())
+    };
+    let mut stale: Vec<String> = match earlier.get("files") {
+        Some(Value::Array(listed)) => listed
+            .iter()
+            .filter_map(|f| {
+                let name = f["path"].as_str().filter(|n| candidate(n))?;
+                let unchanged = || {
+                    std::fs::read(dir.join(name))
+                        .is_ok_and(|b| Some(sha256_hex(&b).as_str()) == f["sha256"].as_str())
+                };
+                (is_report_file_name(name) || unchanged()).then(|| name.to_string())
+            })
+            .collect(),
+        Some(_) => Vec::new(),
+        None => std::fs::read_dir(dir)
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| is_report_file_name(n) && candidate(n))
+            .collect(),
+    };
+    stale.sort();
+    stale.dedup();
+    stale
+}
+
+/// Writes every report file into `dir`, and removes the files of an
+/// earlier report there that this one does not write.
+///
+/// Order, so that at every instant (a crash or power loss included) the
+/// report.json on disk lists only files that are on disk:
+/// 1. find the stale files, from the report.json still there;
+/// 2. write every new file to a temporary name (a failure here changes
+///    nothing);
+/// 3. rename the new files other than report.json into place, sync the
+///    directory: the old report.json still lists the old set, all present
+///    (some already with new content, which `verify` would flag);
+/// 4. rename the new report.json into place, sync: it lists the new set,
+///    all present;
+/// 5. remove the stale files, which only the old report.json listed.
+///
+/// Removing stale files before step 4 would leave an old report.json
+/// listing missing files if interrupted; the price of this order is that
+/// an interruption between 4 and 5 leaves stale files that no report.json
+/// lists (the next report no longer knows them; `verify` names them).
+pub fn write_all(dir: &Path, r: &mut FullReport) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| Error::Io {
+        path: dir.display().to_string(),
+        action: "cannot create directory",
+        source: e,
+    })?;
+    let files = render(r);
+    let stale = stale_files(dir, &files);
     let files: Vec<(PathBuf, Vec<u8>)> = files
         .into_iter()
         .map(|(name, bytes)| (dir.join(name), bytes))
         .collect();
-    crate::output::write_all_atomic(&files)
+    crate::output::write_all_atomic(&files)?;
+    let mut removed = Vec::new();
+    let mut failed = None;
+    for name in stale {
+        let path = dir.join(&name);
+        match std::fs::remove_file(&path) {
+            Ok(()) => removed.push(name),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                failed.get_or_insert(Error::Io {
+                    path: path.display().to_string(),
+                    action: "cannot remove this file of the earlier report (the new report is complete; remove it by hand)",
+                    source: e,
+                });
+            }
+        }
+    }
+    crate::output::sync_dir(dir);
+    if !removed.is_empty() {
+        eprintln!(
+            "rackaudit report: {}: removed the files of the earlier report there that this one does not write: {}",
+            dir.display(),
+            removed.join(", ")
+        );
+    }
+    failed.map_or(Ok(()), Err)
 }

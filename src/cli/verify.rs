@@ -1,11 +1,15 @@
 //! `rackaudit verify report.json [--inputs DIR]`: recompute a published
 //! report from its recorded inputs and options and compare every number.
-//! Exit 0 when everything matches, 1 with the differing fields otherwise,
-//! 2 when an input is missing or its sha256 differs from the record.
+//! Also checks every file the report lists (`files`) next to report.json:
+//! present, with the listed length and sha256, and equal to a fresh
+//! rendering from the recomputed report.
+//! Exit 0 when everything matches, 1 with the differing fields and files
+//! otherwise, 2 when an input is missing or its sha256 differs from the
+//! record, or report.json is malformed.
 //!
 //! Example: rackaudit verify out/report.json --inputs data/
 
-use super::report::{ReportInputs, build};
+use super::report::{REPORT_JSON, ReportInputs, build, is_plain_name, is_report_file_name, render};
 use crate::audit::{AuditOptions, WEIGHTS};
 use crate::entities::{Confidence, DenyList, LinkKind, Mapping, ResolveOptions};
 use crate::error::{Error, Result};
@@ -278,26 +282,207 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    let recomputed: Value =
-        serde_json::from_slice(&json(&build(inputs, generated)?)).expect("reports are JSON");
+    let listed = listed_files(&stored, &args.report)?;
+    let mut fresh = build(inputs, generated)?;
+    // Every file re-rendered from the recomputed report, with the recorded
+    // generated_at: a listed file must be what the inputs give, not only
+    // what report.json says it is.
+    let rendered = render(&mut fresh);
+    let recomputed: Value = serde_json::from_slice(&json(&fresh)).expect("reports are JSON");
     let mut diffs = Vec::new();
     diff("$", &stored, &recomputed, &mut diffs);
-    if diffs.is_empty() {
-        println!(
-            "verified: every number of {} matches a fresh computation from its {} inputs",
-            args.report,
-            records.len()
-        );
+    let dir = match std::path::Path::new(&args.report).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    let file_problems = match &listed {
+        Some(listed) => {
+            for name in unlisted_report_files(&dir, listed) {
+                eprintln!(
+                    "rackaudit verify: note: {} has the name of a report file, but {} does not list it: it is not part of this report",
+                    dir.join(name).display(),
+                    args.report
+                );
+            }
+            check_files(&dir, listed, &rendered)
+        }
+        None => Vec::new(),
+    };
+    if diffs.is_empty() && file_problems.is_empty() {
+        match &listed {
+            Some(files) => println!(
+                "verified: every number of {} matches a fresh computation from its {} inputs, and its {} listed files are on disk unaltered and are what those inputs give",
+                args.report,
+                records.len(),
+                files.len()
+            ),
+            None => println!(
+                "verified: every number of {} matches a fresh computation from its {} inputs; its other files were not checked: this report.json lists none (it was written by a rackaudit from before reports listed their files)",
+                args.report,
+                records.len()
+            ),
+        }
         return Ok(());
     }
-    let shown: Vec<String> = diffs.iter().take(50).cloned().collect();
-    Err(Error::Failed(format!(
-        "{}: {} fields differ from a fresh computation:\n  {}{}",
-        args.report,
-        diffs.len(),
-        shown.join("\n  "),
-        if diffs.len() > 50 { "\n  …" } else { "" }
-    )))
+    // A listed file that is missing, altered or not what the inputs give
+    // is a failed verification (exit 1), like a differing number: the
+    // report could be checked and does not hold. Exit 2 stays for what
+    // stops the check itself (inputs missing or altered, a malformed
+    // report.json).
+    let mut message = format!("{}: verification failed", args.report);
+    if !file_problems.is_empty() {
+        message.push_str(&format!(
+            "\n  {}:\n    {}",
+            plural(
+                file_problems.len(),
+                "problem with the files it lists",
+                "problems with the files it lists"
+            ),
+            file_problems.join("\n    ")
+        ));
+    }
+    if !diffs.is_empty() {
+        let shown: Vec<String> = diffs.iter().take(50).cloned().collect();
+        message.push_str(&format!(
+            "\n  {} from a fresh computation:\n    {}{}",
+            plural(diffs.len(), "field differs", "fields differ"),
+            shown.join("\n    "),
+            if diffs.len() > 50 { "\n    …" } else { "" }
+        ));
+    }
+    Err(Error::Failed(message))
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// One entry of a report's `files` list.
+#[derive(Debug)]
+struct Listed {
+    path: String,
+    sha256: String,
+    bytes: u64,
+}
+
+/// The report's `files` list; `None` for a report.json from before reports
+/// listed their files. A malformed list is an input error (exit 2).
+fn listed_files(stored: &Value, report: &str) -> Result<Option<Vec<Listed>>> {
+    let Some(files) = stored.get("files") else {
+        return Ok(None);
+    };
+    let bad = |record: String, field: Option<&str>, what: &str| {
+        Error::input(report, Some(record), field, what)
+            .with_hint("verify reads reports written by `rackaudit report`")
+    };
+    let files = files
+        .as_array()
+        .ok_or_else(|| bad("$.files".into(), None, "is not a list"))?;
+    let mut out: Vec<Listed> = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let at = || format!("$.files[{i}]");
+        let path = f["path"]
+            .as_str()
+            .ok_or_else(|| bad(at(), Some("path"), "is missing or not a string"))?;
+        if !is_plain_name(path) || path == REPORT_JSON {
+            return Err(bad(
+                at(),
+                Some("path"),
+                &format!("{path:?} is not the name of a report file next to report.json"),
+            ));
+        }
+        if out.iter().any(|l| l.path == path) {
+            return Err(bad(
+                at(),
+                Some("path"),
+                &format!("{path:?} is listed twice"),
+            ));
+        }
+        let sha256 = f["sha256"]
+            .as_str()
+            .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+            .ok_or_else(|| bad(at(), Some("sha256"), "is not a SHA-256 in hex"))?;
+        let bytes = f["bytes"]
+            .as_u64()
+            .ok_or_else(|| bad(at(), Some("bytes"), "is not a whole number"))?;
+        out.push(Listed {
+            path: path.to_string(),
+            sha256: sha256.to_ascii_lowercase(),
+            bytes,
+        });
+    }
+    Ok(Some(out))
+}
+
+/// Checks each listed file on disk (present, same length and sha256) and
+/// against a fresh rendering from the inputs; lists the problems.
+fn check_files(
+    dir: &std::path::Path,
+    listed: &[Listed],
+    rendered: &[(String, Vec<u8>)],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for f in listed {
+        let path = dir.join(&f.path);
+        match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => problems.push(format!(
+                "{}: missing (report.json lists it with {} bytes)",
+                path.display(),
+                f.bytes
+            )),
+            Err(e) => problems.push(format!("{}: cannot be read: {e}", path.display())),
+            Ok(b) => {
+                let sha = sha256_hex(&b);
+                if sha != f.sha256 || b.len() as u64 != f.bytes {
+                    problems.push(format!(
+                        "{}: altered: report.json lists {} bytes with sha256 {}, the file has {} bytes with sha256 {}",
+                        path.display(),
+                        f.bytes,
+                        f.sha256,
+                        b.len(),
+                        sha
+                    ));
+                }
+            }
+        }
+        match rendered.iter().find(|(name, _)| *name == f.path) {
+            None => problems.push(format!(
+                "{}: listed in report.json, but a fresh report from the inputs writes no such file",
+                path.display()
+            )),
+            Some((_, b)) if sha256_hex(b) != f.sha256 || b.len() as u64 != f.bytes => {
+                problems.push(format!(
+                    "{}: not what the inputs give: report.json lists sha256 {}, a fresh rendering from the inputs has {} bytes with sha256 {}",
+                    path.display(),
+                    f.sha256,
+                    b.len(),
+                    sha256_hex(b)
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    for (name, _) in rendered {
+        if name != REPORT_JSON && !listed.iter().any(|f| f.path == *name) {
+            problems.push(format!(
+                "{}: a fresh report from the inputs writes this file, but report.json does not list it",
+                dir.join(name).display()
+            ));
+        }
+    }
+    problems
+}
+
+/// Files in `dir` with a report file name that `listed` does not include.
+fn unlisted_report_files(dir: &std::path::Path, listed: &[Listed]) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| is_report_file_name(n) && !listed.iter().any(|f| f.path == *n))
+        .collect();
+    names.sort();
+    names
 }
 
 /// The supply options a report recorded, rebuilt from its options and inputs.
@@ -348,12 +533,13 @@ fn recorded_supply(
     ))
 }
 
-/// Lists the JSON paths where `a` and `b` differ (`generated_at` ignored).
+/// Lists the JSON paths where `a` and `b` differ (`generated_at` ignored,
+/// and the top-level `files`, which `check_files` compares file by file).
 fn diff(path: &str, a: &Value, b: &Value, out: &mut Vec<String>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
             for k in x.keys().chain(y.keys().filter(|k| !x.contains_key(*k))) {
-                if k == "generated_at" {
+                if k == "generated_at" || (path == "$" && k == "files") {
                     continue;
                 }
                 diff(

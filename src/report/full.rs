@@ -41,6 +41,10 @@ pub struct FullReport {
     pub audit: AuditReport,
     pub operators: EntitiesReport,
     pub stress: StressReport,
+    /// Every other file the report wrote (path relative to its directory,
+    /// sha256 and length of the bytes written), sorted by path; report.json
+    /// itself is not listed. Filled by `cli::report::render`.
+    pub files: Vec<crate::output::FileRecord>,
 }
 
 impl FullReport {
@@ -72,6 +76,7 @@ impl FullReport {
             audit,
             operators,
             stress,
+            files: Vec::new(),
         }
     }
 }
