@@ -433,3 +433,117 @@ fn claims_can_be_checked_on_passing_and_observed_supply() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("basis"), "{}", stderr(&o));
 }
+
+#[test]
+fn celestia_voting_power_shares_that_miss_one_are_a_finding() {
+    let r = json_of(&[
+        "verify-supply",
+        &data("data/cosmos/celestia_validators_vp_2025-07.json"),
+        "--format",
+        "json",
+    ]);
+    let s = &r["snapshots"][0];
+    let sums: Vec<&Value> = s["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "share-sum")
+        .collect();
+    assert_eq!(sums.len(), 1, "{:#}", s["findings"]);
+    let f = sums[0];
+    assert_eq!(f["claimed"], "1.252");
+    assert_eq!(f["provider"], s["network"], "a network-level finding");
+    assert_eq!(f["field"], "providers[].stake");
+    assert_eq!(f["severity"], "warning");
+    assert_eq!(f["excluded_gpus"], 0);
+    let reason = f["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "voting-power shares sum to 1.252 over 420 validators (0.997 over the 100 in the active set)"
+        ),
+        "{reason}"
+    );
+    assert!(reason.contains("metrics divide by the sum of the active set's shares"));
+    let rule = s["summary"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "share-sum")
+        .unwrap();
+    assert_eq!(
+        (rule["findings"].as_u64(), rule["providers"].as_u64()),
+        (Some(1), Some(0))
+    );
+    // Token-denominated validator sets are never judged by it.
+    let r = json_of(&[
+        "verify-supply",
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+        "--format",
+        "json",
+    ]);
+    assert!(
+        r["snapshots"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["rule"] != "share-sum")
+    );
+}
+
+#[test]
+fn a_radeon_labelled_nvidia_is_flagged_and_counted_as_amd() {
+    let dir = scratch("vendor-mismatch");
+    let csv = dir.join("gpus.csv");
+    std::fs::write(
+        &csv,
+        "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n\
+         red,,,,,,,,nvidia,Radeon RX 7900 XTX,4,,,,\n\
+         green,,,,,,,,NVIDIA,RTX 4090,4,,,,\n",
+    )
+    .unwrap();
+    let r = json_of(&["verify-supply", csv.to_str().unwrap(), "--format", "json"]);
+    let findings: Vec<&Value> = r["snapshots"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "vendor-mismatch")
+        .collect();
+    assert_eq!(findings.len(), 1);
+    let f = findings[0];
+    assert_eq!(f["provider"], "red");
+    assert_eq!(f["field"], "gpus[0].vendor");
+    assert_eq!(f["claimed"], "nvidia");
+    assert_eq!(
+        f["reason"],
+        "`Radeon RX 7900 XTX` is an AMD model (in the GPU catalogue); the data labels it nvidia; vendor dependency counts it as amd"
+    );
+    // The snapshot keeps the label beside the model's vendor.
+    let out = dir.join("gpus.snapshot.json");
+    let o = run(&[
+        "snapshot",
+        csv.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let snap: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let groups: Vec<(&Value, &Value)> = snap["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (&p["gpus"][0]["vendor"], &p["gpus"][0]["declared_vendor"]))
+        .collect();
+    assert!(groups.contains(&(&Value::from("amd"), &Value::from("nvidia"))));
+    assert!(groups.contains(&(&Value::from("nvidia"), &Value::Null)));
+    // Read back, the stored snapshot gives the same finding.
+    let again = json_of(&["verify-supply", out.to_str().unwrap(), "--format", "json"]);
+    let reasons = |r: &Value| -> Vec<Value> {
+        r["snapshots"][0]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["reason"].clone())
+            .collect()
+    };
+    assert_eq!(reasons(&again), reasons(&r));
+}

@@ -9,6 +9,13 @@
 //! Akash GPU registry (`data/akash/provider-configs_gpus.json`). Names the
 //! catalogue does not know are kept, slugged, and flagged `known_model:
 //! false`: never dropped or renamed to something else.
+//!
+//! The vendor of a GPU group is the catalogue's for a model the catalogue
+//! knows, else the vendor a brand word in the name gives ("Radeon", "GeForce",
+//! "Intel Arc"), else the vendor the source declared. A declared vendor that
+//! differs from the model's is kept in `declared_vendor`, for the supply
+//! check `vendor-mismatch`: a "Radeon RX 7900 XTX" labelled `nvidia` counts
+//! as AMD in vendor dependency, and the label is reported.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -18,8 +25,15 @@ use std::sync::OnceLock;
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GpuGroup {
-    /// Chip vendor: `nvidia`, `amd`, `intel`, … (`None` when unknown).
+    /// Chip vendor: `nvidia`, `amd`, `intel`, … (`None` when unknown). For
+    /// a model the catalogue knows (or whose name carries a brand word),
+    /// the model's vendor, whatever the source declared.
     pub vendor: Option<String>,
+    /// The vendor the source declared, as given, kept only when it differs
+    /// from the model's vendor in `vendor` (flagged by the `vendor-mismatch`
+    /// check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declared_vendor: Option<String>,
     /// Normalized model id, e.g. `h100-80gb` (`None` when the source gives a
     /// count without a model).
     pub model: Option<String>,
@@ -138,6 +152,7 @@ const VENDOR_WORDS: &[&str] = &[
     "tesla",
     "quadro",
     "amd",
+    "ati",
     "radeon",
     "instinct",
     "intel",
@@ -192,12 +207,64 @@ fn parse_name(raw: &str) -> Parsed {
     parsed
 }
 
+/// The vendor a brand word of a model name gives ("Radeon", "GeForce",
+/// "Arc", …).
 fn vendor_of_word(token: &str) -> Option<&'static str> {
     match token {
-        "nvidia" | "geforce" | "tesla" | "quadro" => Some("nvidia"),
-        "amd" | "radeon" | "instinct" => Some("amd"),
-        "intel" | "gaudi" | "gaudi2" | "gaudi3" => Some("intel"),
+        "nvidia" | "geforce" | "tesla" | "quadro" | "titan" => Some("nvidia"),
+        "amd" | "ati" | "radeon" | "instinct" | "firepro" => Some("amd"),
+        "intel" | "arc" | "gaudi" | "gaudi2" | "gaudi3" => Some("intel"),
         _ => None,
+    }
+}
+
+/// The canonical spelling of a declared vendor: `nvidia`, `amd` or `intel`
+/// for the names, brands and PCI vendor ids of those three ("NVIDIA
+/// Corporation", "Advanced Micro Devices, Inc.", "Radeon", `10de`, `1002`,
+/// `8086`), else the text trimmed and lowercased; `None` when empty.
+pub fn canonical_vendor(declared: &str) -> Option<String> {
+    let v = declared.trim().to_ascii_lowercase();
+    if v.is_empty() {
+        return None;
+    }
+    let words: Vec<&str> = v
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let known = match words.as_slice() {
+        ["10de" | "0x10de"] | ["nvidia", ..] => Some("nvidia"),
+        ["1002" | "0x1002"] | ["amd" | "ati", ..] | ["advanced", "micro", "devices", ..] => {
+            Some("amd")
+        }
+        ["8086" | "0x8086"] | ["intel", ..] => Some("intel"),
+        // A brand in the vendor column ("GeForce", "Radeon") names its maker.
+        [first, ..] => vendor_of_word(first),
+        [] => None,
+    };
+    Some(known.map_or(v, str::to_string))
+}
+
+/// How a model's vendor is known.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VendorBasis {
+    /// The GPU catalogue knows the model.
+    Catalogue,
+    /// The model is unknown, but its name carries a brand word.
+    Name,
+}
+
+/// The vendor of the model a raw name denotes, and how it is known: the
+/// catalogue's vendor for a known model, else the vendor of a brand word
+/// in the name; `None` when neither says.
+pub fn model_vendor(raw_model: &str) -> Option<(String, VendorBasis)> {
+    let cat = catalogue();
+    let parsed = parse_name(raw_model);
+    let family = cat.aliases.get(&parsed.compact).unwrap_or(&parsed.compact);
+    match cat.families.get(family) {
+        Some(f) => Some((f.vendor.clone(), VendorBasis::Catalogue)),
+        None => parsed
+            .vendor_hint
+            .map(|v| (v.to_string(), VendorBasis::Name)),
     }
 }
 
@@ -242,11 +309,20 @@ pub fn normalize(
         Some(f) => snap_memory(reported, &f.memory_variants),
         None => reported.map(|m| m.round()),
     };
-    let vendor = vendor
-        .map(|v| v.trim().to_ascii_lowercase())
-        .filter(|v| !v.is_empty())
-        .or_else(|| family.map(|f| f.vendor.clone()))
-        .or_else(|| parsed.vendor_hint.map(str::to_string))
+    let declared = vendor.and_then(canonical_vendor);
+    // The model's own vendor wins over a label: the catalogue's, else the
+    // brand word in the name. A contrary label is kept as the source gave it.
+    let model_vendor = family
+        .map(|f| f.vendor.clone())
+        .or_else(|| parsed.vendor_hint.map(str::to_string));
+    let declared_vendor = vendor.map(|v| v.trim().to_string()).filter(|_| {
+        declared
+            .as_ref()
+            .zip(model_vendor.as_ref())
+            .is_some_and(|(d, m)| d != m)
+    });
+    let vendor = model_vendor
+        .or(declared)
         .or_else(|| vendor_from_prefix(&family_name).map(str::to_string));
     let model = (!family_name.is_empty()).then(|| match memory {
         Some(m) => format!("{family_name}-{}gb", format_gb(m)),
@@ -262,6 +338,7 @@ pub fn normalize(
     });
     GpuGroup {
         vendor,
+        declared_vendor,
         model,
         raw_model: Some(raw_model.to_string()),
         known_model: family.is_some(),
@@ -288,18 +365,21 @@ pub fn catalogued_memory(raw_model: &str) -> Option<Vec<f64>> {
 /// A GPU group whose model the source does not state.
 pub fn unnamed(vendor: Option<&str>, count: u64) -> GpuGroup {
     GpuGroup {
-        vendor: vendor
-            .map(|v| v.trim().to_ascii_lowercase())
-            .filter(|v| !v.is_empty()),
+        vendor: vendor.and_then(canonical_vendor),
         count,
         ..GpuGroup::default()
     }
 }
 
 fn vendor_from_prefix(compact: &str) -> Option<&'static str> {
+    let digit_after = |p: &str| {
+        compact
+            .strip_prefix(p)
+            .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+    };
     if ["rtx", "gtx", "gt"].iter().any(|p| compact.starts_with(p)) {
         Some("nvidia")
-    } else if compact.starts_with("mi") && compact[2..].starts_with(|c: char| c.is_ascii_digit()) {
+    } else if digit_after("mi") || digit_after("rx") {
         Some("amd")
     } else {
         None
@@ -370,6 +450,31 @@ mod tests {
             ("gtx1080ti", None, "gtx1080ti-11gb", true, "nvidia"),
             ("AMD Instinct MI300X", None, "mi300x-192gb", true, "amd"),
             (
+                "AMD Radeon RX 7900 XTX",
+                None,
+                "rx7900xtx-24gb",
+                true,
+                "amd",
+            ),
+            ("Radeon RX 7900 XTX", None, "rx7900xtx-24gb", true, "amd"),
+            ("RX 7900 XTX", None, "rx7900xtx-24gb", true, "amd"),
+            (
+                "NVIDIA GeForce RTX 5090",
+                None,
+                "rtx5090-32gb",
+                true,
+                "nvidia",
+            ),
+            ("Quadro RTX 6000", None, "rtx6000-24gb", true, "nvidia"),
+            ("Intel Arc A770", Some(16.0), "arca770-16gb", false, "intel"),
+            (
+                "Radeon RX 9070 XT",
+                Some(16.0),
+                "rx9070xt-16gb",
+                false,
+                "amd",
+            ),
+            (
                 "RTX 9999 Hyper",
                 Some(40.0),
                 "rtx9999hyper-40gb",
@@ -398,6 +503,99 @@ mod tests {
         );
         assert_eq!(normalize("h100", None, None, 1).tflops_fp16, Some(756.5));
         assert_eq!(normalize("p40", None, None, 1).tflops_fp16, None);
+        assert_eq!(
+            normalize("GeForce RTX 5090", None, None, 1).tflops_fp16,
+            Some(419.0)
+        );
+        assert_eq!(
+            normalize("Radeon RX 7900 XTX", None, None, 1).tflops_fp16,
+            Some(123.0)
+        );
+        assert_eq!(normalize("A10G", None, None, 1).tflops_fp16, None);
+    }
+
+    #[test]
+    fn the_models_vendor_wins_and_a_contrary_label_is_kept() {
+        // (raw name, declared vendor, vendor, declared_vendor kept)
+        let cases: &[(&str, Option<&str>, &str, Option<&str>)] = &[
+            ("Radeon RX 7900 XTX", Some("nvidia"), "amd", Some("nvidia")),
+            ("Radeon RX 7900 XTX", Some("AMD"), "amd", None),
+            (
+                "Radeon RX 7900 XTX",
+                Some("Advanced Micro Devices, Inc."),
+                "amd",
+                None,
+            ),
+            ("RTX 4090", Some("NVIDIA Corporation"), "nvidia", None),
+            ("RTX 4090", Some("10de"), "nvidia", None),
+            ("RTX 4090", Some(" AMD "), "nvidia", Some("AMD")),
+            ("H100", Some("GeForce"), "nvidia", None),
+            // Unknown model: the brand word in the name decides.
+            ("Radeon RX 9070 XT", Some("nvidia"), "amd", Some("nvidia")),
+            ("Intel Arc B580", Some("nvidia"), "intel", Some("nvidia")),
+            // Nothing about the model: the label stands.
+            ("Mystery Accelerator", Some("Acme"), "acme", None),
+            ("Mystery Accelerator", Some("nvidia"), "nvidia", None),
+        ];
+        for (raw, declared, vendor, kept) in cases {
+            let g = normalize(raw, *declared, None, 1);
+            assert_eq!(g.vendor.as_deref(), Some(*vendor), "{raw} / {declared:?}");
+            assert_eq!(g.declared_vendor.as_deref(), *kept, "{raw} / {declared:?}");
+        }
+        assert_eq!(
+            model_vendor("Radeon RX 7900 XTX"),
+            Some(("amd".to_string(), VendorBasis::Catalogue))
+        );
+        assert_eq!(
+            model_vendor("Radeon RX 9070 XT"),
+            Some(("amd".to_string(), VendorBasis::Name))
+        );
+        assert_eq!(model_vendor("Mystery Accelerator"), None);
+    }
+
+    #[test]
+    fn agreeing_vendors_round_trip_unchanged() {
+        let g = normalize("RTX 4090", Some("nvidia"), None, 2);
+        let json = serde_json::to_value(&g).unwrap();
+        assert!(json.get("declared_vendor").is_none(), "{json}");
+        let back: GpuGroup = serde_json::from_value(json).unwrap();
+        assert_eq!(back, g);
+        let g = normalize("Radeon RX 7900 XTX", Some("nvidia"), None, 2);
+        let json = serde_json::to_value(&g).unwrap();
+        assert_eq!(json["declared_vendor"], "nvidia");
+        assert_eq!(serde_json::from_value::<GpuGroup>(json).unwrap(), g);
+    }
+
+    #[test]
+    fn every_registry_model_has_a_spec_row_with_a_source() {
+        // Each model of the Akash registry has a row in gpu_specs.csv: an
+        // FP16 figure with its source, or a blank that says why.
+        let mut reader = csv::Reader::from_reader(SPECS_CSV.as_bytes());
+        let mut rows = BTreeMap::new();
+        let mut aliases = BTreeMap::new();
+        for row in reader.records() {
+            let row = row.unwrap();
+            assert!(!row[6].trim().is_empty(), "{} has no source", &row[0]);
+            if !row[4].is_empty() {
+                let t: f64 = row[4].parse().unwrap();
+                assert!(t > 0.0 && t.is_finite(), "{}", &row[0]);
+            }
+            for a in row[5].split('|').filter(|a| !a.is_empty()) {
+                aliases.insert(a.to_string(), row[0].to_string());
+            }
+            rows.insert(row[0].to_string(), row[1].to_string());
+        }
+        let registry: serde_json::Value = serde_json::from_str(AKASH_REGISTRY).unwrap();
+        for vendor in registry.as_object().unwrap().values() {
+            for device in vendor["devices"].as_object().unwrap().values() {
+                let name = device["name"].as_str().unwrap();
+                let family = aliases.get(name).map_or(name, String::as_str);
+                let spec_vendor = rows
+                    .get(family)
+                    .unwrap_or_else(|| panic!("registry model {name} has no spec row"));
+                assert_eq!(spec_vendor, vendor["name"].as_str().unwrap(), "{name}");
+            }
+        }
     }
 
     #[test]

@@ -44,11 +44,13 @@ pub enum Rule {
     CloudAsnMismatch,
     StaleOnline,
     LeasedExceedsCapacity,
+    VendorMismatch,
+    ShareSum,
     UnknownGpuModel,
 }
 
 /// Every rule, in report order.
-pub const RULES: [Rule; 16] = [
+pub const RULES: [Rule; 18] = [
     Rule::SentinelCount,
     Rule::NegativeCapacity,
     Rule::GpusPerProvider,
@@ -64,6 +66,8 @@ pub const RULES: [Rule; 16] = [
     Rule::CloudAsnMismatch,
     Rule::StaleOnline,
     Rule::LeasedExceedsCapacity,
+    Rule::VendorMismatch,
+    Rule::ShareSum,
     Rule::UnknownGpuModel,
 ];
 
@@ -190,6 +194,18 @@ impl Rule {
                 Error,
                 "more GPUs leased than the provider's declared capacity",
             ),
+            Rule::VendorMismatch => (
+                "vendor-mismatch",
+                Inconsistent,
+                Warning,
+                "a GPU vendor label that contradicts the model (the catalogue's vendor, or a brand word such as Radeon or GeForce in an unknown model's name); vendor dependency counts the model's vendor",
+            ),
+            Rule::ShareSum => (
+                "share-sum",
+                Inconsistent,
+                Warning,
+                "voting-power shares (per `stake_unit`) that do not sum to the whole, 1 or 100%, within 0.5% over all listed validators; one network-level finding, never normalised silently",
+            ),
             Rule::UnknownGpuModel => (
                 "unknown-gpu-model",
                 Family::Unknown,
@@ -200,10 +216,21 @@ impl Rule {
     }
 
     /// Whether an `error` finding removes its subject from the passing
-    /// basis. Prices and unknown model names say nothing about whether the
-    /// GPUs exist, so those rules only flag.
+    /// basis. Prices, vendor labels, unknown model names and share totals
+    /// say nothing about whether the GPUs or the stake exist, so those rules
+    /// only flag.
     pub fn removes_supply(self) -> bool {
-        !matches!(self, Rule::PriceOutlier | Rule::UnknownGpuModel)
+        !matches!(
+            self,
+            Rule::PriceOutlier | Rule::UnknownGpuModel | Rule::VendorMismatch | Rule::ShareSum
+        )
+    }
+
+    /// Whether the rule's findings concern the whole network rather than one
+    /// provider: their `provider` is then the network's name, and they count
+    /// no providers in the rule totals.
+    pub fn network_level(self) -> bool {
+        matches!(self, Rule::ShareSum)
     }
 
     /// The rule with this identifier.
@@ -253,6 +280,8 @@ impl Setting {
 pub struct Finding {
     pub rule: Rule,
     pub severity: Setting,
+    /// The provider the claim is about; for a network-level rule
+    /// ([`Rule::network_level`], e.g. `share-sum`), the network's name.
     pub provider: String,
     /// Index into the provider's `gpus` when the finding concerns one group.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -332,8 +361,11 @@ pub fn check(s: &Snapshot, profile: &NetworkProfile, geo: Option<&Located>) -> S
 
 fn summarize(rule: Rule, severity: Setting, findings: &[Finding]) -> RuleSummary {
     let mine: Vec<&Finding> = findings.iter().filter(|f| f.rule == rule).collect();
-    let providers: std::collections::BTreeSet<&str> =
-        mine.iter().map(|f| f.provider.as_str()).collect();
+    let providers: std::collections::BTreeSet<&str> = mine
+        .iter()
+        .filter(|f| !f.rule.network_level())
+        .map(|f| f.provider.as_str())
+        .collect();
     RuleSummary {
         rule,
         family: rule.family(),

@@ -49,6 +49,8 @@ pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
         Rule::CloudAsnMismatch => per_provider(c, cloud_asn_mismatch),
         Rule::StaleOnline => stale_online(c),
         Rule::LeasedExceedsCapacity => per_provider(c, leased_exceeds_capacity),
+        Rule::VendorMismatch => per_provider(c, vendor_mismatches),
+        Rule::ShareSum => share_sum(c),
         Rule::UnknownGpuModel => per_provider(c, unknown_models),
     }
 }
@@ -632,4 +634,158 @@ fn unknown_models(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
             )
         })
         .collect()
+}
+
+/// How a vendor is written in a reason: `NVIDIA`, `AMD`, `Intel`, else as is.
+fn vendor_name(v: &str) -> String {
+    match v {
+        "nvidia" => "NVIDIA".into(),
+        "amd" => "AMD".into(),
+        "intel" => "Intel".into(),
+        other => other.to_string(),
+    }
+}
+
+/// "an AMD model", "an NVIDIA model": the article follows the sound.
+fn a_vendor_model(v: &str) -> String {
+    let name = vendor_name(v);
+    let vowel_sound = name.starts_with(['A', 'E', 'I', 'O', 'a', 'e', 'i', 'o', 'u'])
+        || name.starts_with("NVIDIA");
+    format!("{} {name} model", if vowel_sound { "an" } else { "a" })
+}
+
+/// GPU groups whose declared vendor contradicts the model: the catalogue's
+/// vendor, or the brand word of an unknown model's name. Reads the label the
+/// source gave (`declared_vendor`, kept by normalization when it differs;
+/// else `vendor`, for snapshots written before normalization checked it).
+fn vendor_mismatches(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for (i, g) in p.gpus.iter().enumerate() {
+        let Some(raw) = g.raw_model.as_deref() else {
+            continue;
+        };
+        let Some(label) = g.declared_vendor.as_deref().or(g.vendor.as_deref()) else {
+            continue;
+        };
+        let Some((model_vendor, basis)) = gpu::model_vendor(raw) else {
+            continue;
+        };
+        let declared = gpu::canonical_vendor(label).unwrap_or_default();
+        if declared.is_empty() || declared == model_vendor {
+            continue;
+        }
+        let how = match basis {
+            gpu::VendorBasis::Catalogue => "in the GPU catalogue",
+            gpu::VendorBasis::Name => "by the brand in its name",
+        };
+        let counted = g.vendor.as_deref().unwrap_or("unknown");
+        out.push(finding(
+            Rule::VendorMismatch,
+            p,
+            Some(i),
+            format!("gpus[{i}].vendor"),
+            label.to_string(),
+            format!(
+                "`{raw}` is {} ({how}); the data labels it {label}; vendor dependency counts it as {counted}",
+                a_vendor_model(&model_vendor)
+            ),
+        ));
+    }
+    out
+}
+
+/// What a snapshot's `stake_unit` says the stakes add up to when they are
+/// shares of voting power: 1 for shares or fractions, 100 for percentages;
+/// `None` for token amounts and anything else.
+pub fn share_scale(stake_unit: Option<&str>) -> Option<f64> {
+    let unit = stake_unit?.trim().to_ascii_lowercase();
+    let percent = unit == "%" || unit.starts_with("% ") || unit.contains("percent");
+    let share = unit == "share"
+        || unit == "shares"
+        || unit.starts_with("share of")
+        || unit.starts_with("fraction");
+    if percent {
+        Some(100.0)
+    } else if share {
+        Some(1.0)
+    } else {
+        None
+    }
+}
+
+/// Absolute tolerance of `share-sum`, as a fraction of the whole (0.5%):
+/// 0.005 for shares, 0.5 points for percentages. Published shares are
+/// rounded (Celestia's to 0.001 each), so a few hundred rounded values can
+/// miss 1 by a few thousandths without anything being wrong.
+pub const SHARE_SUM_TOLERANCE: f64 = 0.005;
+
+/// Order-independent compensated sum (sorted first).
+fn exact_sum(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    crate::metrics::sum::sum(values)
+}
+
+/// One network-level finding when stakes are shares of voting power and
+/// the shares over all listed validators do not sum to the whole.
+fn share_sum(c: &Context<'_>) -> Vec<Finding> {
+    let s = c.snapshot;
+    let Some(scale) = share_scale(s.stake_unit.as_deref()) else {
+        return Vec::new();
+    };
+    let staked: Vec<&Provider> = s.providers.iter().filter(|p| p.stake.is_some()).collect();
+    if staked.is_empty() {
+        return Vec::new();
+    }
+    let total = exact_sum(staked.iter().filter_map(|p| p.stake).collect());
+    if (total - scale).abs() <= SHARE_SUM_TOLERANCE * scale {
+        return Vec::new();
+    }
+    let active: Vec<f64> = staked
+        .iter()
+        .filter(|p| p.active_set != Some(false))
+        .filter_map(|p| p.stake)
+        .collect();
+    let (n_all, n_active) = (staked.len(), active.len());
+    let active_total = exact_sum(active);
+    let percent = scale == 100.0;
+    let fmt = |x: f64| {
+        if percent {
+            format!("{x:.1}")
+        } else {
+            format!("{x:.3}")
+        }
+    };
+    let (what, whole, tol) = if percent {
+        ("voting-power percentages", "100", "0.5 points")
+    } else {
+        ("voting-power shares", "1", "0.005")
+    };
+    let plural = |n: usize| if n == 1 { "validator" } else { "validators" };
+    let active_clause = if n_active < n_all {
+        format!(
+            " ({} over the {n_active} in the active set)",
+            fmt(active_total)
+        )
+    } else {
+        String::new()
+    };
+    let divides = if n_active < n_all {
+        "metrics divide by the sum of the active set's shares"
+    } else {
+        "metrics divide by this sum"
+    };
+    vec![Finding {
+        rule: Rule::ShareSum,
+        severity: Setting::Error,
+        provider: s.network.clone(),
+        gpu_group: None,
+        field: "providers[].stake".into(),
+        claimed: fmt(total),
+        reason: format!(
+            "{what} sum to {} over {n_all} {}{active_clause}, not {whole} (tolerance {tol}); {divides}",
+            fmt(total),
+            plural(n_all),
+        ),
+        excluded_gpus: 0,
+    }]
 }

@@ -24,6 +24,24 @@ fn with_gpus(id: &str, model: &str, memory: Option<f64>, count: u64) -> Provider
     p
 }
 
+/// A validator holding `stake` (a share of voting power), in or out of the
+/// active set.
+fn validator(id: &str, stake: f64, active: bool) -> Provider {
+    Provider {
+        stake: Some(stake),
+        active_set: Some(active),
+        ..Provider::new(id)
+    }
+}
+
+/// A provider with GPUs of `model` whose source labels them `vendor`.
+fn labelled(id: &str, model: &str, vendor: &str, count: u64) -> Provider {
+    let mut p = Provider::new(id);
+    p.gpus
+        .push(gpu::normalize(model, Some(vendor), None, count));
+    p
+}
+
 fn profile() -> NetworkProfile {
     NetworkProfile::bundled("default").unwrap()
 }
@@ -246,11 +264,35 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
             }],
         ),
         (
+            Rule::VendorMismatch,
+            vec![labelled("a", "Radeon RX 7900 XTX", "nvidia", 2)],
+            vec![labelled("a", "Radeon RX 7900 XTX", "amd", 2)],
+        ),
+        (
+            Rule::ShareSum,
+            vec![validator("a", 0.6, true), validator("b", 0.652, true)],
+            vec![validator("a", 0.6, true), validator("b", 0.398, true)],
+        ),
+        (
             Rule::UnknownGpuModel,
             vec![with_gpus("a", "Quantum Flux 9000", None, 2)],
             vec![with_gpus("a", "RTX 3090", None, 2)],
         ),
     ];
+    // Stakes in these snapshots are shares of voting power (the unit the
+    // Cosmos adapter gives `voting_power_percent` lists); rules that do not
+    // read stakes ignore it.
+    let snapshot = |net: &str, providers: Vec<Provider>| {
+        let mut s = snapshot(net, providers);
+        s.stake_unit = Some("share of voting power".into());
+        s
+    };
+    let tested: std::collections::BTreeSet<Rule> = cases.iter().map(|c| c.0).collect();
+    let untested: Vec<Rule> = RULES
+        .into_iter()
+        .filter(|r| !tested.contains(r) && *r != Rule::PriceOutlier)
+        .collect();
+    assert!(untested.is_empty(), "rules without a case: {untested:?}");
     for (rule, positive, negative) in cases {
         let pos = findings(&snapshot("t", positive), &p, rule);
         assert!(!pos.is_empty(), "{rule:?} should fire");
@@ -516,4 +558,235 @@ fn same_model_groups_at_different_prices_are_distinct_offers() {
     p.prices[1].per_gpu_hour = 1.1;
     let s = snapshot("t", vec![p]);
     assert_eq!(findings(&s, &profile(), Rule::DuplicateListing).len(), 1);
+}
+
+#[test]
+fn vendor_mismatch_names_the_label_and_what_vendor_dependency_counts() {
+    // (provider, raw name, declared vendor, expected reason, or None)
+    let cases: &[(&str, &str, &str, Option<&str>)] = &[
+        (
+            "radeon",
+            "Radeon RX 7900 XTX",
+            "nvidia",
+            Some(
+                "`Radeon RX 7900 XTX` is an AMD model (in the GPU catalogue); the data labels it nvidia; vendor dependency counts it as amd",
+            ),
+        ),
+        (
+            "geforce",
+            "RTX 4090",
+            "AMD",
+            Some(
+                "`RTX 4090` is an NVIDIA model (in the GPU catalogue); the data labels it AMD; vendor dependency counts it as nvidia",
+            ),
+        ),
+        (
+            "unknown-radeon",
+            "Radeon RX 9070 XT",
+            "nvidia",
+            Some(
+                "`Radeon RX 9070 XT` is an AMD model (by the brand in its name); the data labels it nvidia; vendor dependency counts it as amd",
+            ),
+        ),
+        (
+            "agrees",
+            "Radeon RX 7900 XTX",
+            "Advanced Micro Devices, Inc.",
+            None,
+        ),
+        ("pci-id", "H100", "10de", None),
+        ("mystery", "Quantum Flux 9000", "acme", None),
+    ];
+    for (id, raw, vendor, want) in cases {
+        let s = snapshot("t", vec![labelled(id, raw, vendor, 4)]);
+        let found = findings(&s, &profile(), Rule::VendorMismatch);
+        match want {
+            None => assert!(found.is_empty(), "{id}: {found:?}"),
+            Some(reason) => {
+                assert_eq!(found.len(), 1, "{id}");
+                let f = &found[0];
+                assert_eq!(f.reason, *reason);
+                assert_eq!(f.field, "gpus[0].vendor");
+                assert_eq!(f.claimed, *vendor);
+                assert_eq!(f.gpu_group, Some(0));
+                assert_eq!(f.severity, Setting::Warning);
+                assert_eq!(f.excluded_gpus, 0);
+            }
+        }
+    }
+}
+
+#[test]
+fn vendor_mismatch_reads_snapshots_written_before_the_vendor_was_checked() {
+    // A stored snapshot whose AMD model carries `vendor: nvidia` and no
+    // `declared_vendor`: flagged, and the reason says what is counted.
+    let mut p = Provider::new("old");
+    p.gpus.push(gpu::GpuGroup {
+        vendor: Some("nvidia".into()),
+        model: Some("rx7900xtx-24gb".into()),
+        raw_model: Some("Radeon RX 7900 XTX".into()),
+        known_model: true,
+        count: 2,
+        ..Default::default()
+    });
+    let found = findings(&snapshot("t", vec![p]), &profile(), Rule::VendorMismatch);
+    assert_eq!(found.len(), 1);
+    assert!(
+        found[0]
+            .reason
+            .ends_with("the data labels it nvidia; vendor dependency counts it as nvidia"),
+        "{}",
+        found[0].reason
+    );
+}
+
+#[test]
+fn vendor_and_share_findings_never_remove_supply() {
+    let mut s = snapshot(
+        "t",
+        vec![
+            labelled("a", "Radeon RX 7900 XTX", "nvidia", 4),
+            Provider {
+                stake: Some(0.7),
+                ..labelled("b", "RTX 4090", "nvidia", 4)
+            },
+            validator("c", 0.7, true),
+        ],
+    );
+    s.stake_unit = Some("share".into());
+    let mut strict = profile();
+    apply_overrides(
+        &mut strict,
+        &[
+            (Rule::VendorMismatch, Setting::Error),
+            (Rule::ShareSum, Setting::Error),
+        ]
+        .into(),
+    );
+    let c = check(&s, &strict, None);
+    let rules: Vec<Rule> = c.findings.iter().map(|f| f.rule).collect();
+    assert_eq!(rules, [Rule::VendorMismatch, Rule::ShareSum]);
+    assert!(c.findings.iter().all(|f| f.excluded_gpus == 0));
+    let passing = passing_snapshot(&s, &c.findings);
+    assert_eq!(passing, s, "flags only: nothing leaves the passing basis");
+    // The share-sum finding is about the network: it names no provider.
+    let summary = c.rules.iter().find(|r| r.rule == Rule::ShareSum).unwrap();
+    assert_eq!((summary.findings, summary.providers), (1, 0));
+    assert_eq!(c.findings[1].provider, "t");
+}
+
+#[test]
+fn share_sum_table() {
+    // (stake unit, validators (stake, active), expected claimed sum and
+    // reason, or None)
+    type Case = (
+        &'static str,
+        Vec<(f64, bool)>,
+        Option<(&'static str, &'static str)>,
+    );
+    let cases: Vec<Case> = vec![
+        // Celestia's shape: inactive validators still carry shares.
+        (
+            "share of voting power",
+            vec![(0.5, true), (0.497, true), (0.255, false)],
+            Some((
+                "1.252",
+                "voting-power shares sum to 1.252 over 3 validators (0.997 over the 2 in the active set), not 1 (tolerance 0.005); metrics divide by the sum of the active set's shares",
+            )),
+        ),
+        // Everyone active: no active-set clause.
+        (
+            "share",
+            vec![(0.5, true), (0.4, true)],
+            Some((
+                "0.900",
+                "voting-power shares sum to 0.900 over 2 validators, not 1 (tolerance 0.005); metrics divide by this sum",
+            )),
+        ),
+        // Within the 0.005 tolerance, either side.
+        (
+            "share of voting power",
+            vec![(0.5, true), (0.504, true)],
+            None,
+        ),
+        (
+            "share of voting power",
+            vec![(0.5, true), (0.496, true)],
+            None,
+        ),
+        // Just outside it.
+        (
+            "fraction",
+            vec![(0.5, true), (0.507, true)],
+            Some(("1.007", "voting-power shares sum to 1.007")),
+        ),
+        // Percentages: the whole is 100, the tolerance 0.5 points.
+        (
+            "percent of voting power",
+            vec![(60.0, true), (39.7, true)],
+            None,
+        ),
+        (
+            "%",
+            vec![(60.0, true), (50.0, true), (1.0, false)],
+            Some((
+                "111.0",
+                "voting-power percentages sum to 111.0 over 3 validators (110.0 over the 2 in the active set), not 100 (tolerance 0.5 points)",
+            )),
+        ),
+        // Token amounts are not shares: never judged.
+        ("uatom", vec![(5.0, true), (7.0, true)], None),
+        ("TAO", vec![(0.2, true)], None),
+        ("delegator shares", vec![(0.2, true)], None),
+    ];
+    for (unit, stakes, want) in cases {
+        let providers = stakes
+            .iter()
+            .enumerate()
+            .map(|(i, (stake, active))| validator(&format!("v{i}"), *stake, *active))
+            .collect();
+        let mut s = snapshot("chain", providers);
+        s.stake_unit = Some(unit.into());
+        let found = findings(&s, &profile(), Rule::ShareSum);
+        match want {
+            None => assert!(found.is_empty(), "{unit} {stakes:?}: {found:?}"),
+            Some((claimed, reason)) => {
+                assert_eq!(found.len(), 1, "{unit} {stakes:?}");
+                let f = &found[0];
+                assert_eq!(f.claimed, claimed, "{unit} {stakes:?}");
+                assert!(f.reason.starts_with(reason), "{}", f.reason);
+                assert_eq!(
+                    (f.provider.as_str(), f.field.as_str()),
+                    ("chain", "providers[].stake")
+                );
+                assert_eq!(f.gpu_group, None);
+            }
+        }
+    }
+    // No unit, or no stakes at all: nothing to judge.
+    let s = snapshot("chain", vec![validator("a", 0.2, true)]);
+    assert!(findings(&s, &profile(), Rule::ShareSum).is_empty());
+    let mut s = snapshot("chain", vec![Provider::new("a")]);
+    s.stake_unit = Some("share".into());
+    assert!(findings(&s, &profile(), Rule::ShareSum).is_empty());
+}
+
+#[test]
+fn share_sums_do_not_depend_on_validator_order() {
+    let stakes = [0.138, 0.127, 0.124, 0.097, 0.093, 0.058, 0.3, 0.315];
+    let make = |order: &[usize]| {
+        let mut s = snapshot(
+            "chain",
+            order
+                .iter()
+                .map(|&i| validator(&format!("v{i}"), stakes[i], i % 3 != 0))
+                .collect(),
+        );
+        s.stake_unit = Some("share of voting power".into());
+        findings(&s, &profile(), Rule::ShareSum)
+    };
+    let forward: Vec<usize> = (0..stakes.len()).collect();
+    let backward: Vec<usize> = forward.iter().rev().copied().collect();
+    assert_eq!(make(&forward), make(&backward));
+    assert_eq!(make(&forward).len(), 1);
 }
