@@ -540,16 +540,23 @@ fn cloud_asn_mismatch(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
             format!("AS{asn} belongs to {}, not {}", owner.name, d.name),
         ));
     }
-    let home = ["home", "residential", "non-datacenter"];
-    if let Some(dc) = p.datacenter.as_deref()
-        && home.contains(&dc.trim().to_ascii_lowercase().as_str())
-    {
+    // A declared non-data-center location (home, office, …) on a cloud's or
+    // host's network: the flag, or an old snapshot's location-type text.
+    let named_home = p
+        .datacenter
+        .as_deref()
+        .filter(|dc| crate::model::in_datacenter(dc) == Some(false));
+    if p.in_datacenter == Some(false) || named_home.is_some() {
+        let (field, claimed) = match named_home {
+            Some(dc) => ("datacenter", dc.to_string()),
+            None => ("in_datacenter", "false".to_string()),
+        };
         out.push(finding(
             Rule::CloudAsnMismatch,
             p,
             None,
-            "datacenter".into(),
-            dc.to_string(),
+            field.into(),
+            claimed,
             format!(
                 "AS{asn} belongs to {}, a {} network, not a home connection",
                 owner.name,
