@@ -264,7 +264,7 @@ fn measure(c: &Claim, a: &SnapshotAudit, stress: Option<&StressResult>) -> (Opti
         };
         return match kind.as_str() {
             "baseline" => (
-                Some(st.baseline.served_fraction),
+                st.baseline.as_ref().map(|b| b.served_fraction),
                 "served fraction with every provider up".into(),
             ),
             "top_operators" | "top_providers" => {
@@ -294,7 +294,7 @@ fn measure(c: &Claim, a: &SnapshotAudit, stress: Option<&StressResult>) -> (Opti
                 });
                 match r {
                     Some(r) => (
-                        Some(r.lower_bound as f64),
+                        r.lower_bound.map(|l| l as f64),
                         format!(
                             "proven lower bound (value {:?}, exact {})",
                             r.value, r.exact

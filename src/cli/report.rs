@@ -33,7 +33,7 @@ pub struct ReportArgs {
     /// Largest entities listed per dimension and weight.
     #[arg(long, default_value_t = 25)]
     pub top_n: usize,
-    /// Monte Carlo trials of the stress test.
+    /// Monte Carlo trials of the stress test (at least 1).
     #[arg(long, default_value_t = 1000)]
     pub trials: u64,
     #[command(flatten)]
@@ -123,6 +123,9 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
+    if args.trials == 0 {
+        return Err(Error::Usage("--trials must be at least 1".into()));
+    }
     let (entities, mapping) = args.resolve.options()?;
     let snapshots = args.input.load()?;
     let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();

@@ -481,7 +481,7 @@ fn resilience_figure(o: &mut String, st: &StressResult) {
     let caption = format!(
         "Resilience: share of the workload's demanded GPUs still served after removing the k largest operators and providers by {} (baseline {}).",
         r.by.name(),
-        pct(st.baseline.served_fraction)
+        super::opt_pct(st.baseline.as_ref().map(|b| b.served_fraction))
     );
     figure(
         o,
