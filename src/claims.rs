@@ -569,8 +569,8 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
         return Measured::na("unknown dimension or weight");
     };
     let Some(cell) = find_cell(&a.concentration, dim, weight) else {
-        let weight_known = find_cell(&a.concentration, crate::audit::Dimension::Provider, weight)
-            .is_some();
+        let weight_known =
+            find_cell(&a.concentration, crate::audit::Dimension::Provider, weight).is_some();
         return Measured::na(if weight_known {
             format!(
                 "n/a: {} known for 0% of {}",
@@ -641,11 +641,14 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
 
 fn measure_stress(c: &Claim, kind: &str, stress: Option<&StressResult>) -> Measured {
     let Some(st) = stress else {
-        return Measured::na("not applicable: the data lists no GPUs");
+        return Measured::na("not applicable: no stress test was run");
     };
+    if let Some(why) = &st.not_applicable {
+        return Measured::na(format!("not applicable: {why}"));
+    }
     match kind {
         "baseline" => Measured::full(
-            Some(st.baseline.served_fraction),
+            st.baseline.as_ref().map(|b| b.served_fraction),
             "served fraction with every provider up",
         ),
         "top_operators" | "top_providers" => {
@@ -682,6 +685,9 @@ fn measure_stress(c: &Claim, kind: &str, stress: Option<&StressResult>) -> Measu
                 "clouds" => &n.clouds,
                 _ => &n.operators,
             };
+            if let Some(why) = &r.reason {
+                return Measured::na(format!("n/a: {why}"));
+            }
             let note = if r.exact {
                 "exact".to_string()
             } else {
@@ -691,7 +697,7 @@ fn measure_stress(c: &Claim, kind: &str, stress: Option<&StressResult>) -> Measu
                         .map_or("none reaching the level".to_string(), |u| u.to_string())
                 )
             };
-            Measured::full(Some(r.lower_bound as f64), note)
+            Measured::full(r.lower_bound.map(|l| l as f64), note)
         }
     }
 }

@@ -109,10 +109,7 @@ fn any_order_of_csv_rows_gives_the_same_audit_entities_stress_and_report() {
 #[test]
 fn any_order_of_a_json_provider_list_gives_the_same_results() {
     let dir = scratch("order-json");
-    let snap = json_of(&[
-        "snapshot",
-        &data("tests/fixtures/order_independence.csv"),
-    ]);
+    let snap = json_of(&["snapshot", &data("tests/fixtures/order_independence.csv")]);
     let path = dir.join("snapshot.json");
     let path = path.to_str().unwrap();
     std::fs::write(path, serde_json::to_vec_pretty(&snap).unwrap()).unwrap();
@@ -217,7 +214,10 @@ fn a_share_of_an_unknown_field_is_na_and_fails_its_claim() {
     assert!(cloud["hyperscaler_share"]["value"].is_null());
     assert_eq!(cloud["hyperscaler_share"]["coverage"], 0.0);
     let t = String::from_utf8(run(&["audit", &gpus]).stdout).unwrap();
-    assert!(t.contains("cloud/hosting: n/a (cloud known for 0% of GPUs)"), "{t}");
+    assert!(
+        t.contains("cloud/hosting: n/a (cloud known for 0% of GPUs)"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -262,8 +262,15 @@ fn a_percentage_typed_as_a_share_is_refused_with_file_line_and_field() {
     let o = run(&["check", "--claims", &c]);
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
-    assert!(t.contains("claims.toml") && t.contains("claim at line 2") && t.contains("field `max`"), "{t}");
-    assert!(t.contains("30 looks like a percentage: write 0.30") || t.contains("it looks like a percentage: write 0.30"), "{t}");
+    assert!(
+        t.contains("claims.toml") && t.contains("claim at line 2") && t.contains("field `max`"),
+        "{t}"
+    );
+    assert!(
+        t.contains("30 looks like a percentage: write 0.30")
+            || t.contains("it looks like a percentage: write 0.30"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -290,7 +297,10 @@ fn coalition_claims_use_the_profile_comparison() {
     assert_eq!(co[0]["provider"], 1);
     assert_eq!(co[1]["label"], "2/3");
     assert_eq!(co[1]["holds"], "more_than");
-    assert_eq!(co[1]["provider"], 3, "two of three hold exactly 2/3, not more");
+    assert_eq!(
+        co[1]["provider"], 3,
+        "two of three hold exactly 2/3, not more"
+    );
     let c = claims(
         &dir,
         "[[claim]]\ntext = \"Halting takes 2\"\nmetric = \"coalition\"\nthreshold = \"1/3\"\ndimension = \"provider\"\nweight = \"stake\"\nmin = 2\n\n[[claim]]\ntext = \"More than a third takes 2\"\nmetric = \"coalition\"\nthreshold = \">1/3\"\ndimension = \"provider\"\nweight = \"stake\"\nmin = 2\n",
@@ -308,7 +318,13 @@ fn coalition_claims_use_the_profile_comparison() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| format!("{}{}", t["holds"].as_str().unwrap(), t["label"].as_str().unwrap()))
+        .map(|t| {
+            format!(
+                "{}{}",
+                t["holds"].as_str().unwrap(),
+                t["label"].as_str().unwrap()
+            )
+        })
         .collect();
     assert_eq!(taus, ["at_least1/3", "more_than2/3", "at_least0.66"]);
     let stake = s["concentration"]
@@ -338,7 +354,12 @@ fn the_headline_leads_with_the_networks_own_threshold() {
     assert_eq!(h["coalitions"][0]["operator"], 5);
     // The 50% figure stays, labelled as such.
     assert!(summary.contains("Nakamoto coefficient (at least 50% of voting stake): 8 providers"));
-    assert!(h["nakamoto_definition"].as_str().unwrap().contains("at least 50%"));
+    assert!(
+        h["nakamoto_definition"]
+            .as_str()
+            .unwrap()
+            .contains("at least 50%")
+    );
     // The tau columns use the same thresholds: one answer per threshold.
     let s = &v["snapshots"][0];
     let cell = s["concentration"]
@@ -349,7 +370,10 @@ fn the_headline_leads_with_the_networks_own_threshold() {
         .unwrap();
     assert_eq!(cell["metrics"]["tau_index"]["1/3"], 5);
     let passing = &s["supply"]["bases"][0]["thresholds"][0];
-    assert_eq!((passing["label"].as_str(), passing["operators"].as_u64()), (Some("1/3"), Some(5)));
+    assert_eq!(
+        (passing["label"].as_str(), passing["operators"].as_u64()),
+        (Some("1/3"), Some(5))
+    );
 }
 
 #[test]
@@ -397,7 +421,12 @@ fn all_zero_gpu_counts_say_what_is_counted() {
             .unwrap()
             .contains("every GPU count in the data is 0")
     );
-    assert!(h["summary"].as_str().unwrap().contains("counted by provider count"));
+    assert!(
+        h["summary"]
+            .as_str()
+            .unwrap()
+            .contains("counted by provider count")
+    );
     assert!(v["snapshots"][0]["hardware"].is_null());
 }
 
@@ -430,7 +459,8 @@ fn hhi_is_read_with_the_2023_merger_guidelines() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let r: Value = serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
+    let r: Value =
+        serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(r["methodology"]["hhi_unconcentrated_below"], 1000.0);
     assert_eq!(r["methodology"]["hhi_highly_concentrated_above"], 1800.0);
     let md = std::fs::read_to_string(out.join("report.md")).unwrap();

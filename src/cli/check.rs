@@ -9,7 +9,7 @@ use crate::claims::{Verdict, check, parse, unmeasurable};
 use crate::error::{Error, Result};
 use crate::report::escape::terminal;
 use crate::report::operators::json;
-use crate::stress::scenarios::{Part, StressOptions, stress};
+use crate::stress::scenarios::{Part, StressOptions};
 use clap::Args;
 use std::fmt::Write;
 
@@ -91,9 +91,16 @@ pub fn run(args: CheckArgs) -> Result<()> {
                     None => None,
                     Some(s) => {
                         let a = audit(&s, &opts);
-                        let st = if needs_stress && s.providers.iter().any(|p| p.gpu_count() > 0) {
+                        // Networks without GPUs get a stress result that
+                        // says why it is not applicable.
+                        let st = if needs_stress {
                             let supply = crate::supply::passing_supply(&s, Some(&checks));
-                            Some(stress(&supply, &workload, &stress_opts)?)
+                            Some(crate::stress::scenarios::stress_checked(
+                                &s,
+                                &supply,
+                                &workload,
+                                &stress_opts,
+                            )?)
                         } else {
                             None
                         };

@@ -16,7 +16,7 @@ use crate::report::operators::{EntitiesReport, json};
 use crate::report::stress::StressReport;
 use crate::report::{AuditReport, InputRecord};
 use crate::sources::sha256_hex;
-use crate::stress::scenarios::{StressOptions, stress};
+use crate::stress::scenarios::StressOptions;
 use crate::stress::workload::{DEFAULT_WORKLOAD, Workload, parse};
 use clap::Args;
 use serde_json::Value;
@@ -38,7 +38,7 @@ pub struct ReportArgs {
     /// Largest entities listed per dimension and weight.
     #[arg(long, default_value_t = 25)]
     pub top_n: usize,
-    /// Monte Carlo trials of the stress test.
+    /// Monte Carlo trials of the stress test (at least 1).
     #[arg(long, default_value_t = 1000)]
     pub trials: u64,
     #[command(flatten)]
@@ -105,10 +105,15 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
     for (s, record) in &snapshots {
         audits.push(audit(s, &opts));
         listings.push(operators(s, &opts.entities));
+        // Every snapshot gets a stress result; without GPUs it says why
+        // it is not applicable.
         let supply = crate::supply::passing_supply(s, opts.supply.as_ref());
-        if supply.providers.iter().any(|p| p.gpu_count() > 0) {
-            stressed.push(stress(&supply, &workload, &stress_opts)?);
-        }
+        stressed.push(crate::stress::scenarios::stress_checked(
+            s,
+            &supply,
+            &workload,
+            &stress_opts,
+        )?);
         records.push(record.clone());
     }
     let mut all = records.clone();
@@ -128,6 +133,9 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
+    if args.trials == 0 {
+        return Err(Error::Usage("--trials must be at least 1".into()));
+    }
     let (entities, mapping) = args.resolve.options()?;
     let snapshots = args.input.load()?;
     let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();

@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::report::operators::json;
 use crate::report::stress::{StressReport, markdown, table};
-use crate::stress::scenarios::{Part, StressOptions, stress};
+use crate::stress::scenarios::{Part, StressOptions, stress_checked};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -44,16 +44,17 @@ pub struct StressArgs {
         default_value = "baseline,resilience,single,nakamoto,montecarlo"
     )]
     pub only: Vec<Part>,
-    /// Served fraction the workload Nakamoto coefficient must drop below.
+    /// Served fraction the workload Nakamoto coefficient must drop below
+    /// (above 0, at most 1).
     #[arg(long, default_value_t = 0.5)]
     pub level: f64,
-    /// Largest k of the resilience curves.
+    /// Largest k of the resilience curves (at least 1).
     #[arg(long, default_value_t = 10)]
     pub max_k: usize,
     /// Weight that ranks providers and operators for removal.
     #[arg(long, default_value = "gpus")]
     pub by: String,
-    /// Monte Carlo trials.
+    /// Monte Carlo trials (at least 1).
     #[arg(long, default_value_t = 1000)]
     pub trials: u64,
     /// Monte Carlo seed (same seed, same result, whatever the thread count).
@@ -79,12 +80,22 @@ fn weight_named(name: &str) -> Result<crate::audit::Weight> {
 }
 
 pub fn run(args: StressArgs) -> Result<()> {
-    if !(0.0..=1.0).contains(&args.level) {
-        return Err(Error::Usage("--level must lie between 0 and 1".into()));
+    if !(args.level > 0.0 && args.level <= 1.0) {
+        return Err(Error::Usage(
+            "--level must lie above 0 and at most 1 (served demand never drops below 0%)".into(),
+        ));
     }
     if !(0.0..=1.0).contains(&args.default_uptime) {
         return Err(Error::Usage(
             "--default-uptime must lie between 0 and 1".into(),
+        ));
+    }
+    if args.trials == 0 {
+        return Err(Error::Usage("--trials must be at least 1".into()));
+    }
+    if args.max_k == 0 {
+        return Err(Error::Usage(
+            "--max-k must be at least 1 (k = 0 is the baseline)".into(),
         ));
     }
     let (entities, mapping) = args.resolve.options()?;
@@ -107,16 +118,12 @@ pub fn run(args: StressArgs) -> Result<()> {
         crate::output::write_atomic(path, &json(&inst.export()))?;
     }
     for (snapshot, record) in loaded {
-        // Networks without GPU capacity (stake-only chains) cannot serve a
-        // workload; they are skipped rather than reported as 0%.
-        if args.input.inputs.is_empty() && snapshot.providers.iter().all(|p| p.gpu_count() == 0) {
-            continue;
-        }
         // Supply that fails error-level checks (overflow sentinels, duplicate
-        // listings, …) is not capacity a workload can use.
+        // listings, …) is not capacity a workload can use. Networks without
+        // GPU capacity (stake-only chains) are listed as not applicable.
         let default_checks = crate::supply::SupplyOptions::default();
         let supply = crate::supply::passing_supply(&snapshot, Some(&default_checks));
-        results.push(stress(&supply, &workload, &opts)?);
+        results.push(stress_checked(&snapshot, &supply, &workload, &opts)?);
         inputs.push(record);
     }
     inputs.push(workload_record);

@@ -22,6 +22,7 @@ figure{margin:1.2em 0;background:var(--card);padding:1em;border-radius:6px;break
 svg{max-width:100%;height:auto}svg.chart{max-width:720px;display:block}svg text{fill:var(--fg);font-size:12px}svg .axis{stroke:var(--muted)}svg .grid{stroke:var(--grid)}
 svg .bar{fill:var(--accent)}svg .bar2{fill:var(--accent2)}svg .line{fill:none;stroke:var(--accent);stroke-width:2}svg .diag{stroke:var(--muted);stroke-dasharray:4 4}
 svg .mark{stroke:var(--accent2);stroke-width:2;stroke-dasharray:5 3}
+svg .s1{stroke:var(--accent2);stroke-dasharray:6 3}svg .level{stroke:var(--muted);stroke-dasharray:2 4}svg .band{fill:var(--accent2);opacity:.18}
 table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}th,td{border-bottom:1px solid var(--grid);padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
 td.n{text-align:right;font-variant-numeric:tabular-nums}ul.lines li{margin:.15em 0}
 details summary{cursor:pointer;color:var(--muted)}code{font-size:.85em;word-break:break-all}
@@ -113,11 +114,11 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             figure(
                 o,
                 &line_chart(
-                    std::slice::from_ref(points),
+                    &[("Lorenz curve", points.clone())],
                     "share of entities (smallest first)",
                     "share of weight",
                     true,
-                    None,
+                    &[],
                 ),
                 &caption,
                 &["entities", "weight"],
@@ -225,7 +226,7 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
         price_figure(o, s);
     }
     if let Some(st) = stress {
-        resilience_figure(o, st);
+        stress_section(o, st);
     }
     for g in grids(s).into_iter().skip(1) {
         let _ = write!(o, "<details><summary>{}</summary>", esc(&g.title));
@@ -328,14 +329,24 @@ fn bar_chart(bars: &[(String, f64)]) -> String {
     s
 }
 
-/// Line chart on [0,1]×[0,1] of one or more series; optional diagonal and a
-/// vertical marker at x (in the x axis' own units).
+/// Something drawn over a line chart, in the axes' own [0, 1] units.
+pub enum Marker {
+    /// A vertical line at x with a label.
+    At(f64, String),
+    /// A shaded band between two x values with a label (bounds, not a value).
+    Band(f64, f64, String),
+    /// A horizontal dashed line at y with a label.
+    Level(f64, String),
+}
+
+/// Line chart on [0,1]×[0,1] of one or more named series (a legend when
+/// there are several), an optional diagonal, and markers.
 fn line_chart(
-    series: &[Vec<(f64, f64)>],
+    series: &[(&str, Vec<(f64, f64)>)],
     x_label: &str,
     y_label: &str,
     diagonal: bool,
-    mark: Option<(f64, String)>,
+    markers: &[Marker],
 ) -> String {
     let (w, h, m) = (640.0, 320.0, 56.0);
     let px = |x: f64| m + x * (w - 2.0 * m);
@@ -372,33 +383,71 @@ fn line_chart(
             py(1.0)
         );
     }
-    for (i, pts) in series.iter().enumerate() {
+    for marker in markers {
+        match marker {
+            Marker::Band(x0, x1, label) => {
+                let _ = write!(
+                    s,
+                    "<rect class=\"band\" x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\"/><text x=\"{:.1}\" y=\"{}\">{}</text>",
+                    px(*x0),
+                    py(1.0),
+                    (px(*x1) - px(*x0)).max(2.0),
+                    py(0.0) - py(1.0),
+                    px(*x0) + 4.0,
+                    py(1.0) + 12.0,
+                    esc(label)
+                );
+            }
+            Marker::At(x, label) => {
+                let _ = write!(
+                    s,
+                    "<line class=\"mark\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2}\"/><text x=\"{3:.1}\" y=\"{4}\">{5}</text>",
+                    px(*x),
+                    py(0.0),
+                    py(1.0),
+                    px(*x) + 4.0,
+                    py(1.0) + 12.0,
+                    esc(label)
+                );
+            }
+            Marker::Level(y, label) => {
+                let _ = write!(
+                    s,
+                    "<line class=\"level\" x1=\"{0}\" x2=\"{1}\" y1=\"{2:.1}\" y2=\"{2:.1}\"/><text x=\"{3}\" y=\"{4:.1}\" text-anchor=\"end\">{5}</text>",
+                    px(0.0),
+                    px(1.0),
+                    py(*y),
+                    px(1.0) - 4.0,
+                    py(*y) - 4.0,
+                    esc(label)
+                );
+            }
+        }
+    }
+    for (i, (_, pts)) in series.iter().enumerate() {
         let path: Vec<String> = pts
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
             .collect();
-        let style = if i == 0 {
-            "line"
-        } else {
-            "line\" style=\"stroke:var(--accent2)"
-        };
         let _ = write!(
             s,
-            "<polyline class=\"{style}\" points=\"{}\"/>",
+            "<polyline class=\"line s{i}\" points=\"{}\"/>",
             path.join(" ")
         );
     }
-    if let Some((x, label)) = mark {
-        let _ = write!(
-            s,
-            "<line class=\"mark\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2}\"/><text x=\"{3:.1}\" y=\"{4}\">{5}</text>",
-            px(x),
-            py(0.0),
-            py(1.0),
-            px(x) + 4.0,
-            py(1.0) + 12.0,
-            esc(&label)
-        );
+    if series.len() > 1 {
+        for (i, (name, _)) in series.iter().enumerate() {
+            // Above the plot area, where no line or marker label runs.
+            let x = m + 200.0 * i as f64;
+            let _ = write!(
+                s,
+                "<line class=\"line s{i}\" x1=\"{0}\" x2=\"{1}\" y1=\"18\" y2=\"18\"/><text x=\"{2}\" y=\"22\">{3}</text>",
+                x,
+                x + 24.0,
+                x + 30.0,
+                esc(name)
+            );
+        }
     }
     let _ = write!(
         s,
@@ -464,10 +513,117 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
     );
 }
 
+/// The stress test of one snapshot: every part the JSON has, and the
+/// resilience chart with the level and the workload Nakamoto coefficient
+/// (a band when only bounds are proven, never drawn as a value).
+fn stress_section(o: &mut String, st: &StressResult) {
+    o.push_str("<h3>Workload stress test</h3>");
+    if let Some(why) = &st.not_applicable {
+        let _ = write!(o, "<p class=\"headline\">Not applicable: {}</p>", esc(why));
+        return;
+    }
+    if let Some(r) = &st.resilience {
+        resilience_figure(o, st, r);
+    }
+    if let Some(b) = &st.baseline {
+        let rows: Vec<Vec<String>> = b
+            .per_class
+            .iter()
+            .map(|c| {
+                vec![
+                    c.name.clone(),
+                    c.demanded_gpus.to_string(),
+                    c.served_gpus.to_string(),
+                    pct(c.served_fraction),
+                    c.note.clone().unwrap_or_else(|| {
+                        format!("{} providers can host a replica", c.hostable_providers)
+                    }),
+                ]
+            })
+            .collect();
+        let _ = write!(
+            o,
+            "<p>Baseline: {} of the demanded GPUs served with every provider up ({}).</p>",
+            pct(b.served_fraction),
+            if b.exact {
+                "proven optimal".to_string()
+            } else {
+                format!("gap {}", pct(b.gap))
+            }
+        );
+        table(
+            o,
+            &[
+                "class",
+                "demanded GPUs",
+                "served GPUs",
+                "served",
+                "who can host it",
+            ],
+            &rows,
+        );
+    }
+    if let Some(n) = &st.workload_nakamoto {
+        let cell = |r: &crate::stress::scenarios::NakamotoResult| {
+            let count = |x: Option<usize>| x.map_or("n/a".to_string(), |v| v.to_string());
+            vec![
+                match (r.value, r.exact) {
+                    (Some(v), true) => format!("{v} (exact)"),
+                    (Some(_), false) => {
+                        format!("{}–{} (bounds)", count(r.lower_bound), count(r.upper_bound))
+                    }
+                    (None, _) => "n/a".into(),
+                },
+                count(r.lower_bound),
+                count(r.upper_bound),
+                if r.exact { "yes".into() } else { "no".into() },
+                r.reason.clone().unwrap_or_default(),
+            ]
+        };
+        let rows: Vec<Vec<String>> = [
+            ("operators", &n.operators),
+            ("providers", &n.providers),
+            ("countries", &n.countries),
+            ("clouds", &n.clouds),
+        ]
+        .into_iter()
+        .map(|(name, r)| {
+            let mut row = vec![name.to_string()];
+            row.extend(cell(r));
+            row
+        })
+        .collect();
+        let _ = write!(
+            o,
+            "<p>Workload Nakamoto coefficient: the fewest groups whose joint loss leaves less than {} of demand served.</p>",
+            pct(n.level)
+        );
+        table(
+            o,
+            &[
+                "lose",
+                "coefficient",
+                "lower bound",
+                "upper bound",
+                "exact",
+                "why n/a",
+            ],
+            &rows,
+        );
+    }
+    let _ = write!(
+        o,
+        "<details><summary>Every stress figure</summary><ul class=\"lines\">"
+    );
+    for line in super::stress::snapshot_lines(st, &|s| s.to_string()) {
+        let _ = write!(o, "<li>{}</li>", esc(&line));
+    }
+    o.push_str("</ul></details>");
+}
+
 /// Served demand as the largest providers and operators leave, with the
-/// workload Nakamoto coefficient of operators marked.
-fn resilience_figure(o: &mut String, st: &StressResult) {
-    let Some(r) = &st.resilience else { return };
+/// level and the operators' workload Nakamoto coefficient marked.
+fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scenarios::Resilience) {
     let kmax = r.providers.len().max(r.operators.len()).max(2) - 1;
     let scale = |steps: &[crate::stress::scenarios::Step]| -> Vec<(f64, f64)> {
         steps
@@ -475,23 +631,49 @@ fn resilience_figure(o: &mut String, st: &StressResult) {
             .map(|s| (s.k as f64 / kmax as f64, s.served_fraction))
             .collect()
     };
-    let mark = st
-        .workload_nakamoto
-        .as_ref()
-        .and_then(|n| n.operators.value)
-        .filter(|&v| v <= kmax)
-        .map(|v| {
-            (
-                v as f64 / kmax as f64,
-                format!("workload Nakamoto coefficient: {v} operators"),
-            )
-        });
+    let mut markers = Vec::new();
+    let mut coefficient = String::new();
+    if let Some(n) = &st.workload_nakamoto {
+        markers.push(Marker::Level(n.level, format!("level {}", pct(n.level))));
+        let x = |v: usize| v.min(kmax) as f64 / kmax as f64;
+        let op = &n.operators;
+        coefficient = match (op.value, op.exact, op.lower_bound, op.upper_bound) {
+            (Some(v), true, _, _) => {
+                if v <= kmax {
+                    markers.push(Marker::At(
+                        x(v),
+                        format!("workload Nakamoto coefficient: {v} operators (exact)"),
+                    ));
+                }
+                format!(" The workload Nakamoto coefficient of operators is {v} (exact).")
+            }
+            (_, false, Some(lo), Some(hi)) => {
+                if lo <= kmax {
+                    markers.push(Marker::Band(
+                        x(lo),
+                        x(hi),
+                        format!("coefficient between {lo} and {hi} operators (bounds)"),
+                    ));
+                }
+                format!(
+                    " The workload Nakamoto coefficient of operators lies between {lo} and {hi}: proven bounds, not a value."
+                )
+            }
+            _ => format!(
+                " Workload Nakamoto coefficient of operators: n/a ({}).",
+                op.reason.as_deref().unwrap_or("not computed")
+            ),
+        };
+    }
     let svg = line_chart(
-        &[scale(&r.operators), scale(&r.providers)],
-        &format!("largest removed (k = 0…{kmax}); blue: operators, amber: providers"),
+        &[
+            ("operators removed", scale(&r.operators)),
+            ("providers removed", scale(&r.providers)),
+        ],
+        &format!("largest removed by {} (k = 0…{kmax})", r.by.name()),
         "served demand",
         false,
-        mark,
+        &markers,
     );
     let rows: Vec<Vec<String>> = (0..=kmax)
         .map(|k| {
@@ -504,9 +686,9 @@ fn resilience_figure(o: &mut String, st: &StressResult) {
         })
         .collect();
     let caption = format!(
-        "Resilience: share of the workload's demanded GPUs still served after removing the k largest operators and providers by {} (baseline {}).",
+        "Resilience: share of the workload's demanded GPUs still served after removing the k largest operators and providers by {} (baseline {}).{coefficient}",
         r.by.name(),
-        pct(st.baseline.served_fraction)
+        super::opt_pct(st.baseline.as_ref().map(|b| b.served_fraction))
     );
     figure(
         o,

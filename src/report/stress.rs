@@ -3,7 +3,7 @@
 
 use super::escape::{markdown as md, terminal};
 use super::{InputRecord, pct};
-use crate::stress::scenarios::{NakamotoResult, StressOptions, StressResult};
+use crate::stress::scenarios::{NakamotoResult, StressOptions, StressResult, count};
 use crate::stress::workload::Workload;
 use serde::Serialize;
 use std::fmt::Write;
@@ -42,105 +42,182 @@ impl StressReport {
     }
 }
 
+/// One dimension's workload Nakamoto coefficient, in words.
 fn nakamoto_text(r: &NakamotoResult) -> String {
-    match (r.value, r.exact) {
-        (Some(v), true) => format!("{v} (exact)"),
-        (Some(v), false) => format!("{}–{v} (bounds)", r.lower_bound),
-        (None, _) if r.lower_bound == 0 => "n/a (field unknown)".to_string(),
-        (None, _) => format!("not reached (even losing all {} groups)", r.lower_bound),
+    let because = r.reason.as_deref().unwrap_or("no reason given");
+    match (r.value, r.exact, r.lower_bound) {
+        (Some(v), true, _) => format!("{v} (exact)"),
+        (Some(v), false, Some(lo)) => format!("{lo}–{v} (bounds)"),
+        (Some(v), false, None) => format!("at most {v}"),
+        (None, _, None) => format!("n/a — {because}"),
+        // Counted but not reached: the reason says why.
+        (None, _, Some(_)) => because.to_string(),
     }
+}
+
+/// "1 of 20 providers has", "3 of 20 providers have".
+fn of_providers_have(k: usize, n: usize) -> String {
+    format!(
+        "{k} of {} {}",
+        count(n as u64, "provider", "providers"),
+        if k == 1 { "has" } else { "have" }
+    )
 }
 
 /// Report lines; `esc` escapes untrusted text for the target format.
 fn lines(r: &StressReport, esc: &dyn Fn(&str) -> String) -> Vec<String> {
     let mut out = vec![format!(
-        "rackaudit {} · methodology {} · workload {} ({} GPUs demanded in {} classes) · inputs sha256 {}",
+        "rackaudit {} · methodology {} · workload {} ({} demanded in {}) · inputs sha256 {}",
         r.tool_version,
         r.methodology_version,
         esc(&r.workload.name),
-        r.workload.demanded_gpus(),
-        r.workload.classes.len(),
+        count(r.workload.demanded_gpus(), "GPU", "GPUs"),
+        count(r.workload.classes.len() as u64, "class", "classes"),
         &r.input_sha256[..16]
     )];
     for s in &r.snapshots {
-        let b = &s.baseline;
         out.push(String::new());
         out.push(format!("== {} ({}) ==", esc(&s.network), esc(&s.location)));
+        out.extend(snapshot_lines(s, esc));
+    }
+    out
+}
+
+/// The lines of one snapshot's stress result: every part it has.
+pub fn snapshot_lines(s: &StressResult, esc: &dyn Fn(&str) -> String) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some(why) = &s.not_applicable {
+        out.push(format!("not applicable: {}", esc(why)));
+        return out;
+    }
+    if let Some(c) = &s.capacity {
+        out.push(format!("capacity: {c}"));
+    }
+    if let Some(b) = &s.baseline {
+        // Every class has a note: not one replica fits anywhere.
+        let unservable = b.per_class.iter().all(|c| c.note.is_some());
         out.push(format!(
-            "baseline: {} of demand served ({} of {} GPUs; bound {}; {}), {} of {} providers have eligible GPUs",
+            "baseline: {} of demand served ({} of {}; bound {}; {}), {} eligible GPUs{}",
             pct(b.served_fraction),
             b.served_gpus,
-            b.demanded_gpus,
+            count(b.demanded_gpus, "GPU", "GPUs"),
             b.upper_bound_gpus,
-            if b.exact { "exact".to_string() } else { format!("gap {}", pct(b.gap)) },
-            s.providers_with_eligible_gpus,
-            s.providers
+            if b.exact {
+                "exact".to_string()
+            } else {
+                format!("gap {}", pct(b.gap))
+            },
+            of_providers_have(s.providers_with_eligible_gpus, s.providers),
+            if unservable {
+                ": no replica of any class fits on this network"
+            } else {
+                ""
+            }
         ));
         for c in &b.per_class {
+            let detail = match &c.note {
+                Some(note) => esc(note),
+                None => format!(
+                    "{} can host a replica",
+                    count(c.hostable_providers as u64, "provider", "providers")
+                ),
+            };
             out.push(format!(
-                "  class {}: {} of {} GPUs ({})",
+                "  class {}: {} of {} GPUs ({}); {detail}",
                 esc(&c.name),
                 c.served_gpus,
                 c.demanded_gpus,
                 pct(c.served_fraction)
             ));
         }
-        if let Some(res) = &s.resilience {
-            let curve = |steps: &[crate::stress::scenarios::Step]| {
-                steps
-                    .iter()
-                    .map(|st| {
-                        format!(
-                            "k={} {}{}",
-                            st.k,
-                            pct(st.served_fraction),
-                            if st.exact { "" } else { "*" }
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ")
+    }
+    if let Some(res) = &s.resilience {
+        let curve = |steps: &[crate::stress::scenarios::Step]| {
+            steps
+                .iter()
+                .map(|st| {
+                    format!(
+                        "k={} {}{}",
+                        st.k,
+                        pct(st.served_fraction),
+                        if st.exact { "" } else { "*" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        out.push(format!(
+            "resilience (largest by {} removed; * = not proven optimal):",
+            res.by.name()
+        ));
+        out.push(format!("  providers: {}", curve(&res.providers)));
+        out.push(format!("  operators: {}", curve(&res.operators)));
+    }
+    if let Some(losses) = &s.single_losses {
+        for (dim, list) in losses {
+            let dim = match dim.as_str() {
+                "asn" => "ASN",
+                "datacenter" => "data center",
+                other => other,
             };
-            out.push(format!(
-                "resilience (largest by {} removed; * = not proven optimal):",
-                res.by.name()
-            ));
-            out.push(format!("  providers: {}", curve(&res.providers)));
-            out.push(format!("  operators: {}", curve(&res.operators)));
+            let worst: Vec<String> = list
+                .iter()
+                .take(5)
+                .map(|l| format!("{} {}", esc(&l.value), pct(l.served_fraction)))
+                .collect();
+            out.push(if worst.is_empty() {
+                format!("worst single {dim} losses: n/a — {dim} unknown for every provider")
+            } else {
+                format!(
+                    "worst single {dim} losses (served after the loss): {}",
+                    worst.join(", ")
+                )
+            });
         }
-        if let Some(losses) = &s.single_losses {
-            for (dim, list) in losses {
-                let worst: Vec<String> = list
-                    .iter()
-                    .take(5)
-                    .map(|l| format!("{} {}", esc(&l.value), pct(l.served_fraction)))
-                    .collect();
-                if !worst.is_empty() {
-                    out.push(format!("worst single {dim} losses: {}", worst.join(", ")));
-                }
+    }
+    if let Some(n) = &s.workload_nakamoto {
+        let head = format!("workload Nakamoto coefficient (served < {})", pct(n.level));
+        let dims = [
+            ("operators", &n.operators),
+            ("providers", &n.providers),
+            ("countries", &n.countries),
+            ("clouds", &n.clouds),
+        ];
+        let shared = dims.iter().all(|(_, d)| {
+            d.value.is_none() && d.lower_bound.is_none() && d.reason == n.operators.reason
+        });
+        if shared {
+            out.push(format!("{head}: {}", nakamoto_text(&n.operators)));
+        } else {
+            out.push(format!("{head}:"));
+            for (name, d) in dims {
+                out.push(format!("  {name}: {}", nakamoto_text(d)));
             }
         }
-        if let Some(n) = &s.workload_nakamoto {
-            out.push(format!(
-                "workload Nakamoto coefficient (served < {}): operators {}, providers {}, countries {}, clouds {}",
-                pct(n.level),
-                nakamoto_text(&n.operators),
-                nakamoto_text(&n.providers),
-                nakamoto_text(&n.countries),
-                nakamoto_text(&n.clouds)
-            ));
-        }
-        if let Some(m) = &s.monte_carlo {
-            out.push(format!(
-                "Monte Carlo ({} trials, seed {}, uptime as availability, {} providers without uptime at {}): mean {}, p5 {}, p1 {}",
-                m.trials,
-                m.seed,
-                m.providers_without_uptime,
-                pct(m.default_uptime),
-                pct(m.mean),
-                pct(m.p5),
-                pct(m.p1)
-            ));
-        }
+    }
+    if let Some(m) = &s.monte_carlo {
+        let without = if m.providers_without_uptime == 0 {
+            "uptime known for every provider".to_string()
+        } else if m.providers_without_uptime == s.providers {
+            format!(
+                "uptime unknown for every provider, all taken as up {} of the time",
+                pct(m.default_uptime)
+            )
+        } else {
+            format!(
+                "{} without uptime taken as up {} of the time",
+                count(m.providers_without_uptime as u64, "provider", "providers"),
+                pct(m.default_uptime)
+            )
+        };
+        out.push(format!(
+            "Monte Carlo ({}, seed {}; each provider up with probability = its uptime; {without}): mean {}, p5 {}, p1 {} served",
+            count(m.trials, "trial", "trials"),
+            m.seed,
+            pct(m.mean),
+            pct(m.p5),
+            pct(m.p1)
+        ));
     }
     out
 }
