@@ -141,17 +141,12 @@ impl Threshold {
 
     /// `1/3`, or the decimal when the denominator is a power of ten.
     pub fn fraction_text(&self) -> String {
-        let mut d = self.denominator;
-        while d % 10 == 0 {
-            d /= 10;
+        if self.denominator == 1 {
+            return self.numerator.to_string();
         }
-        if d == 1 && self.denominator > 1 {
-            let digits = self.denominator.trailing_zeros_base10();
-            format!("{:.*}", digits, self.value())
-        } else if self.denominator == 1 {
-            self.numerator.to_string()
-        } else {
-            format!("{}/{}", self.numerator, self.denominator)
+        match power_of_ten(self.denominator) {
+            Some(digits) => format!("{:.*}", digits, self.value()),
+            None => format!("{}/{}", self.numerator, self.denominator),
         }
     }
 
@@ -161,19 +156,14 @@ impl Threshold {
     }
 }
 
-trait TrailingZeros {
-    fn trailing_zeros_base10(self) -> usize;
-}
-
-impl TrailingZeros for u64 {
-    fn trailing_zeros_base10(mut self) -> usize {
-        let mut n = 0;
-        while self > 1 && self % 10 == 0 {
-            self /= 10;
-            n += 1;
-        }
-        n
+/// `Some(k)` when `n` is 10^k.
+fn power_of_ten(mut n: u64) -> Option<usize> {
+    let mut k = 0;
+    while n > 1 && n.is_multiple_of(10) {
+        n /= 10;
+        k += 1;
     }
+    (n == 1).then_some(k)
 }
 
 fn not_a_share(t: &str) -> String {
