@@ -111,8 +111,13 @@ fn row(
         ("providers", Some(a.providers as f64)),
         ("operators", Some(a.operators as f64)),
         (
+            // A network that lists no GPU capacity at all (a validator set)
+            // has no GPU count: n/a, not 0.
             "gpus",
-            Some(s.providers.iter().map(|p| p.gpu_count() as f64).sum()),
+            s.providers
+                .iter()
+                .any(|p| !p.gpus.is_empty())
+                .then(|| s.providers.iter().map(|p| p.gpu_count() as f64).sum()),
         ),
         (
             "nakamoto_providers",

@@ -471,3 +471,33 @@ fn hhi_is_read_with_the_2023_merger_guidelines() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.matches("<td class=\"n\">").count() > 20);
 }
+
+#[test]
+fn history_shows_na_for_what_a_network_cannot_measure() {
+    let dir = scratch("history-na");
+    let store = dir.join("s.sqlite");
+    let store = store.to_str().unwrap();
+    let o = run(&[
+        "snapshots",
+        "import",
+        "--store",
+        store,
+        &data("data/cosmos/osmosis1_valset_height471386.json"),
+    ]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = run(&["history", "osmosis-1", "--store", store]);
+    let t = text(&o);
+    assert!(o.status.success(), "{t}");
+    // No GPUs: Nvidia's share is n/a, not 0; the coalition leads.
+    let header = t.lines().find(|l| l.starts_with("| id")).unwrap();
+    let row = t.lines().find(|l| l.starts_with("| 1 ")).unwrap();
+    let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+    let names: Vec<&str> = header.split('|').map(str::trim).collect();
+    let at = |name: &str| cells[names.iter().position(|n| *n == name).unwrap()];
+    assert_eq!(at("nvidia_gpu_share"), "n/a", "{t}");
+    assert_eq!(at("gpus"), "n/a");
+    assert_eq!(at("coalition_operators"), "4");
+    assert!(t.contains("≥1/3"), "{t}");
+    let v = json_of(&["history", "osmosis-1", "--store", store, "--format", "json"]);
+    assert!(v["rows"][0]["values"]["nvidia_gpu_share"].is_null());
+}

@@ -97,9 +97,9 @@ pub fn run(args: RewardsArgs) -> Result<()> {
     for f in &a.files {
         let _ = writeln!(
             s,
-            "  {} ({:?}): {} transfers, {} to {}{}",
+            "  {} ({}): {} transfers, {} to {}{}",
             terminal(&f.location),
-            f.layout,
+            crate::variant_name(&f.layout),
             f.rows,
             f.first.as_deref().unwrap_or("-"),
             f.last.as_deref().unwrap_or("-"),

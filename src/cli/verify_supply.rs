@@ -118,13 +118,17 @@ pub fn run(args: VerifySupplyArgs) -> Result<()> {
         .max();
     match (fail_on, worst) {
         (Some(limit), Some(w)) if w >= limit => Err(Error::Failed(format!(
-            "supply checks found {} findings at severity {} or above",
-            report
-                .snapshots
-                .iter()
-                .flat_map(|s| &s.findings)
-                .filter(|f| f.severity >= limit)
-                .count(),
+            "supply checks found {} at severity {} or above",
+            crate::report::layout::plural(
+                report
+                    .snapshots
+                    .iter()
+                    .flat_map(|s| &s.findings)
+                    .filter(|f| f.severity >= limit)
+                    .count(),
+                "finding",
+                "findings"
+            ),
             limit.name()
         ))),
         _ => Ok(()),

@@ -71,14 +71,14 @@ fn profile_line(s: &SnapshotSupply) -> String {
         .summary
         .thresholds
         .iter()
-        .map(|t| format!("{} ({})", t.label, t.meaning))
+        .map(|t| format!("{}{} ({})", t.holds.symbol(), t.label, t.meaning))
         .collect();
     format!(
-        "profile {} from {}; thresholds: {}; {} findings",
+        "profile {} from {}; thresholds: {}; {}",
         s.summary.profile,
         s.summary.profile_origin,
         t.join(", "),
-        s.summary.findings
+        super::layout::plural(s.summary.findings, "finding", "findings")
     )
 }
 
