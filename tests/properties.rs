@@ -124,8 +124,8 @@ fn audit_and_operators(csv: &str) -> (serde_json::Value, serde_json::Value) {
     s.input_sha256.clear();
     let opts = rackaudit::audit::AuditOptions::default();
     let audit = serde_json::to_value(rackaudit::audit::audit(&s, &opts)).unwrap();
-    let ops = serde_json::to_value(rackaudit::audit::operators::operators(&s, &opts.entities))
-        .unwrap();
+    let ops =
+        serde_json::to_value(rackaudit::audit::operators::operators(&s, &opts.entities)).unwrap();
     (audit, ops)
 }
 

@@ -30,6 +30,8 @@ pub struct CheckArgs {
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
+    pub nakamoto: super::NakamotoArgs,
+    #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
 
@@ -73,6 +75,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
         max_k: k,
         by: crate::audit::Weight::Gpus,
         level: 0.5,
+        nakamoto_time_limit: args.nakamoto.limit()?,
         trials: 0,
         seed: 1,
         default_uptime: 1.0,

@@ -377,3 +377,28 @@ impl SupplyArgs {
         })
     }
 }
+
+/// The search limit of the workload Nakamoto coefficient, shared by the
+/// commands that run the stress test.
+#[derive(Debug, clap::Args)]
+pub struct NakamotoArgs {
+    /// Seconds of exact search per level (operators, providers, countries,
+    /// clouds, ASNs, data centers) of the workload Nakamoto coefficient,
+    /// counted as a fixed number of search nodes so results never depend on
+    /// the machine; beyond it the proven bounds are reported.
+    #[arg(long, default_value_t = crate::stress::nakamoto::DEFAULT_TIME_LIMIT, value_name = "SECONDS")]
+    pub nakamoto_time_limit: f64,
+}
+
+impl NakamotoArgs {
+    /// The limit, checked.
+    pub fn limit(&self) -> Result<f64> {
+        if self.nakamoto_time_limit.is_finite() && self.nakamoto_time_limit >= 0.0 {
+            Ok(self.nakamoto_time_limit)
+        } else {
+            Err(crate::Error::Usage(
+                "--nakamoto-time-limit must be a number of seconds, at least 0".into(),
+            ))
+        }
+    }
+}

@@ -46,6 +46,8 @@ pub struct ReportArgs {
     #[command(flatten)]
     pub supply: super::SupplyArgs,
     #[command(flatten)]
+    pub nakamoto: super::NakamotoArgs,
+    #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
 
@@ -153,6 +155,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
         },
         stress: StressOptions {
             trials: args.trials,
+            nakamoto_time_limit: args.nakamoto.limit()?,
             ..StressOptions::standard(entities)
         },
         workload: load_workload(args.workload.as_deref())?,

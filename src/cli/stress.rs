@@ -64,6 +64,8 @@ pub struct StressArgs {
     #[arg(long, default_value_t = 1.0)]
     pub default_uptime: f64,
     #[command(flatten)]
+    pub nakamoto: super::NakamotoArgs,
+    #[command(flatten)]
     pub resolve: super::ResolveArgs,
     /// Write the baseline placement instance (demands and bins) of the first
     /// input as JSON, for checking against an external ILP solver.
@@ -104,6 +106,7 @@ pub fn run(args: StressArgs) -> Result<()> {
         max_k: args.max_k,
         by: weight_named(&args.by)?,
         level: args.level,
+        nakamoto_time_limit: args.nakamoto.limit()?,
         trials: args.trials,
         seed: args.seed,
         default_uptime: args.default_uptime,

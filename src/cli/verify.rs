@@ -247,6 +247,9 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         level: so["level"]
             .as_f64()
             .ok_or_else(|| usage("stress.options.level"))?,
+        nakamoto_time_limit: so["nakamoto_time_limit"]
+            .as_f64()
+            .ok_or_else(|| usage("stress.options.nakamoto_time_limit"))?,
         trials: so["trials"]
             .as_u64()
             .ok_or_else(|| usage("stress.options.trials"))?,

@@ -580,19 +580,15 @@ fn stress_section(o: &mut String, st: &StressResult) {
                 r.reason.clone().unwrap_or_default(),
             ]
         };
-        let rows: Vec<Vec<String>> = [
-            ("operators", &n.operators),
-            ("providers", &n.providers),
-            ("countries", &n.countries),
-            ("clouds", &n.clouds),
-        ]
-        .into_iter()
-        .map(|(name, r)| {
-            let mut row = vec![name.to_string()];
-            row.extend(cell(r));
-            row
-        })
-        .collect();
+        let rows: Vec<Vec<String>> = n
+            .levels()
+            .into_iter()
+            .map(|(name, r)| {
+                let mut row = vec![name.to_string()];
+                row.extend(cell(r));
+                row
+            })
+            .collect();
         let _ = write!(
             o,
             "<p>Workload Nakamoto coefficient: the fewest groups whose joint loss leaves less than {} of demand served.</p>",

@@ -177,12 +177,7 @@ pub fn snapshot_lines(s: &StressResult, esc: &dyn Fn(&str) -> String) -> Vec<Str
     }
     if let Some(n) = &s.workload_nakamoto {
         let head = format!("workload Nakamoto coefficient (served < {})", pct(n.level));
-        let dims = [
-            ("operators", &n.operators),
-            ("providers", &n.providers),
-            ("countries", &n.countries),
-            ("clouds", &n.clouds),
-        ];
+        let dims = n.levels();
         let shared = dims.iter().all(|(_, d)| {
             d.value.is_none() && d.lower_bound.is_none() && d.reason == n.operators.reason
         });

@@ -2,13 +2,14 @@
 //! workload Nakamoto coefficient and Monte Carlo availability.
 
 use super::instance::Instance;
+pub use super::nakamoto::NakamotoResult;
+use super::nakamoto::{self, Budget, Groups, Noun};
 use super::solver::{Placement, best_greedy, solve};
 use super::workload::{Class, Workload};
 use crate::audit::{Weight, cloud, provider_vector};
 use crate::entities::{self, ResolveOptions};
 use crate::error::Error;
 use crate::model::Snapshot;
-use crate::report::pct;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -47,6 +48,9 @@ pub struct StressOptions {
     pub by: Weight,
     /// Served fraction the workload Nakamoto coefficient must drop below.
     pub level: f64,
+    /// Seconds of search per level of the workload Nakamoto coefficient,
+    /// turned into a fixed node budget (results never depend on the clock).
+    pub nakamoto_time_limit: f64,
     /// Monte Carlo trials (at least 1 when Monte Carlo is run).
     pub trials: u64,
     pub seed: u64,
@@ -65,6 +69,7 @@ impl StressOptions {
             max_k: 10,
             by: Weight::Gpus,
             level: 0.5,
+            nakamoto_time_limit: super::nakamoto::DEFAULT_TIME_LIMIT,
             trials: 1000,
             seed: 1,
             default_uptime: 1.0,
@@ -137,43 +142,32 @@ pub struct Loss {
     pub exact: bool,
 }
 
-/// Fewest groups whose joint loss drops served demand below the level.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct NakamotoResult {
-    /// The best proven count (the upper bound); null when no loss is proven
-    /// to reach the level or the coefficient is not applicable.
-    pub value: Option<usize>,
-    /// Proven lower bound; null when the coefficient is not applicable.
-    pub lower_bound: Option<usize>,
-    pub upper_bound: Option<usize>,
-    pub exact: bool,
-    /// Groups whose loss achieves `upper_bound`.
-    pub removed: Vec<String>,
-    /// Why `value` is null; null when it is given.
-    pub reason: Option<String>,
-}
-
-impl NakamotoResult {
-    fn without_value(lower_bound: Option<usize>, reason: String) -> Self {
-        NakamotoResult {
-            value: None,
-            lower_bound,
-            upper_bound: None,
-            exact: false,
-            removed: vec![],
-            reason: Some(reason),
-        }
-    }
-}
-
 /// Workload Nakamoto coefficients per dimension.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct WorkloadNakamoto {
     pub level: f64,
+    /// Search nodes each level may spend (from `--nakamoto-time-limit`).
+    pub node_budget: u64,
     pub operators: NakamotoResult,
     pub providers: NakamotoResult,
     pub countries: NakamotoResult,
     pub clouds: NakamotoResult,
+    pub asns: NakamotoResult,
+    pub datacenters: NakamotoResult,
+}
+
+impl WorkloadNakamoto {
+    /// Every level with its name, in report order.
+    pub fn levels(&self) -> [(&'static str, &NakamotoResult); 6] {
+        [
+            ("operators", &self.operators),
+            ("providers", &self.providers),
+            ("countries", &self.countries),
+            ("clouds", &self.clouds),
+            ("ASNs", &self.asns),
+            ("data centers", &self.datacenters),
+        ]
+    }
 }
 
 /// Served demand when each provider is up with probability = its uptime.
@@ -236,12 +230,6 @@ impl Serialize for NullParts {
         }
         map.end()
     }
-}
-
-/// Named groups of providers (operators, countries, …).
-struct Groups {
-    labels: Vec<String>,
-    members: Vec<Vec<usize>>,
 }
 
 fn fraction(served: u64, demanded: u64) -> f64 {
@@ -322,8 +310,20 @@ pub fn stress_checked(
     };
     let has = |part| opts.parts.contains(&part);
     let usable = inst.usable_gpus(n);
-    let coefficient =
-        |groups: &Groups, noun: Noun| nakamoto(&inst, n, groups, &usable, &base, opts.level, noun);
+    let class_names: Vec<String> = workload.classes.iter().map(|c| c.name.clone()).collect();
+    let budget = Budget::seconds(opts.nakamoto_time_limit);
+    let coefficient = |groups: &Groups, noun: Noun| {
+        nakamoto::coefficient(
+            &inst,
+            n,
+            groups,
+            &class_names,
+            &base,
+            opts.level,
+            noun,
+            budget,
+        )
+    };
     Ok(StressResult {
         network: snapshot.network.clone(),
         location: snapshot.source.location.clone(),
@@ -339,15 +339,38 @@ pub fn stress_checked(
             operators: curve(&inst, n, &operators, &weights, opts.max_k),
         }),
         single_losses: has(Part::Single).then(|| single_losses(snapshot, &inst)),
-        workload_nakamoto: has(Part::Nakamoto).then(|| WorkloadNakamoto {
-            level: opts.level,
-            operators: coefficient(&operators, Noun::OPERATOR),
-            providers: coefficient(&providers, Noun::PROVIDER),
-            countries: coefficient(
-                &field_groups(snapshot, |p| p.country.clone()),
-                Noun::COUNTRY,
-            ),
-            clouds: coefficient(&cloud_groups(snapshot), Noun::CLOUD),
+        workload_nakamoto: has(Part::Nakamoto).then(|| {
+            // Levels are independent searches with their own budgets: run
+            // them in parallel, collect in a fixed order.
+            let levels: Vec<(Groups, Noun)> = vec![
+                (operators.clone(), Noun::OPERATOR),
+                (providers.clone(), Noun::PROVIDER),
+                (field_groups(snapshot, |p| p.country.clone()), Noun::COUNTRY),
+                (cloud_groups(snapshot), Noun::CLOUD),
+                (
+                    field_groups(snapshot, |p| p.asn.map(|a| format!("AS{a}"))),
+                    Noun::ASN,
+                ),
+                (
+                    field_groups(snapshot, |p| p.datacenter.clone()),
+                    Noun::DATACENTER,
+                ),
+            ];
+            let mut r: Vec<NakamotoResult> = levels
+                .par_iter()
+                .map(|(g, noun)| coefficient(g, *noun))
+                .collect();
+            let mut next = || r.remove(0);
+            WorkloadNakamoto {
+                level: opts.level,
+                node_budget: budget.nodes,
+                operators: next(),
+                providers: next(),
+                countries: next(),
+                clouds: next(),
+                asns: next(),
+                datacenters: next(),
+            }
         }),
         monte_carlo: has(Part::Montecarlo).then(|| monte_carlo(snapshot, &inst, opts)),
         baseline: Some(baseline),
@@ -625,316 +648,6 @@ fn single_losses(s: &Snapshot, inst: &Instance) -> BTreeMap<String, Vec<Loss>> {
         .collect()
 }
 
-/// How the groups of one dimension are named in reasons.
-#[derive(Debug, Clone, Copy)]
-struct Noun {
-    one: &'static str,
-    many: &'static str,
-}
-
-impl Noun {
-    const OPERATOR: Noun = Noun {
-        one: "operator",
-        many: "operators",
-    };
-    const PROVIDER: Noun = Noun {
-        one: "provider",
-        many: "providers",
-    };
-    const COUNTRY: Noun = Noun {
-        one: "country",
-        many: "countries",
-    };
-    const CLOUD: Noun = Noun {
-        one: "cloud",
-        many: "clouds",
-    };
-}
-
-/// Fewest groups whose loss drops served demand below `level`: a lower
-/// bound from capacity (a group's loss lowers the optimum by at most the
-/// GPUs it can contribute), an upper bound from removing groups by usable
-/// capacity until the flow bound proves the drop, and an exhaustive check of
-/// the counts in between when the groups are few. Not applicable (null with
-/// a reason) when the baseline is already below the level or the field is
-/// unknown for every provider.
-fn nakamoto(
-    inst: &Instance,
-    n: usize,
-    groups: &Groups,
-    usable: &[u64],
-    base: &Placement,
-    level: f64,
-    noun: Noun,
-) -> NakamotoResult {
-    let target = level * inst.demanded_gpus as f64;
-    if (base.served_gpus as f64) < target {
-        return NakamotoResult::without_value(None, below_level(inst, base, level));
-    }
-    if groups.labels.is_empty() {
-        // The field is unknown for every provider: nothing to remove.
-        return NakamotoResult::without_value(
-            None,
-            format!("{} unknown for every provider", noun.one),
-        );
-    }
-    let caps: Vec<u64> = groups
-        .members
-        .iter()
-        .map(|m| m.iter().map(|&p| usable[p]).sum())
-        .collect();
-    let mut sorted = caps.clone();
-    sorted.sort_unstable_by(|a, b| b.cmp(a));
-    let need = base.served_gpus as f64 - target;
-    let mut lower = 0;
-    let mut acc = 0u64;
-    while (acc as f64) <= need && lower < sorted.len() {
-        acc += sorted[lower];
-        lower += 1;
-    }
-    if (acc as f64) <= need {
-        // Even losing every group leaves at least `served - acc` GPUs served
-        // (the groups do not cover the supply, or the level is 0).
-        let left = fraction(base.served_gpus.saturating_sub(acc), inst.demanded_gpus);
-        return NakamotoResult::without_value(
-            Some(lower),
-            format!(
-                "not reachable: even losing {} leaves at least {} served (level {}){}",
-                all_of(groups.labels.len(), noun),
-                pct(left),
-                pct(level),
-                unknown_tail(groups, usable, noun)
-            ),
-        );
-    }
-    let mut order: Vec<usize> = (0..caps.len()).collect();
-    order.sort_by(|&a, &b| {
-        caps[b]
-            .cmp(&caps[a])
-            .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
-    });
-    let mut removed = Vec::new();
-    let mut upper = None;
-    for (k, &g) in order.iter().enumerate() {
-        removed.extend(groups.members[g].iter().copied());
-        if (k + 1) >= lower && (place_without(inst, n, &removed).upper_bound_gpus as f64) < target {
-            upper = Some(k + 1);
-            break;
-        }
-    }
-    // With few groups, a greedy by actual impact (remove the group whose loss
-    // hurts the placement most) often proves a smaller count.
-    if groups.labels.len() <= 64
-        && let Some((k, chosen)) =
-            impact_greedy(inst, n, groups, target, upper.unwrap_or(usize::MAX))
-    {
-        upper = Some(k);
-        let rest: Vec<usize> = order
-            .iter()
-            .copied()
-            .filter(|g| !chosen.contains(g))
-            .collect();
-        order = chosen.into_iter().chain(rest).collect();
-    }
-    let mut result = NakamotoResult {
-        value: upper,
-        lower_bound: Some(lower),
-        upper_bound: upper,
-        exact: upper == Some(lower),
-        removed: upper
-            .map(|u| {
-                order[..u]
-                    .iter()
-                    .map(|&g| groups.labels[g].clone())
-                    .collect()
-            })
-            .unwrap_or_default(),
-        reason: None,
-    };
-    if !result.exact && groups.labels.len() <= 16 {
-        exhaustive(inst, n, groups, &caps, base, target, &mut result);
-    }
-    if result.value.is_none() {
-        result.reason = Some(not_reached(inst, n, groups, usable, level, noun));
-    }
-    result
-}
-
-/// Why the coefficient does not apply when the baseline is below the level.
-fn below_level(inst: &Instance, base: &Placement, level: f64) -> String {
-    let served = pct(fraction(base.served_gpus, inst.demanded_gpus));
-    if (base.upper_bound_gpus as f64) < level * inst.demanded_gpus as f64 {
-        format!(
-            "baseline already below the level: {served} served with every provider up (level {})",
-            pct(level)
-        )
-    } else {
-        format!(
-            "baseline may already be below the level: {served} served with every provider up, proven at most {} (level {})",
-            pct(fraction(base.upper_bound_gpus, inst.demanded_gpus)),
-            pct(level)
-        )
-    }
-}
-
-/// Why no count of groups was found to reach the level, when even removing
-/// them all was tried by the search.
-fn not_reached(
-    inst: &Instance,
-    n: usize,
-    groups: &Groups,
-    usable: &[u64],
-    level: f64,
-    noun: Noun,
-) -> String {
-    let all: Vec<usize> = groups.members.iter().flatten().copied().collect();
-    let p = place_without(inst, n, &all);
-    let all_groups = all_of(groups.labels.len(), noun);
-    let served = pct(fraction(p.served_gpus, inst.demanded_gpus));
-    if p.served_gpus as f64 >= level * inst.demanded_gpus as f64 {
-        format!(
-            "not reachable: even losing {all_groups} leaves {served} served (level {}){}",
-            pct(level),
-            unknown_tail(groups, usable, noun)
-        )
-    } else {
-        format!(
-            "not proven: losing {all_groups} leaves between {served} and {} served (level {})",
-            pct(fraction(p.upper_bound_gpus, inst.demanded_gpus)),
-            pct(level)
-        )
-    }
-}
-
-/// "the only country", "all 3 countries".
-fn all_of(m: usize, noun: Noun) -> String {
-    if m == 1 {
-        format!("the only {}", noun.one)
-    } else {
-        format!("all {m} {}", noun.many)
-    }
-}
-
-/// "; country unknown for 3 providers with eligible GPUs", or nothing.
-fn unknown_tail(groups: &Groups, usable: &[u64], noun: Noun) -> String {
-    let mut grouped = vec![false; usable.len()];
-    groups
-        .members
-        .iter()
-        .flatten()
-        .for_each(|&p| grouped[p] = true);
-    let unknown = usable
-        .iter()
-        .zip(&grouped)
-        .filter(|&(&u, &g)| u > 0 && !g)
-        .count();
-    if unknown == 0 {
-        String::new()
-    } else {
-        format!(
-            "; {} unknown for {} with eligible GPUs",
-            noun.one,
-            count(unknown as u64, "provider", "providers")
-        )
-    }
-}
-
-/// Removes, one at a time, the group whose loss leaves the least served
-/// demand, until the flow bound proves the level is crossed; returns the
-/// count and the groups if that beats `best`.
-fn impact_greedy(
-    inst: &Instance,
-    n: usize,
-    groups: &Groups,
-    target: f64,
-    best: usize,
-) -> Option<(usize, Vec<usize>)> {
-    let mut alive = vec![true; n];
-    let mut chosen: Vec<usize> = Vec::new();
-    while chosen.len() + 1 < best.min(groups.labels.len() + 1) {
-        let pick = (0..groups.labels.len())
-            .filter(|g| !chosen.contains(g))
-            .min_by_key(|&g| {
-                let mut trial = alive.clone();
-                groups.members[g].iter().for_each(|&p| trial[p] = false);
-                (best_greedy(&inst.demands, &inst.types(&trial)).0, g)
-            })?;
-        groups.members[pick].iter().for_each(|&p| alive[p] = false);
-        chosen.push(pick);
-        if (place(inst, &alive).upper_bound_gpus as f64) < target {
-            return Some((chosen.len(), chosen));
-        }
-    }
-    None
-}
-
-/// Checks every combination of k groups for k between the bounds.
-fn exhaustive(
-    inst: &Instance,
-    n: usize,
-    groups: &Groups,
-    caps: &[u64],
-    base: &Placement,
-    target: f64,
-    r: &mut NakamotoResult,
-) {
-    let (Some(lower), Some(upper)) = (r.lower_bound, r.upper_bound) else {
-        return;
-    };
-    let need = base.served_gpus as f64 - target;
-    let m = groups.labels.len();
-    for k in lower..upper {
-        let mut all_above = true;
-        let mut found: Option<Vec<usize>> = None;
-        for combo in combinations(m, k) {
-            if (combo.iter().map(|&g| caps[g]).sum::<u64>() as f64) <= need {
-                continue; // cannot reach the level
-            }
-            let removed: Vec<usize> = combo
-                .iter()
-                .flat_map(|&g| groups.members[g].iter().copied())
-                .collect();
-            let p = place_without(inst, n, &removed);
-            if (p.upper_bound_gpus as f64) < target {
-                found = Some(combo);
-                break;
-            }
-            if (p.served_gpus as f64) < target {
-                all_above = false; // undecided: placement below, bound above
-            }
-        }
-        if let Some(combo) = found {
-            r.upper_bound = Some(k);
-            r.value = Some(k);
-            r.removed = combo.iter().map(|&g| groups.labels[g].clone()).collect();
-            r.exact = all_above || Some(k) == r.lower_bound;
-            return;
-        }
-        if !all_above {
-            return;
-        }
-        r.lower_bound = Some(k + 1);
-    }
-    r.exact = r.upper_bound == r.lower_bound;
-}
-
-fn combinations(m: usize, k: usize) -> Vec<Vec<usize>> {
-    fn go(start: usize, m: usize, k: usize, cur: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
-        if cur.len() == k {
-            out.push(cur.clone());
-            return;
-        }
-        for i in start..m {
-            cur.push(i);
-            go(i + 1, m, k, cur, out);
-            cur.pop();
-        }
-    }
-    let mut out = Vec::new();
-    go(0, m, k, &mut Vec::new(), &mut out);
-    out
-}
-
 fn monte_carlo(s: &Snapshot, inst: &Instance, opts: &StressOptions) -> MonteCarlo {
     let up: Vec<f64> = s
         .providers
@@ -1099,106 +812,6 @@ mod tests {
         });
         assert_eq!(a, b);
         assert!(a.mean < 1.0 && a.p1 <= a.p5 && a.p5 <= a.mean);
-    }
-
-    /// Optimal served GPUs without the providers in `removed` (exhaustive).
-    fn optimum(inst: &Instance, n: usize, removed: &[usize]) -> u64 {
-        let mut alive = vec![true; n];
-        for &p in removed {
-            alive[p] = false;
-        }
-        crate::stress::solver::exact_search(&inst.demands, &inst.types(&alive), u64::MAX)
-            .unwrap()
-            .0
-    }
-
-    #[test]
-    fn workload_nakamoto_agrees_with_brute_force_on_small_networks() {
-        let mut rng = crate::synth::Rng::new(21);
-        let w = workload();
-        let mut exact_seen = 0;
-        let mut not_applicable = 0;
-        for case in 0..240 {
-            let mut s = empty_snapshot();
-            let operators = 2 + (rng.next_u64() % 9) as usize; // up to 10
-            for o in 0..operators {
-                for q in 0..1 + rng.next_u64() % 2 {
-                    let mut p = crate::model::Provider::new(format!("p{o}-{q}"));
-                    p.add_key(KeyKind::Declared, format!("op{o}"));
-                    let (model, mem) = if rng.next_u64().is_multiple_of(2) {
-                        ("h100", 80.0)
-                    } else {
-                        ("rtx4090", 24.0)
-                    };
-                    p.gpus.push(gpu::normalize(
-                        model,
-                        None,
-                        Some(mem),
-                        1 + rng.next_u64() % 9,
-                    ));
-                    s.providers.push(p);
-                }
-            }
-            let inst = Instance::new(&s, &w).unwrap();
-            let n = s.providers.len();
-            let r = stress(&s, &w, &options()).unwrap();
-            let got = r.workload_nakamoto.unwrap().operators;
-            let resolution = entities::resolve(&s.providers, &ResolveOptions::default());
-            let groups: Vec<Vec<usize>> = resolution
-                .operators
-                .iter()
-                .map(|o| o.members.clone())
-                .collect();
-            let target = 0.5 * inst.demanded_gpus as f64;
-            // Brute force: smallest subset of operators whose loss drops the optimum below the level.
-            let m = groups.len();
-            let truth = (0..=m).find(|&k| {
-                combinations(m, k).iter().any(|c| {
-                    let removed: Vec<usize> =
-                        c.iter().flat_map(|&g| groups[g].iter().copied()).collect();
-                    (optimum(&inst, n, &removed) as f64) < target
-                })
-            });
-            let Some(lower) = got.lower_bound else {
-                // Not applicable: the baseline is (or may be) below the level.
-                let reason = got.reason.as_deref().unwrap_or("");
-                assert!(
-                    truth == Some(0) || reason.starts_with("baseline may"),
-                    "case {case}: n/a ({reason}) but truth {truth:?}"
-                );
-                assert_eq!((got.value, got.upper_bound), (None, None));
-                not_applicable += 1;
-                continue;
-            };
-            assert_ne!(truth, Some(0), "case {case}: baseline below the level");
-            assert!(
-                lower <= truth.unwrap_or(usize::MAX),
-                "case {case}: lower bound {lower} above truth {truth:?}"
-            );
-            assert_eq!(
-                got.value.is_none(),
-                got.reason.is_some(),
-                "case {case}: a reason exactly when there is no value"
-            );
-            if let (Some(upper), Some(t)) = (got.upper_bound, truth) {
-                assert!(upper >= t, "case {case}: upper bound below truth");
-            }
-            if got.exact {
-                exact_seen += 1;
-                assert_eq!(got.value, truth, "case {case}: claimed exact");
-            }
-        }
-        // Most random networks cannot serve half the demand at all (n/a);
-        // enough of them can for the search to be checked.
-        let applicable = 240 - not_applicable;
-        assert!(
-            not_applicable > 0 && applicable >= 40,
-            "cases: {applicable} applicable, {not_applicable} n/a"
-        );
-        assert!(
-            exact_seen * 3 > applicable * 2,
-            "small networks should mostly be solved exactly: {exact_seen} of {applicable}"
-        );
     }
 
     fn validator(id: &str, stake: f64) -> crate::model::Provider {
@@ -1389,7 +1002,7 @@ mod tests {
             .unwrap();
         let c = &n.countries;
         assert_eq!((c.value, c.upper_bound, c.exact), (None, None, false));
-        assert_eq!(c.lower_bound, Some(1), "the lower bound is kept");
+        assert_eq!(c.lower_bound, None, "no count applies");
         assert_eq!(
             c.reason.as_deref(),
             Some(

@@ -105,93 +105,217 @@ pub fn solve(demands: &[Demand], types: &Types) -> Placement {
     }
 }
 
-/// Exhaustive branch and bound over individual bins, for small instances;
-/// `None` when it would visit more than `budget` nodes.
+/// Exact branch and bound over individual bins; `None` when it would
+/// visit more than `budget` nodes.
+///
+/// Bins are taken in type order, and each bin is filled with a *pattern*
+/// (replicas per class). Two restrictions keep the search small without
+/// losing the optimum — both hold for the optimal solution whose sequence
+/// of patterns is lexicographically largest: (1) every pattern is maximal
+/// for the demand still open (a replica that fits and is still wanted is
+/// placed: moving it here from a later bin keeps the objective and makes
+/// the sequence larger); (2) identical bins take non-increasing patterns
+/// (swapping them keeps the objective). Each node is bounded by what is
+/// placed so far plus the maximum-flow bound of the open demand on the
+/// remaining bins.
 pub fn exact_search(demands: &[Demand], types: &Types, budget: u64) -> Option<(u64, Vec<u64>)> {
-    let bins: Vec<(u64, u64)> = types
-        .iter()
-        .flat_map(|(&(sig, cap), &n)| std::iter::repeat_n((sig, cap), n as usize))
-        .collect();
-    if bins.len() > 64 || demands.iter().any(|d| d.spread_replica.is_some()) {
-        return None;
+    let mut s = Exact::new(demands, types, None, budget)?;
+    s.bin(0, 0).then_some(s.best)
+}
+
+/// Whether some placement serves at least `goal` GPUs: `Some(true)` with a
+/// placement found, `Some(false)` when the search proves none exists,
+/// `None` when it would visit more than `budget` nodes. Also returns the
+/// nodes visited. The same search as [`exact_search`], stopping at the
+/// first placement that reaches the goal and pruning every branch whose
+/// bound stays below it.
+pub fn reaches_at_least(
+    demands: &[Demand],
+    types: &Types,
+    goal: u64,
+    budget: u64,
+) -> (Option<bool>, u64) {
+    let Some(mut s) = Exact::new(demands, types, Some(goal), budget) else {
+        return (None, 0);
+    };
+    if s.best.0 >= goal {
+        return (Some(true), 0);
     }
-    struct Search<'a> {
-        demands: &'a [Demand],
-        bins: Vec<(u64, u64)>,
-        /// Capacity of bins i.. (for the bound).
-        tail: Vec<u64>,
-        left: Vec<u64>,
-        units: Vec<u64>,
-        best: (u64, Vec<u64>),
-        nodes: u64,
-        budget: u64,
+    let complete = s.bin(0, 0);
+    let verdict = if s.best.0 >= goal {
+        Some(true)
+    } else {
+        complete.then_some(false)
+    };
+    (verdict, s.nodes)
+}
+
+/// State of [`exact_search`].
+struct Exact<'a> {
+    demands: &'a [Demand],
+    bins: Vec<(u64, u64)>,
+    /// The bins i.. as types, for every i.
+    rest: Vec<Types>,
+    left: Vec<u64>,
+    units: Vec<u64>,
+    best: (u64, Vec<u64>),
+    /// Stop at the first placement serving this much; prune below it.
+    goal: Option<u64>,
+    nodes: u64,
+    budget: u64,
+    /// Pattern chosen per bin (for the symmetry rule).
+    patterns: Vec<Vec<u64>>,
+    fills: HashMap<(u64, u64), u64>,
+}
+
+impl<'a> Exact<'a> {
+    /// Classes that spread take single GPUs (unit 1) and are credited in
+    /// whole replicas at the end; placed GPUs bound their credit.
+    fn new(demands: &'a [Demand], types: &Types, goal: Option<u64>, budget: u64) -> Option<Self> {
+        let bins: Vec<(u64, u64)> = types
+            .iter()
+            .flat_map(|(&(sig, cap), &n)| std::iter::repeat_n((sig, cap), n as usize))
+            .collect();
+        let mut rest = vec![Types::new(); bins.len() + 1];
+        for i in (0..bins.len()).rev() {
+            rest[i] = rest[i + 1].clone();
+            *rest[i].entry(bins[i]).or_insert(0) += 1;
+        }
+        Some(Exact {
+            demands,
+            bins,
+            rest,
+            left: demands.iter().map(|d| d.units).collect(),
+            units: vec![0; demands.len()],
+            best: best_greedy(demands, types),
+            goal,
+            nodes: 0,
+            budget,
+            patterns: Vec::new(),
+            fills: HashMap::new(),
+        })
     }
-    impl Search<'_> {
-        fn bin(&mut self, i: usize, used: u64) -> bool {
-            self.nodes += 1;
-            if self.nodes > self.budget {
-                return false;
-            }
-            let open: u64 = self
+
+    /// Done: the goal is reached.
+    fn reached(&self) -> bool {
+        self.goal.is_some_and(|g| self.best.0 >= g)
+    }
+
+    /// Fills bin `i` onwards; `used` GPUs are placed. `false`: out of budget.
+    fn bin(&mut self, i: usize, used: u64) -> bool {
+        self.nodes += 1;
+        if self.nodes > self.budget {
+            return false;
+        }
+        if i == self.bins.len() {
+            // Classes that spread are credited in whole replicas.
+            let per: Vec<u64> = self
                 .demands
                 .iter()
-                .zip(&self.left)
-                .map(|(d, l)| d.unit * l)
-                .sum();
-            if used + self.tail[i].min(open) <= self.best.0 {
+                .zip(&self.units)
+                .map(|(d, u)| {
+                    let gpus = d.unit * u;
+                    d.spread_replica
+                        .map_or(gpus, |g| gpus / g.max(1) * g.max(1))
+                })
+                .collect();
+            let credited: u64 = per.iter().sum();
+            if credited > self.best.0 {
+                self.best = (credited, per);
+            }
+            return true;
+        }
+        let open: Vec<Demand> = self
+            .demands
+            .iter()
+            .zip(&self.left)
+            .map(|(d, &l)| Demand {
+                unit: d.unit,
+                units: l,
+                spread_replica: None,
+            })
+            .collect();
+        // What must be beaten: the incumbent, or the goal less one.
+        let floor = match self.goal {
+            Some(g) => g.saturating_sub(1).max(self.best.0),
+            None => self.best.0,
+        };
+        let cheap: u64 = open.iter().map(|d| d.unit * d.units).sum();
+        if used + cheap <= floor {
+            return true;
+        }
+        if used + upper_bound_with(&open, &self.rest[i], &mut self.fills) <= floor {
+            return true;
+        }
+        let (sig, cap) = self.bins[i];
+        let same_as_prev = i > 0 && self.bins[i - 1] == (sig, cap);
+        let ceiling = same_as_prev.then(|| self.patterns[i - 1].clone());
+        let mut pattern = vec![0u64; self.demands.len()];
+        self.patterns.push(Vec::new());
+        let ok = self.fill(i, 0, cap, used, &mut pattern, ceiling.as_deref(), true);
+        self.patterns.pop();
+        ok
+    }
+
+    /// Chooses the units of class `j` in bin `i` (most first), with `cap`
+    /// GPUs free; `tight` while the pattern equals the ceiling so far.
+    #[allow(clippy::too_many_arguments)]
+    fn fill(
+        &mut self,
+        i: usize,
+        j: usize,
+        cap: u64,
+        used: u64,
+        pattern: &mut Vec<u64>,
+        ceiling: Option<&[u64]>,
+        tight: bool,
+    ) -> bool {
+        let (sig, _) = self.bins[i];
+        if j == self.demands.len() {
+            // Maximal: no wanted replica still fits.
+            let room = (0..self.demands.len())
+                .any(|c| sig & (1 << c) != 0 && self.left[c] > 0 && self.demands[c].unit <= cap);
+            if room {
                 return true;
             }
-            if i == self.bins.len() {
-                let per = self
-                    .demands
-                    .iter()
-                    .zip(&self.units)
-                    .map(|(d, u)| d.unit * u)
-                    .collect();
-                self.best = (used, per);
+            *self.patterns.last_mut().expect("pushed") = pattern.clone();
+            return self.bin(i + 1, used);
+        }
+        let unit = self.demands[j].unit;
+        let mut max = if sig & (1 << j) == 0 {
+            0
+        } else {
+            (cap / unit).min(self.left[j])
+        };
+        if let (Some(c), true) = (ceiling, tight) {
+            max = max.min(c[j]);
+        }
+        for k in (0..=max).rev() {
+            self.left[j] -= k;
+            self.units[j] += k;
+            pattern[j] = k;
+            let still_tight = tight && ceiling.is_some_and(|c| c[j] == k);
+            let ok = self.fill(
+                i,
+                j + 1,
+                cap - k * unit,
+                used + k * unit,
+                pattern,
+                ceiling,
+                still_tight,
+            );
+            self.left[j] += k;
+            self.units[j] -= k;
+            pattern[j] = 0;
+            if !ok {
+                return false;
+            }
+            if self.reached() {
                 return true;
             }
-            self.fill(i, 0, self.bins[i].1, used)
         }
-        fn fill(&mut self, i: usize, j: usize, cap: u64, used: u64) -> bool {
-            if j == self.demands.len() {
-                return self.bin(i + 1, used);
-            }
-            let unit = self.demands[j].unit;
-            let max = if self.bins[i].0 & (1 << j) == 0 {
-                0
-            } else {
-                (cap / unit).min(self.left[j])
-            };
-            for k in (0..=max).rev() {
-                self.left[j] -= k;
-                self.units[j] += k;
-                let ok = self.fill(i, j + 1, cap - k * unit, used + k * unit);
-                self.left[j] += k;
-                self.units[j] -= k;
-                if !ok {
-                    return false;
-                }
-            }
-            true
-        }
+        true
     }
-    let mut tail = vec![0u64; bins.len() + 1];
-    for i in (0..bins.len()).rev() {
-        tail[i] = tail[i + 1] + bins[i].1;
-    }
-    let n = demands.len();
-    let mut s = Search {
-        demands,
-        bins,
-        tail,
-        left: demands.iter().map(|d| d.units).collect(),
-        units: vec![0; n],
-        best: (0, vec![0; n]),
-        nodes: 0,
-        budget,
-    };
-    s.bin(0, 0).then_some(s.best)
 }
 
 /// The best of several greedy placements: (served GPUs, per class).
@@ -398,14 +522,35 @@ fn greedy(demands: &[Demand], types: &Types, order: &[usize]) -> (u64, Vec<u64>)
 
 /// Maximum-flow bound on served GPUs.
 pub fn upper_bound(demands: &[Demand], types: &Types) -> u64 {
+    upper_bound_with(demands, types, &mut HashMap::new())
+}
+
+/// [`upper_bound`] with a memo of bin fills shared across calls.
+fn upper_bound_with(
+    demands: &[Demand],
+    types: &Types,
+    fill_memo: &mut HashMap<(u64, u64), u64>,
+) -> u64 {
     let n = demands.len();
     let t_count = types.len();
     let (source, sink) = (0, 1 + n + t_count);
     let mut g = Flow::new(sink + 1);
     for (j, d) in demands.iter().enumerate() {
-        g.edge(source, 1 + j, d.gpus());
+        // A class that spreads is credited in whole replicas: it can never
+        // be credited more than its eligible capacity rounded down to them.
+        let credit = match d.spread_replica {
+            Some(r) if r > 0 => {
+                let eligible: u64 = types
+                    .iter()
+                    .filter(|((sig, _), _)| sig & (1 << j) != 0)
+                    .map(|((_, cap), n)| cap.saturating_mul(*n))
+                    .fold(0u64, u64::saturating_add);
+                d.gpus().min(eligible / r * r)
+            }
+            _ => d.gpus(),
+        };
+        g.edge(source, 1 + j, credit);
     }
-    let mut fill_memo: HashMap<(u64, u64), u64> = HashMap::new();
     for (t, (&(sig, cap), &count)) in types.iter().enumerate() {
         let node = 1 + n + t;
         let sizes: Vec<u64> = (0..n)

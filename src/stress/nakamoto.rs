@@ -1,0 +1,1055 @@
+//! The workload Nakamoto coefficient: the fewest groups (operators,
+//! providers, countries, clouds, ASNs, data centers) whose joint loss drops
+//! the *optimal* served demand strictly below `level × demand`.
+//!
+//! Served demand is monotone: losing more never serves more. So the
+//! coefficient is found by deciding, for k = 1, 2, …, whether some k groups
+//! reach the level, with
+//!
+//! - **sound lower bounds** that hold for every set of k groups at once:
+//!   a *robust placement* gives each class fixed portions of the bins, and
+//!   losing k groups can take away at most the k largest portions a class
+//!   has in them ([`Bounds`]); a class alone, with all its eligible
+//!   capacity, gives one such bound, a division of every bin among the
+//!   classes gives another;
+//! - **upper bounds** from attacks whose result is proven by the maximum
+//!   flow bound of the placement solver (or by an exact placement):
+//!   largest capacity first, greatest impact first, per-class attacks on
+//!   the scarcest class, then a local search that swaps groups in and out;
+//! - an exact **branch and bound** over which groups are lost, pruned by
+//!   the lower bounds, with interchangeable groups (the same bins) taken in
+//!   one order only. A k it completes without finding a set is proven
+//!   impossible; the first k with a set is the coefficient, exactly.
+//!
+//! The search is deterministic (fixed orders, no clocks): its effort is
+//! counted in nodes, and a budget of nodes ends it, reporting the proven
+//! bounds with `exact: false` and their gap.
+
+use super::instance::Instance;
+use super::solver::{Placement, Types, best_greedy, reaches_at_least, upper_bound};
+use crate::report::pct;
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// Named groups of providers (operators, countries, …), disjoint.
+#[derive(Debug, Clone, Default)]
+pub struct Groups {
+    pub labels: Vec<String>,
+    pub members: Vec<Vec<usize>>,
+}
+
+/// How the groups of one level are named in reasons.
+#[derive(Debug, Clone, Copy)]
+pub struct Noun {
+    pub one: &'static str,
+    pub many: &'static str,
+}
+
+impl Noun {
+    pub const OPERATOR: Noun = Noun {
+        one: "operator",
+        many: "operators",
+    };
+    pub const PROVIDER: Noun = Noun {
+        one: "provider",
+        many: "providers",
+    };
+    pub const COUNTRY: Noun = Noun {
+        one: "country",
+        many: "countries",
+    };
+    pub const CLOUD: Noun = Noun {
+        one: "cloud",
+        many: "clouds",
+    };
+    pub const ASN: Noun = Noun {
+        one: "ASN",
+        many: "ASNs",
+    };
+    pub const DATACENTER: Noun = Noun {
+        one: "data center",
+        many: "data centers",
+    };
+
+    fn count(self, n: usize) -> String {
+        format!("{n} {}", if n == 1 { self.one } else { self.many })
+    }
+}
+
+/// Search nodes one second buys, by which `--nakamoto-time-limit` becomes a
+/// node budget: measured on the reference 2-core machine (BENCHMARKS.md),
+/// so results never depend on the clock or the machine's speed.
+pub const NODES_PER_SECOND: f64 = 150_000.0;
+
+/// The default time limit per level, in seconds.
+pub const DEFAULT_TIME_LIMIT: f64 = 3.0;
+
+/// The search effort one level may spend.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Budget {
+    pub nodes: u64,
+}
+
+impl Budget {
+    /// The budget of a time limit in seconds.
+    pub fn seconds(limit: f64) -> Budget {
+        Budget {
+            nodes: (limit.max(0.0) * NODES_PER_SECOND).round() as u64,
+        }
+    }
+}
+
+/// Fewest groups whose joint loss drops served demand below the level.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NakamotoResult {
+    /// The coefficient when exact, else the best proven count (the upper
+    /// bound); null when no loss is proven to reach the level or the
+    /// coefficient is not applicable.
+    pub value: Option<usize>,
+    /// Proven lower bound; null when the coefficient is not applicable.
+    pub lower_bound: Option<usize>,
+    pub upper_bound: Option<usize>,
+    /// The bounds meet: the value is the coefficient.
+    pub exact: bool,
+    /// (upper − lower) / upper when both bounds exist and differ.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gap: Option<f64>,
+    /// Why the lower bound holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lower_reason: Option<String>,
+    /// How the upper bound was found (a removal set, proven).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upper_reason: Option<String>,
+    /// Groups whose loss achieves `upper_bound`.
+    pub removed: Vec<String>,
+    /// Why `value` is null; null when it is given.
+    pub reason: Option<String>,
+    /// Search nodes spent (deterministic).
+    pub nodes: u64,
+}
+
+impl NakamotoResult {
+    /// A coefficient without a value, with the reason.
+    pub fn without_value(lower_bound: Option<usize>, reason: String) -> Self {
+        NakamotoResult {
+            value: None,
+            lower_bound,
+            upper_bound: None,
+            exact: false,
+            gap: None,
+            lower_reason: None,
+            upper_reason: None,
+            removed: vec![],
+            reason: Some(reason),
+            nodes: 0,
+        }
+    }
+}
+
+/// One class as the bounds see it.
+#[derive(Debug, Clone, Copy)]
+struct ClassDemand {
+    /// GPUs demanded.
+    gpus: u64,
+    /// GPUs one placement unit takes from one bin (1 for spread classes).
+    unit: u64,
+    /// Served GPUs of a spread class round down to whole replicas.
+    spread: Option<u64>,
+}
+
+impl ClassDemand {
+    /// GPUs served of this class with `capacity` GPUs of whole units.
+    fn served(self, capacity: u64) -> u64 {
+        let x = self.gpus.min(capacity);
+        match self.spread {
+            Some(g) if g > 0 => x / g * g,
+            _ => x,
+        }
+    }
+}
+
+/// One group, prepared for the search.
+#[derive(Debug, Clone)]
+struct Group {
+    index: usize,
+    members: Vec<usize>,
+    /// Per class: GPUs of whole units the class could take from the
+    /// group's bins alone.
+    slots: Vec<u64>,
+    /// Per division of the bins, per class: the group's portions.
+    portions: Vec<Vec<u64>>,
+    /// GPUs any class could use.
+    usable: u64,
+    /// Sorted bin types, to find interchangeable groups.
+    signature: Vec<(u64, u64)>,
+}
+
+impl Group {
+    /// Takes the group's capacities out of alive class capacities.
+    fn take_from(&self, slots: &mut [u64], portions: &mut [Vec<u64>]) {
+        for (s, mine) in slots.iter_mut().zip(&self.slots) {
+            *s -= mine;
+        }
+        for (division, mine) in portions.iter_mut().zip(&self.portions) {
+            for (p, m) in division.iter_mut().zip(mine) {
+                *p -= m;
+            }
+        }
+    }
+}
+
+/// Sound lower bounds on served demand after losing up to `j` of the
+/// candidate groups: class portions of the alive bins, minus the `j`
+/// largest portions the candidates hold.
+///
+/// For a division of every bin's capacity into class portions (each a
+/// whole number of the class's units, together at most the bin), placing
+/// each class on its portions of the alive bins is feasible; losing a set
+/// S of groups removes exactly their portions. So for any S of at most j
+/// candidates, served ≥ Σ_c served_c(P_c − Σ_{g∈S} portion_g,c) ≥
+/// Σ_c served_c(P_c − (j largest candidate portions of c)). A single class
+/// given every eligible bin is such a division too.
+struct Bounds<'a> {
+    classes: &'a [ClassDemand],
+}
+
+impl Bounds<'_> {
+    /// Sum of the `j` largest of `values`.
+    fn top(values: &mut [u64], j: usize) -> u64 {
+        if j >= values.len() {
+            return values.iter().sum();
+        }
+        if j == 0 {
+            return 0;
+        }
+        values.select_nth_unstable_by(j - 1, |a, b| b.cmp(a));
+        values[..j].iter().sum()
+    }
+
+    /// The best bound, with a name for the reason: alive class capacities
+    /// per division (`alive[d][c]`), candidates, and j more losses.
+    fn at(
+        &self,
+        alive_slots: &[u64],
+        alive_portions: &[Vec<u64>],
+        candidates: &[&Group],
+        j: usize,
+        scratch: &mut Vec<u64>,
+    ) -> (u64, Bound) {
+        let mut best = (0, Bound::Capacity);
+        for (c, class) in self.classes.iter().enumerate() {
+            scratch.clear();
+            scratch.extend(candidates.iter().map(|g| g.slots[c]));
+            let left = alive_slots[c].saturating_sub(Self::top(scratch, j));
+            let v = class.served(left);
+            if v > best.0 {
+                best = (v, Bound::Class(c));
+            }
+        }
+        for (d, portions) in alive_portions.iter().enumerate() {
+            let mut v = 0;
+            for (c, class) in self.classes.iter().enumerate() {
+                scratch.clear();
+                scratch.extend(candidates.iter().map(|g| g.portions[d][c]));
+                v += class.served(portions[c].saturating_sub(Self::top(scratch, j)));
+            }
+            if v > best.0 {
+                best = (v, Bound::Division(d));
+            }
+        }
+        best
+    }
+}
+
+/// Which bound proved a count impossible.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Bound {
+    Capacity,
+    Class(usize),
+    Division(usize),
+}
+
+/// What a placement says about reaching the level.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reach {
+    /// Proven below the level (the flow bound or an exact optimum is).
+    Yes,
+    /// A placement serves at least the level.
+    No,
+    /// Neither could be shown.
+    Unknown,
+}
+
+/// The coefficient of one level.
+pub struct Search<'a> {
+    inst: &'a Instance,
+    providers: usize,
+    /// The level in GPUs: a loss reaches it when the optimum is below.
+    target: f64,
+    classes: Vec<ClassDemand>,
+    class_names: Vec<String>,
+    groups: Vec<Group>,
+    labels: &'a [String],
+    noun: Noun,
+    nodes: u64,
+    budget: u64,
+    memo: HashMap<Types, Reach>,
+}
+
+/// Computes the coefficient of one level.
+#[allow(clippy::too_many_arguments)]
+pub fn coefficient(
+    inst: &Instance,
+    providers: usize,
+    groups: &Groups,
+    class_names: &[String],
+    base: &Placement,
+    level: f64,
+    noun: Noun,
+    budget: Budget,
+) -> NakamotoResult {
+    let target = level * inst.demanded_gpus as f64;
+    if (base.served_gpus as f64) < target {
+        return NakamotoResult::without_value(None, below_level(inst, base, level));
+    }
+    if groups.labels.is_empty() {
+        return NakamotoResult::without_value(
+            None,
+            format!("{} unknown for every provider", noun.one),
+        );
+    }
+    let mut s = Search::new(inst, providers, groups, class_names, target, noun, budget);
+    let mut r = s.run(level);
+    r.nodes = s.nodes;
+    r
+}
+
+impl<'a> Search<'a> {
+    fn new(
+        inst: &'a Instance,
+        providers: usize,
+        groups: &'a Groups,
+        class_names: &[String],
+        target: f64,
+        noun: Noun,
+        budget: Budget,
+    ) -> Self {
+        let classes: Vec<ClassDemand> = inst
+            .demands
+            .iter()
+            .map(|d| ClassDemand {
+                gpus: d.unit * d.units,
+                unit: d.unit,
+                spread: d.spread_replica,
+            })
+            .collect();
+        let divisions = divisions(inst, &classes);
+        let mut bins_of: Vec<Vec<usize>> = vec![Vec::new(); providers];
+        for (b, bin) in inst.bins.iter().enumerate() {
+            if bin.eligible != 0 && bin.capacity > 0 {
+                bins_of[bin.provider].push(b);
+            }
+        }
+        let usable = inst.usable_gpus(providers);
+        let mut prepared: Vec<Group> = groups
+            .members
+            .iter()
+            .enumerate()
+            .map(|(index, members)| {
+                let bins: Vec<usize> = members.iter().flat_map(|&p| bins_of[p].clone()).collect();
+                let slots = classes
+                    .iter()
+                    .enumerate()
+                    .map(|(c, class)| {
+                        bins.iter()
+                            .filter(|&&b| inst.bins[b].eligible & (1 << c) != 0)
+                            .map(|&b| inst.bins[b].capacity / class.unit * class.unit)
+                            .sum()
+                    })
+                    .collect();
+                let portions = divisions
+                    .iter()
+                    .map(|d| {
+                        (0..classes.len())
+                            .map(|c| bins.iter().map(|&b| d[b][c]).sum())
+                            .collect()
+                    })
+                    .collect();
+                let mut signature: Vec<(u64, u64)> = bins
+                    .iter()
+                    .map(|&b| (inst.bins[b].eligible, inst.bins[b].capacity))
+                    .collect();
+                signature.sort_unstable();
+                Group {
+                    index,
+                    members: members.clone(),
+                    slots,
+                    portions,
+                    usable: members.iter().map(|&p| usable[p]).sum(),
+                    signature,
+                }
+            })
+            .collect();
+        // Search order: most usable capacity first; interchangeable groups
+        // (equal signatures) next to each other; ties by label.
+        prepared.sort_by(|a, b| {
+            b.usable
+                .cmp(&a.usable)
+                .then_with(|| a.signature.cmp(&b.signature))
+                .then_with(|| groups.labels[a.index].cmp(&groups.labels[b.index]))
+        });
+        Search {
+            inst,
+            providers,
+            target,
+            classes,
+            class_names: class_names.to_vec(),
+            groups: prepared,
+            labels: &groups.labels,
+            noun,
+            nodes: 0,
+            budget: budget.nodes,
+            memo: HashMap::new(),
+        }
+    }
+
+    fn labels_of(&self, set: &[usize]) -> Vec<String> {
+        let mut out: Vec<String> = set
+            .iter()
+            .map(|&i| self.labels[self.groups[i].index].clone())
+            .collect();
+        out.sort();
+        out
+    }
+
+    /// Whether losing the groups in `set` (search indices) drops the
+    /// optimum below the level.
+    fn reach(&mut self, set: &[usize]) -> Reach {
+        let mut alive = vec![true; self.providers];
+        for &i in set {
+            for &p in &self.groups[i].members {
+                alive[p] = false;
+            }
+        }
+        let types = self.inst.types(&alive);
+        if let Some(r) = self.memo.get(&types) {
+            return *r;
+        }
+        self.nodes += 1 + types.len() as u64;
+        let demands = &self.inst.demands;
+        let r = if (best_greedy(demands, &types).0 as f64) >= self.target {
+            Reach::No
+        } else if (upper_bound(demands, &types) as f64) < self.target {
+            Reach::Yes
+        } else {
+            // Decide exactly whether some placement reaches the level,
+            // spending (and counting) this level's search budget.
+            let goal = self.target.ceil() as u64;
+            let left = self.budget.saturating_sub(self.nodes);
+            let (verdict, spent) = reaches_at_least(demands, &types, goal, left);
+            self.nodes += spent;
+            match verdict {
+                Some(true) => Reach::No,
+                Some(false) => Reach::Yes,
+                None => Reach::Unknown,
+            }
+        };
+        self.memo.insert(types, r);
+        r
+    }
+
+    /// GPUs the best greedy placement serves without the groups in `set`.
+    fn served_without(&self, set: &[usize]) -> u64 {
+        let mut alive = vec![true; self.providers];
+        for &i in set {
+            for &p in &self.groups[i].members {
+                alive[p] = false;
+            }
+        }
+        best_greedy(&self.inst.demands, &self.inst.types(&alive)).0
+    }
+
+    fn out_of_budget(&self) -> bool {
+        self.nodes >= self.budget
+    }
+
+    /// Alive class capacities (single class, then per division) after
+    /// losing `lost` (search indices).
+    fn alive_capacities(&self, lost: &[bool]) -> (Vec<u64>, Vec<Vec<u64>>) {
+        // Bins outside every group (field unknown) are always alive.
+        let mut slots = self.total_slots();
+        let mut portions = self.total_portions();
+        for (g, _) in self.groups.iter().zip(lost).filter(|(_, l)| **l) {
+            g.take_from(&mut slots, &mut portions);
+        }
+        (slots, portions)
+    }
+
+    fn total_slots(&self) -> Vec<u64> {
+        self.classes
+            .iter()
+            .enumerate()
+            .map(|(c, class)| {
+                self.inst
+                    .bins
+                    .iter()
+                    .filter(|b| b.eligible & (1 << c) != 0)
+                    .map(|b| b.capacity / class.unit * class.unit)
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn total_portions(&self) -> Vec<Vec<u64>> {
+        divisions(self.inst, &self.classes)
+            .iter()
+            .map(|d| {
+                (0..self.classes.len())
+                    .map(|c| d.iter().map(|per| per[c]).sum())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn run(&mut self, level: f64) -> NakamotoResult {
+        let m = self.groups.len();
+        let (lower0, lower_bound) = self.static_lower_bound();
+        let (mut upper, mut upper_set, mut upper_how) = match self.attacks(lower0) {
+            Some((set, how)) => (Some(set.len()), set, how),
+            None => (None, Vec::new(), String::new()),
+        };
+        // Branch and bound over k between the bounds.
+        let mut lower = lower0;
+        let mut lower_how = self.bound_reason(lower0, lower_bound);
+        let last = upper.map_or(m, |u| u.saturating_sub(1));
+        let mut settled_all = true;
+        for k in lower0..=last {
+            if self.out_of_budget() {
+                settled_all = false;
+                break;
+            }
+            match self.decide(k) {
+                Decision::Found(set) => {
+                    upper = Some(k);
+                    upper_set = set;
+                    upper_how = format!(
+                        "found by the exhaustive search: losing these {} leaves less than {} served (proven by the flow bound)",
+                        self.noun.count(k),
+                        pct(level)
+                    );
+                    lower = k;
+                    lower_how = if k == lower0 {
+                        lower_how
+                    } else {
+                        self.refuted_reason(k)
+                    };
+                    break;
+                }
+                Decision::Refuted => {
+                    lower = k + 1;
+                    lower_how = self.refuted_reason(k + 1);
+                }
+                Decision::Open => {
+                    settled_all = false;
+                    break;
+                }
+            }
+        }
+        match upper {
+            Some(u) => {
+                let exact = lower >= u;
+                NakamotoResult {
+                    value: Some(u),
+                    lower_bound: Some(lower.min(u)),
+                    upper_bound: Some(u),
+                    exact,
+                    gap: (!exact).then(|| (u - lower) as f64 / u as f64),
+                    lower_reason: Some(lower_how),
+                    upper_reason: Some(upper_how),
+                    removed: self.labels_of(&upper_set),
+                    reason: None,
+                    nodes: 0,
+                }
+            }
+            None => {
+                // No set reaches the level: when the search refuted every
+                // count up to all groups, losing them all stays above it.
+                let all: Vec<usize> = (0..m).collect();
+                let reach_all = self.reach(&all);
+                let reason = match reach_all {
+                    Reach::No => format!(
+                        "not reachable: even losing {} leaves at least {} served (level {}){}",
+                        all_of(m, self.noun),
+                        pct(self.served_without(&all) as f64 / self.demand()),
+                        pct(level),
+                        self.unknown_tail()
+                    ),
+                    _ if settled_all => format!(
+                        "not reachable: no set of {} drops served demand below {}",
+                        self.noun.many,
+                        pct(level)
+                    ),
+                    _ => format!(
+                        "not proven: no set of up to {} was found to drop served demand below {} within the search budget",
+                        self.noun.count(lower.saturating_sub(1).max(1)),
+                        pct(level)
+                    ),
+                };
+                // Not reachable at all: no count applies.
+                let proven_none = reach_all == Reach::No || settled_all;
+                let mut r = NakamotoResult::without_value((!proven_none).then_some(lower), reason);
+                if !proven_none {
+                    r.lower_reason = Some(lower_how);
+                }
+                r
+            }
+        }
+    }
+
+    /// The smallest k the robust bounds cannot rule out, and the bound that
+    /// ruled out k − 1.
+    fn static_lower_bound(&mut self) -> (usize, Bound) {
+        let m = self.groups.len();
+        let (slots, portions) = self.alive_capacities(&vec![false; m]);
+        let all: Vec<&Group> = self.groups.iter().collect();
+        let bounds = Bounds {
+            classes: &self.classes,
+        };
+        let mut scratch = Vec::new();
+        let mut why = Bound::Capacity;
+        for k in 1..=m {
+            let (lb, b) = bounds.at(&slots, &portions, &all, k, &mut scratch);
+            if (lb as f64) < self.target {
+                return (k, why);
+            }
+            why = b;
+        }
+        (m + 1, why)
+    }
+
+    fn bound_reason(&self, k: usize, b: Bound) -> String {
+        if k <= 1 {
+            return format!("at least one {} must be lost", self.noun.one);
+        }
+        let lost = self.noun.count(k - 1);
+        match b {
+            Bound::Capacity => format!("at least one {} must be lost", self.noun.one),
+            Bound::Class(c) => format!(
+                "losing any {lost} leaves enough GPUs eligible for class {} alone to serve at least {} of demand (its eligible capacity minus the largest shares any {lost} hold)",
+                self.class_names.get(c).map_or("?", String::as_str),
+                pct(self.target / self.demand())
+            ),
+            Bound::Division(_) => format!(
+                "losing any {lost} leaves every class at least its portion of the remaining bins, together at least {} of demand (a fixed division of each bin among the classes, minus the largest portions any {lost} hold)",
+                pct(self.target / self.demand())
+            ),
+        }
+    }
+
+    fn refuted_reason(&self, k: usize) -> String {
+        format!(
+            "the exhaustive branch and bound found no set of {} whose loss drops served demand below {} ({} search nodes)",
+            self.noun.count(k.saturating_sub(1)),
+            pct(self.target / self.demand()),
+            self.nodes
+        )
+    }
+
+    fn demand(&self) -> f64 {
+        self.inst.demanded_gpus.max(1) as f64
+    }
+
+    fn unknown_tail(&self) -> String {
+        let mut grouped = vec![false; self.providers];
+        for g in &self.groups {
+            for &p in &g.members {
+                grouped[p] = true;
+            }
+        }
+        let usable = self.inst.usable_gpus(self.providers);
+        let unknown = (0..self.providers)
+            .filter(|&p| usable[p] > 0 && !grouped[p])
+            .count();
+        if unknown == 0 {
+            String::new()
+        } else {
+            format!(
+                "; {} unknown for {} with eligible GPUs",
+                self.noun.one,
+                super::scenarios::count(unknown as u64, "provider", "providers")
+            )
+        }
+    }
+}
+
+/// How the search for one k ended.
+enum Decision {
+    /// This set of k groups reaches the level (proven).
+    Found(Vec<usize>),
+    /// No set of k groups reaches it (proven).
+    Refuted,
+    /// The budget ran out, or a placement could not be decided.
+    Open,
+}
+
+impl Search<'_> {
+    /// Is there a set of exactly `k` groups whose loss reaches the level?
+    fn decide(&mut self, k: usize) -> Decision {
+        let m = self.groups.len();
+        if k > m {
+            return Decision::Refuted;
+        }
+        let mut state = Dfs {
+            lost: vec![false; m],
+            chosen: Vec::new(),
+            undecided: false,
+            scratch: Vec::new(),
+        };
+        let (slots, portions) = self.alive_capacities(&state.lost);
+        match self.dfs(k, 0, &mut state, slots, portions) {
+            Some(set) => Decision::Found(set),
+            None if state.undecided || self.out_of_budget() => Decision::Open,
+            None => Decision::Refuted,
+        }
+    }
+
+    /// Depth-first search over groups `i..` (lose or keep), `chosen` lost
+    /// so far; `slots`/`portions` are the alive capacities.
+    fn dfs(
+        &mut self,
+        k: usize,
+        i: usize,
+        st: &mut Dfs,
+        slots: Vec<u64>,
+        portions: Vec<Vec<u64>>,
+    ) -> Option<Vec<usize>> {
+        if self.out_of_budget() {
+            st.undecided = true;
+            return None;
+        }
+        self.nodes += 1;
+        let j = k - st.chosen.len();
+        if j == 0 {
+            return match self.reach(&st.chosen.clone()) {
+                Reach::Yes => Some(st.chosen.clone()),
+                Reach::No => None,
+                Reach::Unknown => {
+                    st.undecided = true;
+                    None
+                }
+            };
+        }
+        let m = self.groups.len();
+        if m - i < j {
+            return None;
+        }
+        let candidates: Vec<&Group> = self.groups[i..].iter().collect();
+        let bounds = Bounds {
+            classes: &self.classes,
+        };
+        let (lb, _) = bounds.at(&slots, &portions, &candidates, j, &mut st.scratch);
+        if (lb as f64) >= self.target {
+            return None;
+        }
+        // Lose group i…
+        let symmetric_skip =
+            i > 0 && self.groups[i].signature == self.groups[i - 1].signature && !st.lost[i - 1];
+        if !symmetric_skip {
+            let mut s2 = slots.clone();
+            let mut p2 = portions.clone();
+            self.groups[i].take_from(&mut s2, &mut p2);
+            st.lost[i] = true;
+            st.chosen.push(i);
+            let found = self.dfs(k, i + 1, st, s2, p2);
+            st.chosen.pop();
+            st.lost[i] = false;
+            if found.is_some() {
+                return found;
+            }
+        }
+        // …or keep it.
+        self.dfs(k, i + 1, st, slots, portions)
+    }
+}
+
+struct Dfs {
+    lost: Vec<bool>,
+    chosen: Vec<usize>,
+    undecided: bool,
+    scratch: Vec<u64>,
+}
+
+impl Search<'_> {
+    /// Upper bounds by attack: the smallest proven removal set found, and
+    /// how. Each candidate set is checked with the placement solver: only
+    /// a flow bound (or exact optimum) below the level counts.
+    fn attacks(&mut self, lower: usize) -> Option<(Vec<usize>, String)> {
+        let m = self.groups.len();
+        let mut best: Option<(Vec<usize>, String)> = None;
+        let mut consider = |s: &mut Self, order: Vec<usize>, how: &str| {
+            let limit = best.as_ref().map_or(m, |(b, _)| b.len().saturating_sub(1));
+            if let Some(set) = s.prefix_reaching(&order, lower, limit) {
+                best = Some((set, how.to_string()));
+            }
+        };
+        // Largest usable capacity first (the search order).
+        consider(
+            self,
+            (0..m).collect(),
+            "losing the groups with the most usable GPUs first",
+        );
+        // Per class: the groups holding most of its eligible capacity.
+        for c in 0..self.classes.len() {
+            let mut order: Vec<usize> = (0..m).collect();
+            order.sort_by(|&a, &b| {
+                self.groups[b].slots[c]
+                    .cmp(&self.groups[a].slots[c])
+                    .then(a.cmp(&b))
+            });
+            let how = format!(
+                "losing the groups with the most GPUs eligible for class {} first",
+                self.class_names.get(c).map_or("?", String::as_str)
+            );
+            consider(self, order, &how);
+        }
+        if m <= 64 {
+            let limit = best.as_ref().map_or(m, |(b, _)| b.len().saturating_sub(1));
+            if let Some(set) = self.impact_greedy(limit) {
+                best = Some((
+                    set,
+                    "losing, one at a time, the group whose loss hurts the placement most".into(),
+                ));
+            }
+        }
+        if let Some((set, how)) = best.take() {
+            let improved = self.local_search(set.clone(), lower);
+            best = Some(if improved.len() < set.len() {
+                (
+                    improved,
+                    format!("{how}, then swapping groups in and out (local search)"),
+                )
+            } else {
+                (set, how)
+            });
+        }
+        best.map(|(set, how)| {
+            let n = set.len();
+            (
+                set,
+                format!(
+                    "{how}: losing these {} leaves less than {} served (proven by the flow bound)",
+                    self.noun.count(n),
+                    pct(self.target / self.demand())
+                ),
+            )
+        })
+    }
+
+    /// The shortest prefix of `order` (at least `lower`, at most `limit`
+    /// long) whose loss reaches the level.
+    fn prefix_reaching(
+        &mut self,
+        order: &[usize],
+        lower: usize,
+        limit: usize,
+    ) -> Option<Vec<usize>> {
+        // Reaching is monotone in the prefix: binary search its length.
+        let (mut lo, mut hi) = (lower.max(1), limit.min(order.len()));
+        if lo > hi || self.out_of_budget() {
+            return None;
+        }
+        if self.reach(&order[..hi]) != Reach::Yes {
+            return None;
+        }
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.reach(&order[..mid]) == Reach::Yes {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        Some(order[..hi].to_vec())
+    }
+
+    /// Removes, one at a time, the group whose loss leaves the least served
+    /// demand (best greedy placement), until the level is proven crossed.
+    fn impact_greedy(&mut self, limit: usize) -> Option<Vec<usize>> {
+        let m = self.groups.len();
+        let mut alive = vec![true; self.providers];
+        let mut chosen: Vec<usize> = Vec::new();
+        while chosen.len() < limit && !self.out_of_budget() {
+            let mut pick: Option<(u64, usize)> = None;
+            for g in (0..m).filter(|g| !chosen.contains(g)) {
+                let mut trial = alive.clone();
+                self.groups[g]
+                    .members
+                    .iter()
+                    .for_each(|&p| trial[p] = false);
+                let types = self.inst.types(&trial);
+                self.nodes += 1 + types.len() as u64;
+                let served = best_greedy(&self.inst.demands, &types).0;
+                if pick.is_none_or(|(s, _)| served < s) {
+                    pick = Some((served, g));
+                }
+            }
+            let (_, g) = pick?;
+            self.groups[g]
+                .members
+                .iter()
+                .for_each(|&p| alive[p] = false);
+            chosen.push(g);
+            if self.reach(&chosen) == Reach::Yes {
+                return Some(chosen);
+            }
+        }
+        None
+    }
+
+    /// Tries to shorten a reaching set: drop one group, then swap one of
+    /// the rest for an outside group, as long as that finds a smaller
+    /// reaching set.
+    fn local_search(&mut self, mut set: Vec<usize>, lower: usize) -> Vec<usize> {
+        let m = self.groups.len();
+        'shrink: while set.len() > lower.max(1) && !self.out_of_budget() {
+            for drop in 0..set.len() {
+                let mut smaller = set.clone();
+                smaller.remove(drop);
+                if self.reach(&smaller) == Reach::Yes {
+                    set = smaller;
+                    continue 'shrink;
+                }
+                for swap in 0..smaller.len() {
+                    for g in 0..m {
+                        if self.out_of_budget() {
+                            return set;
+                        }
+                        if set.contains(&g) {
+                            continue;
+                        }
+                        let mut trial = smaller.clone();
+                        trial[swap] = g;
+                        if self.reach(&trial) == Reach::Yes {
+                            set = trial;
+                            continue 'shrink;
+                        }
+                    }
+                }
+            }
+            break;
+        }
+        set
+    }
+}
+
+/// Divisions of every bin's capacity among the classes, as
+/// `division[bin][class]` GPUs (whole units of the class, together at most
+/// the bin): one proportional to the classes' demands, one that meets the
+/// scarcest classes' demand first, spread over as many bins as possible.
+/// Capacity left over goes to the eligible class with the smallest unit.
+fn divisions(inst: &Instance, classes: &[ClassDemand]) -> Vec<Vec<Vec<u64>>> {
+    let nc = classes.len();
+    let eligible = |b: usize, c: usize| inst.bins[b].eligible & (1 << c) != 0;
+    let leftover = |d: &mut Vec<Vec<u64>>| {
+        for (b, per) in d.iter_mut().enumerate() {
+            let used: u64 = per.iter().sum();
+            let mut rest = inst.bins[b].capacity.saturating_sub(used);
+            let mut order: Vec<usize> = (0..nc).filter(|&c| eligible(b, c)).collect();
+            order.sort_by_key(|&c| (classes[c].unit, c));
+            for c in order {
+                let k = rest / classes[c].unit * classes[c].unit;
+                per[c] += k;
+                rest -= k;
+            }
+        }
+    };
+    // Proportional to demand.
+    let mut proportional = vec![vec![0u64; nc]; inst.bins.len()];
+    for (b, bin) in inst.bins.iter().enumerate() {
+        let total: u64 = (0..nc)
+            .filter(|&c| eligible(b, c))
+            .map(|c| classes[c].gpus)
+            .sum();
+        if total == 0 {
+            continue;
+        }
+        for c in (0..nc).filter(|&c| eligible(b, c)) {
+            let share = (bin.capacity as u128 * classes[c].gpus as u128 / total as u128) as u64;
+            proportional[b][c] = share / classes[c].unit * classes[c].unit;
+        }
+    }
+    leftover(&mut proportional);
+    // Scarcest class first, one unit per bin in turn.
+    let supply: Vec<u64> = (0..nc)
+        .map(|c| {
+            inst.bins
+                .iter()
+                .enumerate()
+                .filter(|(b, _)| eligible(*b, c))
+                .map(|(_, bin)| bin.capacity)
+                .sum()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..nc).collect();
+    order.sort_by(|&a, &b| {
+        let ratio = |c: usize| supply[c] as f64 / classes[c].gpus.max(1) as f64;
+        ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b))
+    });
+    let mut spread = vec![vec![0u64; nc]; inst.bins.len()];
+    let mut free: Vec<u64> = inst.bins.iter().map(|b| b.capacity).collect();
+    for c in order {
+        let unit = classes[c].unit;
+        let mut need = classes[c].gpus / unit;
+        let bins: Vec<usize> = (0..inst.bins.len()).filter(|&b| eligible(b, c)).collect();
+        while need > 0 {
+            let mut placed = false;
+            for &b in &bins {
+                if need == 0 {
+                    break;
+                }
+                if free[b] >= unit {
+                    free[b] -= unit;
+                    spread[b][c] += unit;
+                    need -= 1;
+                    placed = true;
+                }
+            }
+            if !placed {
+                break;
+            }
+        }
+    }
+    leftover(&mut spread);
+    vec![proportional, spread]
+}
+
+/// Why the coefficient does not apply when the baseline is below the level.
+pub fn below_level(inst: &Instance, base: &Placement, level: f64) -> String {
+    let fraction = |g: u64| g as f64 / inst.demanded_gpus.max(1) as f64;
+    let served = pct(fraction(base.served_gpus));
+    if (base.upper_bound_gpus as f64) < level * inst.demanded_gpus as f64 {
+        format!(
+            "baseline already below the level: {served} served with every provider up (level {})",
+            pct(level)
+        )
+    } else {
+        format!(
+            "baseline may already be below the level: {served} served with every provider up, proven at most {} (level {})",
+            pct(fraction(base.upper_bound_gpus)),
+            pct(level)
+        )
+    }
+}
+
+/// "the only country", "all 3 countries".
+fn all_of(m: usize, noun: Noun) -> String {
+    if m == 1 {
+        format!("the only {}", noun.one)
+    } else {
+        format!("all {m} {}", noun.many)
+    }
+}
+
+#[cfg(test)]
+#[path = "nakamoto_tests.rs"]
+mod tests;
