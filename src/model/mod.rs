@@ -31,6 +31,11 @@ pub struct Snapshot {
     /// Unit of `stake` values (e.g. `TAO`, `uosmo`, `share`), if any.
     #[serde(default)]
     pub stake_unit: Option<String>,
+    /// The bundled network profile the snapshot is audited under, when the
+    /// data says (a generic CSV exported from a Cosmos chain keeps `cosmos`);
+    /// otherwise chosen by network name and adapter.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// The providers (nodes, validators, machines) of the network.
     pub providers: Vec<Provider>,
     /// How a live collection went (collected snapshots only).
@@ -234,6 +239,16 @@ pub struct Provider {
     pub fingerprint: Option<String>,
 }
 
+/// A provider's asking price for one model: the GPU-weighted mean of its
+/// asks, and the GPUs they cover.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ask<'a> {
+    pub per_gpu_hour: f64,
+    pub currency: &'a str,
+    /// GPUs the asks cover; `None`: all of the model's GPUs.
+    pub gpus: Option<u64>,
+}
+
 impl Provider {
     /// A provider with only its id set.
     pub fn new(id: impl Into<String>) -> Self {
@@ -288,6 +303,13 @@ impl Provider {
     /// without a GPU count weigh one each), else of its asks for all of its
     /// GPUs; `None` when it states none. Independent of the order of asks.
     pub fn price_for(&self, model: Option<&str>) -> Option<(f64, &str)> {
+        self.ask_for(model).map(|a| (a.per_gpu_hour, a.currency))
+    }
+
+    /// [`Provider::price_for`] with how many GPUs the asks cover: `Some(n)`
+    /// when every ask states its GPUs (rows of a generic CSV), `None` when
+    /// an ask covers all of the model's GPUs.
+    pub fn ask_for(&self, model: Option<&str>) -> Option<Ask<'_>> {
         let exact: Vec<&Price> = self
             .prices
             .iter()
@@ -313,7 +335,16 @@ impl Provider {
             return None;
         }
         let total = crate::metrics::sum::sum(parts.iter().map(|p| p.0 * p.1));
-        Some((total / weight, currency))
+        let counted = asks.iter().filter(|p| p.currency == currency);
+        let gpus = counted
+            .clone()
+            .map(|p| p.gpus)
+            .try_fold(0u64, |acc, g| g.map(|g| acc.saturating_add(g)));
+        Some(Ask {
+            per_gpu_hour: total / weight,
+            currency,
+            gpus,
+        })
     }
 
     /// Puts the provider's lists in a canonical order (GPU groups, prices,
@@ -340,6 +371,7 @@ impl Snapshot {
             source,
             input_sha256,
             stake_unit: None,
+            profile: None,
             providers: Vec::new(),
             collection: None,
         }

@@ -117,9 +117,14 @@ impl NetworkProfile {
             .collect()
     }
 
-    /// The bundled profile for a snapshot: matched by network name, then by
-    /// adapter, else `default`.
+    /// The bundled profile for a snapshot: the one the data names, else
+    /// matched by network name, then by adapter, else `default`.
     pub fn for_snapshot(s: &Snapshot) -> NetworkProfile {
+        // The data may name its profile (a generic CSV exported from a
+        // Cosmos chain keeps `cosmos`).
+        if let Some(p) = s.profile.as_deref().and_then(Self::bundled) {
+            return p;
+        }
         let all = Self::all_bundled();
         let by_network = all
             .iter()
