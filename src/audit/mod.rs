@@ -261,6 +261,10 @@ pub struct Cell {
     pub unattributed_weight: f64,
     /// unattributed / (attributed + unattributed).
     pub unattributed_share: f64,
+    /// The weight whose entity is known, or (for per-GPU figures) the GPUs
+    /// whose figure is known, is below half: the cell describes a minority
+    /// of the network.
+    pub low_coverage: bool,
     /// For weights counted per GPU from a per-GPU figure (memory, FP16
     /// throughput, list price): the share of the cell's GPUs whose figure
     /// is known. GPUs without one carry no weight here, so the cell
@@ -475,20 +479,29 @@ impl<'a> Prepared<'a> {
     }
 }
 
-/// What one GPU group of provider `p` brings to each weight.
+/// What one GPU group of provider `p` brings to each weight. GPUs whose
+/// per-GPU figure is unknown carry none of that weight, and a group none
+/// of whose GPUs has the figure takes no part in it (not a zero).
 fn group_contribution(p: &Provider, g: &GpuGroup) -> Contribution {
     let n = g.count as f64;
-    let price = p.price_for(g.model.as_deref()).map(|(x, _)| x);
     let mut c = Contribution::default();
-    let mut set = |w: Weight, per_gpu: Option<f64>| {
-        c.value[w.index()] = n * per_gpu.unwrap_or(0.0);
-        c.present[w.index()] = true;
-        c.known_gpus[w.index()] = if per_gpu.is_some() { n } else { 0.0 };
+    let mut set = |w: Weight, per_gpu: Option<f64>, known: f64| {
+        c.value[w.index()] = known * per_gpu.unwrap_or(0.0);
+        c.present[w.index()] = per_gpu.is_some() && known > 0.0 || n == 0.0;
+        c.known_gpus[w.index()] = if per_gpu.is_some() { known } else { 0.0 };
     };
-    set(Weight::Gpus, Some(1.0));
-    set(Weight::GpuMemoryGb, g.memory_gb);
-    set(Weight::Fp16Tflops, g.tflops_fp16);
-    set(Weight::MonthlyRevenue, price.map(|x| x * HOURS_PER_MONTH));
+    set(Weight::Gpus, Some(1.0), n);
+    set(Weight::GpuMemoryGb, g.memory_gb, n);
+    set(Weight::Fp16Tflops, g.tflops_fp16, n);
+    // Asks that state their GPUs price only those; the rest of the group
+    // has no price (no revenue, not counted as priced).
+    let ask = p.ask_for(g.model.as_deref());
+    let priced = ask.map_or(0.0, |a| a.gpus.map_or(n, |k| (k as f64).min(n)));
+    set(
+        Weight::MonthlyRevenue,
+        ask.map(|a| a.per_gpu_hour * HOURS_PER_MONTH),
+        priced,
+    );
     c
 }
 
@@ -498,15 +511,18 @@ pub fn provider_contribution(p: &Provider) -> Contribution {
     for g in &p.gpus {
         c.add(&group_contribution(p, g));
     }
-    for w in [
-        Weight::Gpus,
-        Weight::GpuMemoryGb,
-        Weight::Fp16Tflops,
-        Weight::MonthlyRevenue,
-    ] {
+    if p.gpus.is_empty() {
         // A provider without GPUs holds none of them: a known zero.
-        c.present[w.index()] = true;
+        for w in [
+            Weight::Gpus,
+            Weight::GpuMemoryGb,
+            Weight::Fp16Tflops,
+            Weight::MonthlyRevenue,
+        ] {
+            c.present[w.index()] = true;
+        }
     }
+    c.present[Weight::Gpus.index()] = true;
     c.value[Weight::Providers.index()] = 1.0;
     c.present[Weight::Providers.index()] = true;
     if let Some(stake) = p.voting_stake() {
@@ -644,12 +660,14 @@ fn cell(
         });
         if gpus > 0.0 { known / gpus } else { 0.0 }
     });
+    let unattributed_share = unattributed / (attributed + unattributed);
     Some(Cell {
         dimension: dim,
         weight,
         attributed_weight: attributed,
         unattributed_weight: unattributed,
-        unattributed_share: unattributed / (attributed + unattributed),
+        unattributed_share,
+        low_coverage: (1.0 - unattributed_share).min(value_coverage.unwrap_or(1.0)) < LOW_COVERAGE,
         value_coverage,
         metrics: Summary::compute(&weights, params),
         top,
@@ -843,9 +861,10 @@ pub fn basis_cells(
     (cells, prep.resolution.operators.len())
 }
 
-/// Nvidia's share of the GPUs whose vendor is known, if any is.
-pub fn nvidia_gpu_share(snapshot: &Snapshot) -> Option<f64> {
-    sections::hardware(snapshot).and_then(|h| h.nvidia.gpu_share.value)
+/// Nvidia's share of the GPUs whose vendor is known, with its coverage;
+/// `None` without GPUs.
+pub fn nvidia_gpu_share(snapshot: &Snapshot) -> Option<KnownShare> {
+    sections::hardware(snapshot).map(|h| h.nvidia.gpu_share)
 }
 
 /// Finds a cell.

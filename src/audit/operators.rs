@@ -2,7 +2,7 @@
 //! with its providers, its share of each weight, and the evidence that
 //! formed it.
 
-use super::{ResolutionSummary, WEIGHTS, Weight, provider_vector, resolution_summary};
+use super::{ResolutionSummary, WEIGHTS, Weight, provider_contribution, resolution_summary};
 use crate::entities::{self, Confidence, Reason, ResolveOptions};
 use crate::model::Snapshot;
 use serde::Serialize;
@@ -13,6 +13,10 @@ use std::collections::BTreeMap;
 pub struct ProviderRef {
     pub id: String,
     pub name: Option<String>,
+    /// `false` for a validator outside the active set (its stake is not
+    /// voting power); omitted when the data does not say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub active_set: Option<bool>,
 }
 
 /// One merge, with provider ids.
@@ -32,10 +36,13 @@ pub struct OperatorRow {
     /// Strongest evidence tier that formed it; `None`: an unlinked provider.
     pub confidence: Option<Confidence>,
     pub providers: Vec<ProviderRef>,
-    /// Weight held, per supported weight.
-    pub weights: BTreeMap<Weight, f64>,
-    /// Share of the snapshot's total, per supported weight.
-    pub shares: BTreeMap<Weight, f64>,
+    /// Weight held, per supported weight; `null` when the weight is unknown
+    /// for every provider of the operator (no FP16 figure, no price, no
+    /// voting stake outside the active set), never 0.
+    pub weights: BTreeMap<Weight, Option<f64>>,
+    /// Share of the weight known in the snapshot, per supported weight
+    /// (`null` where the weight is).
+    pub shares: BTreeMap<Weight, Option<f64>>,
     /// The merges that formed the operator.
     pub evidence: Vec<EvidenceRow>,
 }
@@ -70,9 +77,9 @@ fn evidence_row(s: &Snapshot, e: &entities::Evidence) -> EvidenceRow {
 /// Resolves and lists the operators of a snapshot.
 pub fn operators(s: &Snapshot, opts: &ResolveOptions) -> SnapshotOperators {
     let r = entities::resolve(&s.providers, opts);
-    let vectors: Vec<_> = s.providers.iter().map(provider_vector).collect();
+    let vectors: Vec<_> = s.providers.iter().map(provider_contribution).collect();
     let totals: Vec<f64> = (0..WEIGHTS.len())
-        .map(|w| vectors.iter().map(|v| v[w]).sum())
+        .map(|w| crate::metrics::sum::sum(vectors.iter().map(|v| v.value[w])))
         .collect();
     let weights: Vec<Weight> = WEIGHTS
         .iter()
@@ -89,10 +96,10 @@ pub fn operators(s: &Snapshot, opts: &ResolveOptions) -> SnapshotOperators {
         .zip(evidence)
         .map(|(op, evidence)| {
             let held = |w: Weight| {
-                op.members
-                    .iter()
-                    .map(|&m| vectors[m][w.index()])
-                    .sum::<f64>()
+                let i = w.index();
+                op.members.iter().any(|&m| vectors[m].present[i]).then(|| {
+                    crate::metrics::sum::sum(op.members.iter().map(|&m| vectors[m].value[i]))
+                })
             };
             OperatorRow {
                 id: op.id.clone(),
@@ -104,12 +111,13 @@ pub fn operators(s: &Snapshot, opts: &ResolveOptions) -> SnapshotOperators {
                     .map(|&m| ProviderRef {
                         id: s.providers[m].id.clone(),
                         name: s.providers[m].name.clone(),
+                        active_set: s.providers[m].active_set,
                     })
                     .collect(),
                 weights: weights.iter().map(|&w| (w, held(w))).collect(),
                 shares: weights
                     .iter()
-                    .map(|&w| (w, held(w) / totals[w.index()]))
+                    .map(|&w| (w, held(w).map(|h| h / totals[w.index()])))
                     .collect(),
                 evidence,
             }
@@ -119,7 +127,7 @@ pub fn operators(s: &Snapshot, opts: &ResolveOptions) -> SnapshotOperators {
         .into_iter()
         .find(|w| weights.contains(w))
         .unwrap_or(Weight::Providers);
-    let held = |o: &OperatorRow| o.weights.get(&rank).copied().unwrap_or(0.0);
+    let held = |o: &OperatorRow| o.weights.get(&rank).copied().flatten().unwrap_or(-1.0);
     list.sort_by(|a, b| held(b).total_cmp(&held(a)).then_with(|| a.id.cmp(&b.id)));
     SnapshotOperators {
         network: s.network.clone(),

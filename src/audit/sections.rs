@@ -68,7 +68,7 @@ pub fn primary_weight(cells: &[Cell], s: &Snapshot) -> (Weight, String) {
 /// How a weight reads in a sentence.
 pub fn weight_words(w: Weight) -> &'static str {
     match w {
-        Weight::Providers => "the providers",
+        Weight::Providers => "providers",
         Weight::Gpus => "GPUs",
         Weight::GpuMemoryGb => "GPU memory",
         Weight::Fp16Tflops => "FP16 compute",
@@ -212,11 +212,13 @@ fn coalition_clause(c: &Coalition, w: Weight, lead: bool) -> String {
             )
         })
         .unwrap_or_default();
+    let several = c.operator != Some(1);
     format!(
-        "{} ({}{worst}) {}hold {} {} of {} and can {}",
+        "{} ({}{worst}) {}{} {} {} of {} and can {}",
         count(c.operator, "operator"),
         count(c.provider, "provider"),
-        if lead { "together " } else { "" },
+        if lead && several { "together " } else { "" },
+        if several { "hold" } else { "holds" },
         c.holds.words(),
         c.label,
         weight_words(w),
@@ -282,6 +284,12 @@ pub fn headline(
     }
     if w == Weight::Providers {
         parts.push(format!("counted by {primary_weight_note}"));
+    }
+    if provider.is_none() {
+        parts = vec![format!(
+            "The data lists no providers with {}: no concentration can be measured",
+            weight_words(w)
+        )];
     }
     let mut summary = parts.join("; ");
     if let Some(first) = summary.get(..1) {
@@ -728,9 +736,10 @@ pub fn pricing(s: &Snapshot) -> Vec<PriceDispersion> {
             models.insert(None);
         }
         for model in models {
-            let Some((price, currency)) = p.price_for(model.as_deref()) else {
+            let Some(ask) = p.ask_for(model.as_deref()) else {
                 continue;
             };
+            let (price, currency) = (ask.per_gpu_hour, ask.currency);
             let name = model.unwrap_or_else(|| {
                 if p.gpus.is_empty() {
                     "(all models)".into()
@@ -738,12 +747,14 @@ pub fn pricing(s: &Snapshot) -> Vec<PriceDispersion> {
                     "(model unknown)".into()
                 }
             });
-            let priced: u64 = p
+            let listed: u64 = p
                 .gpus
                 .iter()
                 .filter(|g| g.model.as_deref().unwrap_or("(model unknown)") == name)
                 .map(|g| g.count)
                 .sum();
+            // Asks that state their GPUs price only those.
+            let priced = ask.gpus.map_or(listed, |k| k.min(listed));
             let e = by_model.entry((name, currency.to_string())).or_default();
             e.0.push(price);
             e.1 = e.1.saturating_add(priced);

@@ -97,12 +97,12 @@ pub fn methodology_lines(r: &FullReport) -> Vec<String> {
             o.alpha.join(", ")
         ),
         format!(
-            "Operators: union-find over shared keys up to confidence `{}`; disabled key kinds: {}; {} deny-listed domains; unlinked providers bound the operator figures (best and worst case).",
+            "Operators: union-find over shared keys up to confidence “{}”; disabled key kinds: {}; {} deny-listed domains; unlinked providers bound the operator figures (best and worst case).",
             crate::variant_name(&o.min_confidence),
             if o.disabled_keys.is_empty() { "none".to_string() } else { o.disabled_keys.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ") },
             o.deny_domains.len()
         ),
-        format!("Stress test: workload `{}` ({} GPUs demanded), served fraction = GPUs of placed replicas / GPUs demanded, with proven bounds.", r.stress.workload.name, r.stress.workload.demanded_gpus()),
+        format!("Stress test: workload “{}” ({} GPUs demanded), served fraction = GPUs of placed replicas / GPUs demanded, with proven bounds.", r.stress.workload.name, r.stress.workload.demanded_gpus()),
         format!("Generated {} (the only field that changes between runs). Inputs sha256 {}.", r.generated_at, r.input_sha256),
     ];
     for s in &r.audit.snapshots {

@@ -40,12 +40,12 @@ pub fn render(r: &FullReport) -> Vec<u8> {
     );
     let _ = write!(
         o,
-        "<h1>rackaudit report</h1><p class=\"meta\">rackaudit {} · methodology {} · schema {} · generated {} · inputs sha256 <code>{}</code></p>",
+        "<h1>rackaudit report</h1><p class=\"meta\">rackaudit {} · methodology {} · schema {} · generated {} · inputs sha256 <code>{}</code> (every input: snapshots, workload, mapping, profile)</p>",
         esc(r.audit.tool_version),
         esc(r.audit.methodology_version),
         esc(r.audit.schema_version),
         esc(&r.generated_at),
-        esc(&r.audit.input_sha256)
+        esc(&r.input_sha256)
     );
     for s in &r.audit.snapshots {
         snapshot(
@@ -102,10 +102,10 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             )
             .and_then(|c| c.metrics.gini);
             let caption = format!(
-                "Lorenz curve of {} over {dim}s (Gini {}): the further the curve sags below the diagonal, the more the {} is concentrated.",
-                w.name(),
+                "Lorenz curve of {} over {dim}s (Gini {}): the further the curve sags below the diagonal, the more concentrated the {} are.",
+                crate::audit::weight_words(w),
                 gini.map_or("n/a".into(), |g| num(g, 3)),
-                w.name()
+                crate::audit::weight_words(w)
             );
             let rows: Vec<Vec<String>> = lorenz_rows(points)
                 .into_iter()
@@ -228,7 +228,7 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
     if let Some(st) = stress {
         stress_section(o, st);
     }
-    for g in grids(s).into_iter().skip(1) {
+    for g in grids(s) {
         let _ = write!(o, "<details><summary>{}</summary>", esc(&g.title));
         table(o, &g.header, &g.rows);
         o.push_str("</details>");
@@ -462,7 +462,8 @@ fn line_chart(
     s
 }
 
-/// Box plot per GPU model of asking prices (min, p25, median, p75, max).
+/// Box plot per GPU model of asking prices (min, p25, median, p75, max)
+/// on a price axis with ticks.
 fn price_figure(o: &mut String, s: &SnapshotAudit) {
     let max = s
         .pricing
@@ -470,20 +471,49 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
         .map(|p| p.per_gpu_hour.max)
         .fold(0.0, f64::max)
         .max(1e-9);
-    let (label_w, plot_w, row_h) = (180.0, 520.0, 28.0);
+    let step = nice_step(max / 4.0);
+    let top = (max / step).ceil() * step;
+    let (label_w, plot_w, row_h, axis_h) = (180.0, 500.0, 28.0, 40.0);
+    let rows_h = row_h * s.pricing.len() as f64 + 10.0;
     let mut svg = format!(
-        "<svg viewBox=\"0 0 {} {}\" role=\"img\">",
-        label_w + plot_w + 80.0,
-        row_h * s.pricing.len() as f64 + 10.0
+        "<svg viewBox=\"0 0 {} {}\" role=\"img\"><title>Asking price per GPU-hour by GPU model</title>",
+        label_w + plot_w + 100.0,
+        rows_h + axis_h
     );
-    let x = |v: f64| label_w + v / max * plot_w;
+    let x = |v: f64| label_w + v / top * plot_w;
+    let currency = s.pricing.first().map_or("", |p| p.currency.as_str());
+    let mut t = 0.0;
+    while t <= top + step * 1e-9 {
+        let _ = write!(
+            svg,
+            "<line class=\"grid\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"0\" y2=\"{1:.1}\"/><text x=\"{0:.1}\" y=\"{2:.1}\" text-anchor=\"middle\">{3}</text>",
+            x(t),
+            rows_h,
+            rows_h + 16.0,
+            esc(&num(t, 3))
+        );
+        t += step;
+    }
+    let _ = write!(
+        svg,
+        "<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{rows_h:.1}\" y2=\"{rows_h:.1}\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+        x(0.0),
+        x(top),
+        x(top / 2.0),
+        rows_h + 34.0,
+        esc(&format!("price per GPU-hour ({currency})"))
+    );
     for (i, p) in s.pricing.iter().enumerate() {
         let d = &p.per_gpu_hour;
         let y = 5.0 + i as f64 * row_h;
+        let mid = y + row_h / 2.0 - 2.0;
         let _ = write!(
             svg,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><line class=\"axis\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{2}\" y2=\"{2}\"/>\
-             <rect class=\"bar\" x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\"/><line class=\"mark\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{}\" y2=\"{}\"/><text x=\"{:.1}\" y=\"{}\">{}</text>",
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+             <line class=\"axis\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{mid:.1}\" y2=\"{mid:.1}\"/>\
+             <rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>\
+             <line class=\"mark\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
+             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
             label_w - 6.0,
             y + 16.0,
             esc(&p.gpu_model),
@@ -499,7 +529,7 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
             y + row_h - 3.0,
             x(d.max) + 5.0,
             y + 16.0,
-            esc(&format!("{} {}", num(d.median, 3), p.currency))
+            esc(&format!("median {} {}", num(d.median, 3), p.currency))
         );
     }
     svg.push_str("</svg>");
@@ -511,6 +541,25 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
         &grid.header,
         &grid.rows,
     );
+}
+
+/// A round axis step (1, 2 or 5 × 10^k) near `raw`.
+fn nice_step(raw: f64) -> f64 {
+    if raw <= 0.0 || !raw.is_finite() {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let f = raw / magnitude;
+    let nice = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    nice * magnitude
 }
 
 /// The stress test of one snapshot: every part the JSON has, and the

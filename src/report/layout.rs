@@ -47,7 +47,7 @@ fn concentration(s: &SnapshotAudit) -> Grid {
     let taus: Vec<String> = s.tau_thresholds.iter().map(|t| t.text()).collect();
     let coalitions = format!("coalitions {}", taus.join(" · "));
     let mut g = Grid::new(
-        "Concentration: metrics and shares over the weight whose entity is known; `known` is that weight's share of all, `value known` the share of GPUs with a known per-GPU figure",
+        "Concentration: metrics and shares over the weight whose entity is known; “known” is that weight's share of all, “value known” the share of GPUs with a known per-GPU figure",
         &[
             ("dimension", false),
             ("weight", false),
@@ -83,8 +83,8 @@ fn concentration(s: &SnapshotAudit) -> Grid {
             m.hhi.map_or("n/a".into(), hhi_text),
             m.gini.map_or("n/a".into(), |x| num(x, 3)),
             opt_pct(m.entropy_percentage),
-            pct(c.coverage()),
-            c.value_coverage.map_or(String::new(), pct),
+            low(pct(c.coverage()), c.coverage()),
+            c.value_coverage.map_or(String::new(), |v| low(pct(v), v)),
             largest,
         ]);
     }
@@ -136,7 +136,12 @@ pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
         g.rows.push(vec![
             kind,
             b.providers.to_string(),
-            b.gpus.to_string(),
+            // A network that lists no GPUs has no GPU count (n/a, not 0).
+            if b.gpus == 0 && b.weight != crate::audit::Weight::Gpus {
+                "n/a".to_string()
+            } else {
+                b.gpus.to_string()
+            },
             b.weight.name().into(),
             format!(
                 "{}/{}",
@@ -146,9 +151,21 @@ pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
             at.join("; "),
             opt_pct(b.max_operator_share),
             b.operator_hhi.map_or("n/a".into(), |h| num(h, 0)),
-            b.largest_country
-                .as_ref()
-                .map_or(String::new(), |c| format!("{} ({})", c.key, pct(c.share))),
+            match (&b.largest_country, b.country_coverage) {
+                (Some(c), Some(cov)) if cov < 1.0 => format!(
+                    "{} ({} of the {} known{})",
+                    c.key,
+                    pct(c.share),
+                    pct(cov),
+                    if cov < crate::audit::LOW_COVERAGE {
+                        "; low coverage"
+                    } else {
+                        ""
+                    }
+                ),
+                (Some(c), _) => format!("{} ({})", c.key, pct(c.share)),
+                (None, _) => "n/a".into(),
+            },
             b.note.clone(),
         ]);
     }
@@ -300,7 +317,7 @@ fn countries(s: &SnapshotAudit) -> Grid {
 /// Asking-price dispersion per GPU model.
 pub fn pricing(s: &SnapshotAudit) -> Grid {
     let mut g = Grid::new(
-        "Pricing dispersion per GPU-hour: one price per provider (its GPU-weighted mean ask for the model); `priced` is the share of the model's GPUs with a price",
+        "Pricing dispersion per GPU-hour: one price per provider (its GPU-weighted mean ask for the model): “priced” is the share of the model's GPUs with a price",
         &[
             ("GPU model", false),
             ("providers", true),
@@ -333,9 +350,25 @@ pub fn pricing(s: &SnapshotAudit) -> Grid {
 
 /// Summary sentences of a snapshot (raw text).
 pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
+    let active = s
+        .stake
+        .as_ref()
+        .filter(|st| st.excluded_providers > 0)
+        .map_or(String::new(), |st| {
+            format!(
+                " ({} in the active set, {} outside it)",
+                st.active_providers, st.excluded_providers
+            )
+        });
     let mut lines = vec![format!(
-        "providers {} · operators {} ({} providers unlinked, each counted as its own operator)",
-        s.providers, s.operators, s.unlinked_providers
+        "providers {}{active} · operators {} ({}, each counted as its own operator)",
+        s.providers,
+        s.operators,
+        plural(
+            s.unlinked_providers,
+            "provider unlinked",
+            "providers unlinked"
+        ),
     )];
     let r = &s.operator_resolution;
     let tiers: Vec<String> = r
@@ -344,10 +377,14 @@ pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
         .map(|(k, v)| format!("{k} {v}"))
         .collect();
     lines.push(format!(
-        "operator resolution (min confidence {}): {}; {} merges, {} refused by the mapping",
+        "operator resolution (min confidence {}): {}; {}, {} refused by the mapping",
         crate::variant_name(&r.min_confidence),
-        tiers.join(", "),
-        r.merges,
+        if tiers.is_empty() {
+            "no operators".to_string()
+        } else {
+            tiers.join(", ")
+        },
+        plural(r.merges, "merge", "merges"),
         r.refused_merges
     ));
     if let Some(b) = s
@@ -358,10 +395,10 @@ pub fn summary_lines(s: &SnapshotAudit) -> Vec<String> {
         .filter(|b| b.unlinked_providers > 0)
     {
         lines.push(format!(
-            "unlinked providers: {} holding {} of {}; operator Nakamoto {} (best case) to {} (worst case: all unlinked supply one operator), max share {} to {}, HHI {} to {}",
+            "unlinked providers with {}: {} holding {} of it; operator Nakamoto {} (best case) to {} (worst case: all unlinked supply one operator), max share {} to {}, HHI {} to {}",
+            weight_words(s.headline.primary_weight),
             b.unlinked_providers,
             pct(b.unlinked_share),
-            s.headline.primary_weight.name(),
             opt_count(b.best.nakamoto_coefficient),
             opt_count(b.worst.nakamoto_coefficient),
             opt_pct(b.best.max_share),
@@ -393,13 +430,32 @@ fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
             let offered = h.gpus_offered.map_or(String::new(), |o| {
                 format!(" ({o} of them in the listed offers; the rest are on the same machines)")
             });
+            let nvidia = match (h.nvidia.gpu_share.value, h.nvidia.memory_share.value) {
+                (Some(g), Some(m)) if h.nvidia.gpu_share.coverage >= 1.0 => {
+                    format!(
+                        "Nvidia makes {} of GPUs and {} of GPU memory",
+                        pct(g),
+                        pct(m)
+                    )
+                }
+                (Some(g), m) => format!(
+                    "Nvidia makes {} of the GPUs whose vendor is known and {} of their memory (vendor known for {} of GPUs{})",
+                    pct(g),
+                    super::opt_pct(m),
+                    pct(h.nvidia.gpu_share.coverage),
+                    if h.nvidia.gpu_share.low_coverage {
+                        "; low coverage"
+                    } else {
+                        ""
+                    }
+                ),
+                (None, _) => "GPU vendor n/a (known for 0% of GPUs)".to_string(),
+            };
             lines.push(format!(
-                "hardware: {} GPUs{offered}, {} GB GPU memory on {}; Nvidia {} of GPUs, {} of GPU memory; FP16 figure known for {} of GPUs",
+                "hardware: {} GPUs{offered}, {} GB GPU memory on {}; {nvidia}; FP16 figure known for {} of GPUs",
                 h.gpus,
                 num(h.gpu_memory_gb, 0),
                 crate::audit::count(Some(h.providers_with_gpus), "provider"),
-                known_pct(&h.nvidia.gpu_share, "vendor", "GPUs"),
-                known_pct(&h.nvidia.memory_share, "vendor", "GPU memory"),
                 pct(h.fp16_coverage)
             ));
         }
@@ -430,11 +486,15 @@ fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
     let geo = &s.geography;
     lines.push(match geo.countries.first() {
         Some(top) => format!(
-            "geography by {w}: {} known, largest {} {} ({}); {} known",
+            "geography by {w}: {} known, largest {}{} with {}; {} known",
             plural(geo.countries.len(), "country", "countries"),
-            top.place,
+            top.name.as_deref().unwrap_or(&top.place),
+            if top.name.is_some() {
+                format!(" ({})", top.place)
+            } else {
+                String::new()
+            },
             known_pct(&geo.largest_country_share, "country", w),
-            top.name.as_deref().unwrap_or(""),
             crate::audit::count(Some(geo.regions.len()), "region")
         ),
         None => format!("geography: n/a (country known for 0% of {w})"),
@@ -500,6 +560,15 @@ fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
     lines
 }
 
+/// A coverage figure, flagged when it is below half.
+fn low(text: String, coverage: f64) -> String {
+    if coverage < crate::audit::LOW_COVERAGE {
+        format!("{text} (low)")
+    } else {
+        text
+    }
+}
+
 /// An HHI with its band: `1810 (high)`.
 pub fn hhi_text(h: f64) -> String {
     let band = match crate::metrics::concentration::hhi_band(h) {
@@ -507,7 +576,11 @@ pub fn hhi_text(h: f64) -> String {
         "moderately concentrated" => "moderate",
         _ => "low",
     };
-    format!("{} ({band})", num(h, 0))
+    // Next to a band edge, a rounded value could read as the other band.
+    let near_edge = [1_000.0, 1_800.0]
+        .iter()
+        .any(|e| (h - e).abs() < 0.5 && h != *e);
+    format!("{} ({band})", if near_edge { num(h, 1) } else { num(h, 0) })
 }
 
 /// "1 country", "7 countries".
@@ -520,5 +593,23 @@ fn truncate(s: &str, max: usize) -> String {
         s.to_string()
     } else {
         format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hhi_bands_show_enough_digits_at_their_edges() {
+        let cases = [
+            (1800.0, "1800 (moderate)"),
+            (1800.18, "1800.2 (high)"),
+            (1799.6, "1799.6 (moderate)"),
+            (999.7, "999.7 (low)"),
+            (1810.4, "1810 (high)"),
+            (604.0, "604 (low)"),
+        ];
+        for (h, shown) in cases {
+            assert_eq!(super::hhi_text(h), shown, "{h}");
+        }
     }
 }

@@ -31,7 +31,7 @@ impl Exporter for Markdown {
         let _ = writeln!(out, "# rackaudit report\n");
         let _ = writeln!(
             out,
-            "Tool {} · methodology {} · schema {} · inputs sha256 `{}`",
+            "Tool {} · methodology {} · schema {} · inputs sha256 `{}` (snapshots, mapping, profile)",
             report.tool_version,
             report.methodology_version,
             report.schema_version,

@@ -1,8 +1,8 @@
 //! Exporters of the operator listing (`rackaudit entities`) and of a single
 //! provider's explanation (`--explain`).
 
+use super::InputRecord;
 use super::escape::{csv_cell, terminal};
-use super::{InputRecord, pct};
 use crate::audit::operators::SnapshotOperators;
 use crate::entities::{Explanation, Reason};
 use serde::Serialize;
@@ -106,11 +106,14 @@ pub fn csv(report: &EntitiesReport) -> Vec<u8> {
                         .join(";"),
                 ),
             ];
-            row.extend(
-                weights
-                    .iter()
-                    .map(|w| o.shares.get(w).map(|x| x.to_string()).unwrap_or_default()),
-            );
+            row.extend(weights.iter().map(|w| {
+                o.shares
+                    .get(w)
+                    .copied()
+                    .flatten()
+                    .map(|x| x.to_string())
+                    .unwrap_or_default()
+            }));
             let evidence: Vec<String> = o
                 .evidence
                 .iter()
@@ -186,7 +189,7 @@ pub fn table(report: &EntitiesReport, limit: usize) -> Vec<u8> {
             row.extend(
                 s.weights
                     .iter()
-                    .map(|w| pct(o.shares.get(w).copied().unwrap_or(0.0))),
+                    .map(|w| super::opt_pct(o.shares.get(w).copied().flatten())),
             );
             let mut kinds: Vec<String> =
                 o.evidence.iter().map(|e| reason_kind(&e.reason)).collect();

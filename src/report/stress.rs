@@ -232,6 +232,8 @@ pub fn markdown(r: &StressReport) -> Vec<u8> {
     for l in lines(r, &|s| md(s)) {
         if let Some(title) = l.strip_prefix("== ").and_then(|t| t.strip_suffix(" ==")) {
             let _ = writeln!(out, "\n## {title}\n");
+        } else if let Some(nested) = l.strip_prefix("  ") {
+            let _ = writeln!(out, "  - {}", nested.trim_start());
         } else if !l.is_empty() {
             let _ = writeln!(out, "- {l}");
         }

@@ -54,8 +54,12 @@ pub struct Basis {
     pub thresholds: Vec<BasisThreshold>,
     pub max_operator_share: Option<f64>,
     pub operator_hhi: Option<f64>,
-    pub nvidia_gpu_share: Option<f64>,
+    /// Nvidia's share of the GPUs whose vendor is known (with coverage).
+    pub nvidia_gpu_share: Option<crate::audit::KnownShare>,
+    /// Largest country, its share of the weight whose country is known.
     pub largest_country: Option<ShareRow>,
+    /// Share of the weight whose country is known.
+    pub country_coverage: Option<f64>,
 }
 
 /// The claimed snapshot minus the subjects of `error` findings that remove
@@ -212,6 +216,7 @@ fn empty(weight: Weight) -> Basis {
         operator_hhi: None,
         nvidia_gpu_share: None,
         largest_country: None,
+        country_coverage: None,
     }
 }
 
@@ -267,5 +272,6 @@ fn basis(
         operator_hhi: operator.and_then(|c| c.metrics.hhi),
         nvidia_gpu_share: nvidia_gpu_share(s),
         largest_country: cell(Dimension::Country).and_then(|c| c.top.first().cloned()),
+        country_coverage: provider.map(|_| cell(Dimension::Country).map_or(0.0, |c| c.coverage())),
     }
 }
