@@ -48,6 +48,9 @@ pub struct SynthSpec {
     /// Approximate total GPUs.
     pub gpus: u64,
     pub seed: u64,
+    /// Operators the providers belong to (Zipf-distributed); `None`: a
+    /// quarter of the providers.
+    pub operators: Option<usize>,
 }
 
 const COUNTRIES: &[&str] = &[
@@ -80,7 +83,7 @@ pub fn write_csv<W: Write>(spec: &SynthSpec, out: W) -> std::io::Result<()> {
     // Pareto-like sizes: provider i gets weight 1/(i+1)^0.8, scaled to the total.
     let raw: Vec<f64> = (0..n).map(|i| 1.0 / ((i + 1) as f64).powf(0.8)).collect();
     let scale = spec.gpus as f64 / raw.iter().sum::<f64>();
-    let operators = (n / 4).max(1);
+    let operators = spec.operators.unwrap_or(n / 4).clamp(1, n);
     for (i, r) in raw.iter().enumerate() {
         let total = ((r * scale).round() as u64).max(1);
         let operator = rng.zipf(operators, 1.1);
@@ -116,6 +119,7 @@ mod tests {
             providers: 200,
             gpus: 4000,
             seed: 7,
+            operators: None,
         };
         let mut a = Vec::new();
         write_csv(&spec, &mut a).unwrap();

@@ -15,6 +15,9 @@ pub struct SynthArgs {
     /// Approximate number of GPUs.
     #[arg(long, default_value_t = 1_000_000)]
     pub gpus: u64,
+    /// Operators the providers belong to (default: a quarter of them).
+    #[arg(long)]
+    pub operators: Option<usize>,
     /// Random seed (same seed, same file).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -31,6 +34,7 @@ pub fn run(args: SynthArgs) -> Result<()> {
         providers: args.providers,
         gpus: args.gpus,
         seed: args.seed,
+        operators: args.operators,
     };
     let mut bytes = Vec::new();
     write_csv(&spec, &mut bytes).map_err(|e| Error::Io {

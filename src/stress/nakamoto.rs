@@ -246,20 +246,76 @@ impl Bounds<'_> {
                 best = (v, Bound::Class(c));
             }
         }
+        let nc = self.classes.len();
+        let joint = nc <= 12 && (candidates.len() << nc) <= JOINT_WORK;
         for (d, portions) in alive_portions.iter().enumerate() {
-            let mut v = 0;
-            for (c, class) in self.classes.iter().enumerate() {
-                scratch.clear();
-                scratch.extend(candidates.iter().map(|g| g.portions[d][c]));
-                v += class.served(portions[c].saturating_sub(Self::top(scratch, j)));
-            }
+            let v = if joint {
+                self.division_joint(d, portions, candidates, j, scratch)
+            } else {
+                let mut v = 0;
+                for (c, class) in self.classes.iter().enumerate() {
+                    scratch.clear();
+                    scratch.extend(candidates.iter().map(|g| g.portions[d][c]));
+                    v += class.served(portions[c].saturating_sub(Self::top(scratch, j)));
+                }
+                v
+            };
             if v > best.0 {
                 best = (v, Bound::Division(d));
             }
         }
         best
     }
+
+    /// The least a division's placement serves after losing any `j`
+    /// candidates, exactly: Σ_c min(D_c, P_c − lost_c(S)) minimized over
+    /// sets S equals the minimum over class sets Q of
+    /// Σ_{c∉Q} D_c + Σ_{c∈Q} P_c − (the j largest Σ_{c∈Q} portions of a
+    /// group), since the two minimums commute. (Spread classes lose at
+    /// most a replica less one to rounding, taken off up front.)
+    fn division_joint(
+        &self,
+        d: usize,
+        portions: &[u64],
+        candidates: &[&Group],
+        j: usize,
+        scratch: &mut Vec<u64>,
+    ) -> u64 {
+        let nc = self.classes.len();
+        let cap = |c: usize| -> (i64, i64) {
+            let class = self.classes[c];
+            match class.spread {
+                Some(g) if g > 1 => (
+                    (class.gpus / g * g) as i64,
+                    portions[c] as i64 - (g as i64 - 1),
+                ),
+                _ => (class.gpus as i64, portions[c] as i64),
+            }
+        };
+        let mut least = i64::MAX;
+        for q in 0u64..(1 << nc) {
+            let mut v: i64 = 0;
+            for c in 0..nc {
+                let (demand, alive) = cap(c);
+                v += if q & (1 << c) != 0 { alive } else { demand };
+            }
+            scratch.clear();
+            scratch.extend(candidates.iter().map(|g| {
+                (0..nc)
+                    .filter(|c| q & (1 << c) != 0)
+                    .map(|c| g.portions[d][c])
+                    .sum::<u64>()
+            }));
+            v -= Self::top(scratch, j) as i64;
+            least = least.min(v);
+        }
+        least.max(0) as u64
+    }
 }
+
+/// Most (candidates × class subsets) the exact joint division bound may
+/// take per search node; beyond it the per-class relaxation is used.
+const JOINT_WORK: usize = 1 << 14;
 
 /// Which bound proved a count impossible.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -792,6 +848,15 @@ impl Search<'_> {
                 best = Some((set, how.to_string()));
             }
         };
+        // The fewest groups whose loss the flow bound itself proves: a cut
+        // of the placement's flow network, attacked where it is thinnest.
+        if let Some(order) = self.cut_attack() {
+            consider(
+                self,
+                order,
+                "losing the groups that hold the most capacity behind the flow network's weakest cut",
+            );
+        }
         // Largest usable capacity first (the search order).
         consider(
             self,
@@ -843,6 +908,91 @@ impl Search<'_> {
                 ),
             )
         })
+    }
+
+    /// The loss order that drops the maximum-flow bound below the level
+    /// with the fewest groups.
+    ///
+    /// The flow network (source → class → bin → sink) has, for every set A
+    /// of classes left on the source side, a cut of value
+    /// Σ_{c∉A} demand_c + Σ_bins min(fill_b, Σ_{c∈A} slots_c(b)); the
+    /// maximum flow is the smallest of them. So the flow bound drops below
+    /// the level exactly when, for some A, the alive bins' terms sum below
+    /// level − Σ_{c∉A} demand_c, and for one A the fewest losses do that by
+    /// taking the groups with the largest terms first. Trying every A (up
+    /// to 12 classes) finds the fewest groups the flow bound can prove.
+    fn cut_attack(&mut self) -> Option<Vec<usize>> {
+        let nc = self.classes.len();
+        if nc == 0 || nc > 12 {
+            return None;
+        }
+        let demands = &self.inst.demands;
+        let sizes = |sig: u64| -> Vec<u64> {
+            (0..nc).filter(|c| sig & (1 << c) != 0).map(|c| demands[c].unit).collect()
+        };
+        // Per bin: the fill and the slots per class.
+        let mut fills: HashMap<(u64, u64), u64> = HashMap::new();
+        let bins: Vec<(usize, u64, Vec<u64>)> = self
+            .inst
+            .bins
+            .iter()
+            .filter(|b| b.eligible != 0 && b.capacity > 0)
+            .map(|b| {
+                let fill = *fills
+                    .entry((b.eligible, b.capacity))
+                    .or_insert_with(|| super::solver::best_fill(b.capacity, &sizes(b.eligible)));
+                let slots = (0..nc)
+                    .map(|c| {
+                        if b.eligible & (1 << c) != 0 {
+                            b.capacity / demands[c].unit * demands[c].unit
+                        } else {
+                            0
+                        }
+                    })
+                    .collect();
+                (b.provider, fill, slots)
+            })
+            .collect();
+        let mut group_of = vec![usize::MAX; self.providers];
+        for (i, g) in self.groups.iter().enumerate() {
+            for &p in &g.members {
+                group_of[p] = i;
+            }
+        }
+        self.nodes += (bins.len() as u64) << nc.min(12);
+        let mut best: Option<(usize, Vec<usize>)> = None;
+        for a in 1u64..(1 << nc) {
+            let outside: u64 = (0..nc)
+                .filter(|c| a & (1 << c) == 0)
+                .map(|c| self.classes[c].gpus)
+                .sum();
+            let room = self.target - outside as f64;
+            if room <= 0.0 {
+                continue; // this cut alone never drops below the level
+            }
+            let mut per_group = vec![0u64; self.groups.len()];
+            let mut total = 0u64;
+            for (p, fill, slots) in &bins {
+                let into: u64 = (0..nc).filter(|c| a & (1 << c) != 0).map(|c| slots[c]).sum();
+                let term = into.min(*fill);
+                total += term;
+                if group_of[*p] != usize::MAX {
+                    per_group[group_of[*p]] += term;
+                }
+            }
+            let mut order: Vec<usize> = (0..self.groups.len()).collect();
+            order.sort_by(|&x, &y| per_group[y].cmp(&per_group[x]).then(x.cmp(&y)));
+            let mut left = total;
+            let mut k = 0;
+            while (left as f64) >= room && k < order.len() {
+                left -= per_group[order[k]];
+                k += 1;
+            }
+            if (left as f64) < room && best.as_ref().is_none_or(|(b, _)| k < *b) {
+                best = Some((k, order));
+            }
+        }
+        best.map(|(_, order)| order)
     }
 
     /// The shortest prefix of `order` (at least `lower`, at most `limit`

@@ -304,3 +304,27 @@ fn a_small_budget_reports_sound_bounds_deterministically() {
         }
     }
 }
+
+#[test]
+#[ignore]
+fn probe_static_bound_quality() {
+    let mut rng = Rng::new(99);
+    let (mut sum_lb, mut sum_t, mut n) = (0usize, 0usize, 0);
+    for _ in 0..200 {
+        let ops = 4 + (rng.next_u64() % 9) as usize;
+        let (s, w, groups) = network(&mut rng, ops);
+        let inst = Instance::new(&s, &w).unwrap();
+        let base = super::super::solver::solve(&inst.demands, &inst.types(&vec![true; s.providers.len()]));
+        if (base.served_gpus as f64) < 0.5 * inst.demanded_gpus as f64 { continue; }
+        let names: Vec<String> = w.classes.iter().map(|c| c.name.clone()).collect();
+        let mut srch = Search::new(&inst, s.providers.len(), &groups, &names, 0.5 * inst.demanded_gpus as f64, Noun::OPERATOR, Budget { nodes: 1 << 40 });
+        let (lb, _) = srch.static_lower_bound();
+        let flow = srch.cut_attack().map(|o| srch.prefix_reaching(&o, 1, o.len()).map_or(0, |x| x.len())).unwrap_or(0);
+        let r = srch.run(0.5);
+        if let Some(t) = r.value {
+            sum_lb += lb; sum_t += t; n += 1;
+            eprintln!("truth {t} static-lb {lb} flow-ub {flow}");
+        }
+    }
+    eprintln!("mean lb {:.2} mean truth {:.2} over {n}", sum_lb as f64 / n as f64, sum_t as f64 / n as f64);
+}
