@@ -24,16 +24,25 @@
 //! min_served = 0.80
 //! ```
 //!
-//! A claims file is checked before anything is measured: bounds of shares
-//! lie in [0, 1] (a `30` meant as 30% is refused, not passed), counts are
-//! whole, names are known (with a "did you mean"). A claim whose quantity
-//! the data cannot measure, or measures on too little of the network
+//! A claims file is checked before anything is measured, and each error
+//! names the line of the field at fault: bounds of shares lie in [0, 1] (a
+//! `30` meant as 30% is refused, not passed), counts are whole, names and
+//! keys are known (with a "did you mean"), a coalition threshold is a share
+//! above 0 that a coalition can reach (not `>1`), and `case = "worst"` is
+//! given only where a worst case is measured. A claim whose quantity the
+//! data cannot measure, or measures on too little of the network
 //! (`min_coverage`, default [`DEFAULT_MIN_COVERAGE`]), fails with the reason.
+//!
+//! The worst case of an operator coalition is the audit headline's: at the
+//! network profile's thresholds (the same share, exactly, and comparison)
+//! on the headline weight. A workload Nakamoto claim names its level
+//! singular or plural (`operator` or `operators`, … `asn`, `datacenter`).
 
-use crate::audit::{DIMENSIONS, KnownShare, SnapshotAudit, WEIGHTS, find_cell};
+use crate::audit::{DIMENSIONS, Dimension, KnownShare, SnapshotAudit, WEIGHTS, Weight, find_cell};
 use crate::error::{Error, Result, line_at};
 use crate::metrics::{Holds, Threshold};
-use crate::stress::scenarios::StressResult;
+use crate::stress::nakamoto::NakamotoResult;
+use crate::stress::scenarios::{StressResult, WorkloadNakamoto};
 use serde::{Deserialize, Serialize};
 use toml::Spanned;
 
@@ -107,8 +116,51 @@ pub fn stress_kinds() -> Vec<&'static str> {
     STRESS.iter().map(|m| m.0).collect()
 }
 
-/// Levels of the workload Nakamoto coefficient a claim may name.
-const NAKAMOTO_LEVELS: [&str; 4] = ["operators", "providers", "countries", "clouds"];
+/// Levels of the workload Nakamoto coefficient a claim may name, singular
+/// and plural (`dimension = "operator"` as in cell claims, or `"operators"`
+/// as the stress output names them), in the order of
+/// [`WorkloadNakamoto::levels`](crate::stress::scenarios::WorkloadNakamoto::levels).
+const NAKAMOTO_LEVELS: [(&str, &str); 6] = [
+    ("operator", "operators"),
+    ("provider", "providers"),
+    ("country", "countries"),
+    ("cloud", "clouds"),
+    ("asn", "asns"),
+    ("datacenter", "datacenters"),
+];
+
+/// Metrics with a worst case (all unlinked supply one operator).
+const WORST_CASE_METRICS: [&str; 5] = [
+    "nakamoto_coefficient",
+    "max_share",
+    "hhi",
+    "total_entities",
+    "coalition",
+];
+
+/// The keys a claim may have.
+const FIELDS: [&str; 13] = [
+    "text",
+    "metric",
+    "dimension",
+    "weight",
+    "threshold",
+    "case",
+    "basis",
+    "stress",
+    "k",
+    "min",
+    "max",
+    "min_served",
+    "min_coverage",
+];
+
+/// The position of a workload Nakamoto level, named singular or plural.
+fn nakamoto_level(name: &str) -> Option<usize> {
+    NAKAMOTO_LEVELS
+        .iter()
+        .position(|(one, many)| name == *one || name == *many)
+}
 
 /// One claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -148,53 +200,147 @@ struct RawFile {
     claim: Vec<Spanned<RawClaim>>,
 }
 
+/// A claim as written; every field keeps its place in the file, so errors
+/// name the line of the field at fault.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawClaim {
     text: String,
-    metric: Option<String>,
-    dimension: Option<String>,
-    weight: Option<String>,
-    threshold: Option<toml::Value>,
-    case: Option<String>,
-    basis: Option<String>,
-    stress: Option<String>,
-    k: Option<toml::Value>,
-    min: Option<f64>,
-    max: Option<f64>,
-    min_served: Option<f64>,
-    min_coverage: Option<f64>,
+    metric: Option<Spanned<String>>,
+    dimension: Option<Spanned<String>>,
+    weight: Option<Spanned<String>>,
+    threshold: Option<Spanned<toml::Value>>,
+    case: Option<Spanned<String>>,
+    basis: Option<Spanned<String>>,
+    stress: Option<Spanned<String>>,
+    k: Option<Spanned<toml::Value>>,
+    min: Option<Spanned<f64>>,
+    max: Option<Spanned<f64>>,
+    min_served: Option<Spanned<f64>>,
+    min_coverage: Option<Spanned<f64>>,
 }
 
 /// Parses a claims file; errors name the file, the line and the field.
 pub fn parse(location: &str, text: &str) -> Result<Vec<Claim>> {
-    let raw: RawFile = toml::from_str(text).map_err(|e| {
-        let line = line_at(text, e.span().map_or(0, |s| s.start));
-        Error::input(
-            location,
-            Some(format!("line {line}")),
-            None,
-            format!("is not a valid claims file: {}", e.message().trim()),
-        )
-        .with_hint("see the claims format in the README")
-    })?;
+    let raw: RawFile = toml::from_str(text).map_err(|e| toml_error(location, text, &e))?;
     raw.claim
         .into_iter()
         .map(|c| {
             let line = line_at(text, c.span().start);
-            validate(location, line, c.into_inner())
+            validate(location, text, line, c.into_inner())
         })
         .collect()
 }
 
-fn validate(location: &str, line: usize, c: RawClaim) -> Result<Claim> {
-    let err = |field: &str, msg: String| {
-        Error::input(
+/// A TOML or shape error, at its line; an unknown key gets a "did you mean".
+fn toml_error(location: &str, text: &str, e: &toml::de::Error) -> Error {
+    let line = line_at(text, e.span().map_or(0, |s| s.start));
+    let message = e.message().trim();
+    let unknown = message
+        .strip_prefix("unknown field `")
+        .and_then(|rest| rest.split_once('`'))
+        .map(|(name, _)| name);
+    match unknown {
+        // A key of the file itself (`[[claims]]` for `[[claim]]`).
+        Some(name) if !message.contains("`text`") => Error::input(
             location,
-            Some(format!("claim at line {line}")),
-            Some(field),
-            msg,
+            Some(format!("line {line}")),
+            Some(name),
+            format!(
+                "is not a key of a claims file{}",
+                crate::suggest::hint(name, ["claim"])
+            ),
         )
+        .with_hint("each claim is a [[claim]] table; see the claims format in the README"),
+        Some(name) => {
+            let hint = field_hint(name);
+            let message = if hint.is_empty() {
+                format!("is not a claim field; the fields are {}", FIELDS.join(", "))
+            } else {
+                format!("is not a claim field{hint}")
+            };
+            Error::input(location, Some(format!("line {line}")), Some(name), message)
+                .with_hint("see the claims format in the README")
+        }
+        None => Error::input(
+            location,
+            Some(format!("line {line}")),
+            None,
+            format!("is not a valid claims file: {message}"),
+        )
+        .with_hint("see the claims format in the README"),
+    }
+}
+
+/// "; did you mean `max`?" for a misspelled claim field: a likely typo
+/// (see [`crate::suggest`]), else the one field a single edit away, which
+/// catches short names (`mx`, `mn`) too short for the similarity measure.
+fn field_hint(name: &str) -> String {
+    let hint = crate::suggest::hint(name, FIELDS);
+    if !hint.is_empty() || name.chars().count() < 2 {
+        return hint;
+    }
+    let near: Vec<&str> = FIELDS
+        .into_iter()
+        .filter(|f| strsim::levenshtein(name, f) == 1)
+        .collect();
+    match near.as_slice() {
+        [one] => format!("; did you mean `{one}`?"),
+        _ => String::new(),
+    }
+}
+
+/// The line of a field, where it is given.
+fn line_of<T>(text: &str, v: &Option<Spanned<T>>) -> Option<usize> {
+    v.as_ref().map(|s| line_at(text, s.span().start))
+}
+
+fn value<T>(v: Option<Spanned<T>>) -> Option<T> {
+    v.map(Spanned::into_inner)
+}
+
+fn validate(location: &str, text: &str, line: usize, raw: RawClaim) -> Result<Claim> {
+    let lines = [
+        ("metric", line_of(text, &raw.metric)),
+        ("dimension", line_of(text, &raw.dimension)),
+        ("weight", line_of(text, &raw.weight)),
+        ("threshold", line_of(text, &raw.threshold)),
+        ("case", line_of(text, &raw.case)),
+        ("basis", line_of(text, &raw.basis)),
+        ("stress", line_of(text, &raw.stress)),
+        ("k", line_of(text, &raw.k)),
+        ("min", line_of(text, &raw.min)),
+        ("max", line_of(text, &raw.max)),
+        ("min_served", line_of(text, &raw.min_served)),
+        ("min_coverage", line_of(text, &raw.min_coverage)),
+    ];
+    // "line 7, in the claim at line 2: field `max`", or "claim at line 2"
+    // for a field that is missing (or written on the claim's own line).
+    let err = |field: &str, msg: String| {
+        let at = lines
+            .iter()
+            .find(|(name, _)| *name == field)
+            .and_then(|(_, l)| *l)
+            .filter(|l| *l != line);
+        let record = match at {
+            Some(l) => format!("line {l}, in the claim at line {line}"),
+            None => format!("claim at line {line}"),
+        };
+        Error::input(location, Some(record), Some(field), msg)
+    };
+    let c = Fields {
+        metric: value(raw.metric),
+        dimension: value(raw.dimension),
+        weight: value(raw.weight),
+        threshold: value(raw.threshold),
+        case: value(raw.case),
+        basis: value(raw.basis),
+        stress: value(raw.stress),
+        k: value(raw.k),
+        min: value(raw.min),
+        max: value(raw.max),
+        min_served: value(raw.min_served),
+        min_coverage: value(raw.min_coverage),
     };
     let one_of = |field: &str, v: &Option<String>, allowed: &[&str]| match v {
         Some(x) if !allowed.contains(&x.as_str()) => Err(err(
@@ -237,11 +383,26 @@ fn validate(location: &str, line: usize, c: RawClaim) -> Result<Claim> {
             if s.starts_with("top_") && c.k.is_none() {
                 return Err(err(
                     "k",
-                    "is required for top_operators / top_providers".into(),
+                    "is required for top_operators and top_providers".into(),
                 ));
             }
             if s == "workload_nakamoto" {
-                one_of("dimension", &c.dimension, &NAKAMOTO_LEVELS)?;
+                if let Some(d) = c
+                    .dimension
+                    .as_deref()
+                    .filter(|d| nakamoto_level(d).is_none())
+                {
+                    let names = NAKAMOTO_LEVELS.iter().flat_map(|(one, many)| [*one, *many]);
+                    return Err(err(
+                        "dimension",
+                        format!(
+                            "`{d}` is not a level of the workload Nakamoto coefficient: {} \
+                             (singular or plural){}",
+                            NAKAMOTO_LEVELS.map(|l| l.1).join(", "),
+                            crate::suggest::hint(d, names)
+                        ),
+                    ));
+                }
             } else if c.dimension.is_some() {
                 return Err(err("dimension", format!("stress `{s}` takes no dimension")));
             }
@@ -253,11 +414,31 @@ fn validate(location: &str, line: usize, c: RawClaim) -> Result<Claim> {
     one_of("weight", &c.weight, &weights)?;
     one_of("case", &c.case, &["resolved", "worst"])?;
     one_of("basis", &c.basis, &["claimed", "passing", "observed"])?;
-    if c.case.as_deref() == Some("worst") && c.dimension.as_deref() != Some("operator") {
-        return Err(err(
-            "case",
-            "the worst case exists only for `dimension = \"operator\"`".into(),
-        ));
+    if c.case.as_deref() == Some("worst") {
+        let measured = c
+            .metric
+            .as_deref()
+            .is_some_and(|m| WORST_CASE_METRICS.contains(&m));
+        if !measured {
+            let what = match (&c.metric, &c.stress) {
+                (Some(m), _) => format!("metric `{m}`"),
+                (_, Some(s)) => format!("stress `{s}`"),
+                _ => "this claim".to_string(),
+            };
+            return Err(err(
+                "case",
+                format!(
+                    "the worst case is measured only for the metrics {}; not for {what}",
+                    WORST_CASE_METRICS.join(", ")
+                ),
+            ));
+        }
+        if c.dimension.as_deref() != Some("operator") {
+            return Err(err(
+                "case",
+                "the worst case exists only for `dimension = \"operator\"`".into(),
+            ));
+        }
     }
     let threshold = threshold_text(&c.threshold).map_err(|m| err("threshold", m))?;
     match (c.metric.as_deref() == Some("coalition"), &threshold) {
@@ -276,7 +457,7 @@ fn validate(location: &str, line: usize, c: RawClaim) -> Result<Claim> {
         _ => {}
     }
     if let Some(t) = &threshold {
-        Threshold::parse(t, Holds::AtLeast).map_err(|m| err("threshold", m))?;
+        coalition_threshold(t).map_err(|m| err("threshold", m))?;
     }
     if c.min_served.is_some() && c.min.is_some() {
         return Err(err(
@@ -311,7 +492,7 @@ fn validate(location: &str, line: usize, c: RawClaim) -> Result<Claim> {
     let min_coverage = c.min_coverage.unwrap_or(DEFAULT_MIN_COVERAGE);
     check_bound(Range::Share, min_coverage).map_err(|m| err("min_coverage", m))?;
     Ok(Claim {
-        text: c.text,
+        text: raw.text,
         line,
         metric: c.metric,
         dimension: c.dimension,
@@ -325,6 +506,48 @@ fn validate(location: &str, line: usize, c: RawClaim) -> Result<Claim> {
         max: c.max,
         min_coverage,
     })
+}
+
+/// A claim's fields without their places.
+struct Fields {
+    metric: Option<String>,
+    dimension: Option<String>,
+    weight: Option<String>,
+    threshold: Option<toml::Value>,
+    case: Option<String>,
+    basis: Option<String>,
+    stress: Option<String>,
+    k: Option<toml::Value>,
+    min: Option<f64>,
+    max: Option<f64>,
+    min_served: Option<f64>,
+    min_coverage: Option<f64>,
+}
+
+/// A coalition threshold: a share above 0 that a coalition can reach
+/// (at least 1 is every entity; more than 1 is no coalition at all).
+fn coalition_threshold(text: &str) -> std::result::Result<Threshold, String> {
+    let t = Threshold::parse(text, Holds::AtLeast)?;
+    let (n, d) = t.fraction();
+    if n == 0 {
+        return Err(match t.holds {
+            Holds::AtLeast => format!(
+                "`{text}` is not above 0: an empty coalition already holds at least 0; \
+                 give a share above 0, such as 1/3"
+            ),
+            Holds::MoreThan => format!(
+                "`{text}` is not above 0: give a share above 0, such as 1/3 \
+                 (the largest entity alone holds more than 0)"
+            ),
+        });
+    }
+    if n == d && t.holds == Holds::MoreThan {
+        return Err(format!(
+            "`{text}` can never be reached: no coalition holds more than all of the weight; \
+             write \"1\" for a coalition of all entities"
+        ));
+    }
+    Ok(t)
 }
 
 /// A threshold written as a string (`"1/3"`) or a number (`0.5`).
@@ -351,7 +574,8 @@ fn check_bound(range: Range, v: f64) -> std::result::Result<(), String> {
         return Err(format!("{v} is not a finite number"));
     }
     match range {
-        Range::Share if v > 1.0 && v <= 100.0 => Err(format!(
+        // A typed percentage (2 to 100) gets the hint; 1.5 is not one.
+        Range::Share if (2.0..=100.0).contains(&v) => Err(format!(
             "{v} is not a share in [0, 1]; it looks like a percentage: write {}",
             trim_number(v / 100.0)
         )),
@@ -597,16 +821,9 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
     }
     if c.case == "worst" {
         let Some(b) = &cell.bounds else {
-            return Measured::na("worst case exists only for the operator dimension");
+            return Measured::na("n/a: the worst case exists only for the operator dimension");
         };
-        let v = match m {
-            "nakamoto_coefficient" => b.worst.nakamoto_coefficient.map(|n| n as f64),
-            "max_share" => b.worst.max_share,
-            "hhi" => b.worst.hhi,
-            "total_entities" => Some(b.worst.entities as f64),
-            _ => return Measured::na(format!("no worst case for `{m}`")),
-        };
-        let note = if b.unlinked_providers == 0 {
+        let worst_note = if b.unlinked_providers == 0 {
             "worst case: no unlinked providers, so the resolved figure".to_string()
         } else {
             format!(
@@ -614,7 +831,20 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
                 crate::audit::count(Some(b.unlinked_providers), "unlinked provider")
             )
         };
-        return with(v, note);
+        let v = match m {
+            "nakamoto_coefficient" => b.worst.nakamoto_coefficient.map(|n| n as f64),
+            "max_share" => b.worst.max_share,
+            "hhi" => b.worst.hhi,
+            "total_entities" => Some(b.worst.entities as f64),
+            "coalition" => {
+                return match worst_coalition(c, a, weight) {
+                    Ok((n, rule)) => with(n.map(|n| n as f64), format!("{rule}; {worst_note}")),
+                    Err(why) => Measured::na(format!("n/a: {why}")),
+                };
+            }
+            _ => return Measured::na(format!("n/a: no worst case for `{m}`")),
+        };
+        return with(v, worst_note);
     }
     if m == "coalition" {
         let label = c.threshold_label().unwrap_or_default();
@@ -623,13 +853,7 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
             .and_then(|i| cell.metrics.tau_index.0.get(i))
             .and_then(|(_, v)| *v);
         let rule = at.map_or(String::new(), |i| {
-            format!(
-                "fewest {}s holding {} {} of {}",
-                dim.name(),
-                a.tau_thresholds[i].holds.words(),
-                label.trim_start_matches(['>', '=', '≥']),
-                weight.name()
-            )
+            coalition_rule(dim, a.tau_thresholds[i].holds, label, weight)
         });
         return with(value.map(|n| n as f64), rule);
     }
@@ -637,6 +861,93 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
         .ok()
         .and_then(|j| j.get(m).and_then(|x| x.as_f64()));
     with(v, String::new())
+}
+
+/// "fewest operators holding at least 1/3 of voting stake".
+fn coalition_rule(dim: Dimension, holds: Holds, label: &str, weight: Weight) -> String {
+    format!(
+        "fewest {} holding {} {} of {}",
+        dimension_words(dim),
+        holds.words(),
+        label.trim_start_matches(['>', '=', '≥']),
+        crate::audit::weight_words(weight)
+    )
+}
+
+/// A dimension's entities, plural.
+fn dimension_words(dim: Dimension) -> &'static str {
+    match dim {
+        Dimension::Provider => "providers",
+        Dimension::Operator => "operators",
+        Dimension::Country => "countries",
+        Dimension::Region => "regions",
+        Dimension::Asn => "ASNs",
+        Dimension::Cloud => "clouds",
+        Dimension::Datacenter => "data centers",
+        Dimension::GpuVendor => "GPU vendors",
+        Dimension::GpuModel => "GPU models",
+    }
+}
+
+/// The worst case of an operator coalition: measured by the audit's
+/// headline at each threshold of the network profile, on the headline
+/// weight. The count, and the rule it follows; or why it is not measured.
+fn worst_coalition(
+    c: &Claim,
+    a: &SnapshotAudit,
+    weight: Weight,
+) -> std::result::Result<(Option<usize>, String), String> {
+    let h = &a.headline;
+    if weight != h.primary_weight {
+        return Err(format!(
+            "the worst case of a coalition is measured only on the headline weight, {} \
+             (`weight = \"{}\"`), not on {}",
+            crate::audit::weight_words(h.primary_weight),
+            h.primary_weight.name(),
+            crate::audit::weight_words(weight)
+        ));
+    }
+    let label = c.threshold_label().unwrap_or_default();
+    let wanted = Threshold::parse(label, Holds::AtLeast)?;
+    // The comparison the claim is measured with: the profile's for a bare
+    // share (as in the audit's tau list), else its own sign.
+    let holds = a
+        .tau_thresholds
+        .iter()
+        .find(|t| t.label == label)
+        .map_or(wanted.holds, |t| t.holds);
+    let same = |co: &&crate::audit::Coalition| {
+        Threshold::parse(&co.label, co.holds).is_ok_and(|t| t.same_share(&wanted))
+    };
+    let Some(co) = h.coalitions.iter().find(same) else {
+        let listed: Vec<&str> = h.coalitions.iter().map(|co| co.label.as_str()).collect();
+        return Err(if listed.is_empty() {
+            "the worst case of a coalition is measured only at the network profile's \
+             thresholds, and the profile names none"
+                .to_string()
+        } else {
+            format!(
+                "the worst case of a coalition is measured only at the network profile's \
+                 thresholds ({}); `{label}` is not one of them",
+                listed.join(", ")
+            )
+        });
+    };
+    if co.holds != holds {
+        return Err(format!(
+            "the network profile counts coalitions holding {} {}; the worst case is not \
+             measured for {} {}",
+            co.holds.words(),
+            co.label,
+            holds.words(),
+            label.trim_start_matches(['>', '=', '≥']).trim()
+        ));
+    }
+    let n = co.operator_bounds.map_or(co.operator, |b| b.worst);
+    Ok((
+        n,
+        coalition_rule(Dimension::Operator, co.holds, &co.label, weight),
+    ))
 }
 
 fn measure_stress(c: &Claim, kind: &str, stress: Option<&StressResult>) -> Measured {
@@ -679,27 +990,45 @@ fn measure_stress(c: &Claim, kind: &str, stress: Option<&StressResult>) -> Measu
             let Some(n) = st.workload_nakamoto.as_ref() else {
                 return Measured::na("workload Nakamoto coefficient not computed");
             };
-            let r = match c.dimension.as_deref().unwrap_or("operators") {
-                "providers" => &n.providers,
-                "countries" => &n.countries,
-                "clouds" => &n.clouds,
-                _ => &n.operators,
-            };
+            let (level, r) = nakamoto_of(n, c.dimension.as_deref());
             if let Some(why) = &r.reason {
-                return Measured::na(format!("n/a: {why}"));
+                return Measured::na(format!("n/a: {level}: {why}"));
             }
             let note = if r.exact {
-                "exact".to_string()
+                format!("{level}, exact")
             } else {
                 format!(
-                    "proven lower bound; the search found a removal set of {}",
+                    "{level}, proven lower bound; the search found {}",
                     r.upper_bound
-                        .map_or("none reaching the level".to_string(), |u| u.to_string())
+                        .map_or("no removal set reaching the level".to_string(), |u| {
+                            format!("a removal set of {}", count_of(u, level))
+                        })
                 )
             };
             Measured::full(r.lower_bound.map(|l| l as f64), note)
         }
     }
+}
+
+/// The level a workload Nakamoto claim names (operators when it names
+/// none), with its name as the stress output writes it.
+fn nakamoto_of<'a>(
+    n: &'a WorkloadNakamoto,
+    dimension: Option<&str>,
+) -> (&'static str, &'a NakamotoResult) {
+    n.levels()[dimension.and_then(nakamoto_level).unwrap_or(0)]
+}
+
+/// "1 operator", "3 operators", "1 data center" from a plural noun.
+fn count_of(n: usize, plural: &str) -> String {
+    if n != 1 {
+        return format!("{n} {plural}");
+    }
+    let one = match plural {
+        "countries" => "country",
+        other => other.strip_suffix('s').unwrap_or(other),
+    };
+    format!("1 {one}")
 }
 
 #[cfg(test)]
@@ -806,6 +1135,513 @@ mod tests {
             assert!(
                 e.contains("c.toml") && e.contains("claim at line 1") && e.contains(expected),
                 "{body:?}: {e}"
+            );
+        }
+    }
+
+    /// A claim of `body` at line 1 of `c.toml`.
+    fn one(body: &str) -> Result<Claim> {
+        parse("c.toml", &format!("[[claim]]\ntext = \"t\"\n{body}\n")).map(|mut c| c.remove(0))
+    }
+
+    #[test]
+    fn errors_name_the_line_of_the_field() {
+        // The claim starts on line 2; each field's own line is named.
+        let cases = [
+            (
+                "# a comment\n[[claim]]\ntext = \"t\"\nmetric = \"max_share\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = 30\n",
+                "c.toml: line 7, in the claim at line 2: field `max`: 30 is not a share in [0, 1]",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"max_shares\"\nmax = 1\n",
+                "c.toml: line 4, in the claim at line 2: field `metric`: `max_shares` is not one of",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"hhi\"\ndimension = \"planet\"\nweight = \"gpus\"\nmax = 1\n",
+                "c.toml: line 5, in the claim at line 2: field `dimension`",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"hhi\"\ndimension = \"operator\"\n\nweight = \"gpu\"\nmax = 1\n",
+                "c.toml: line 7, in the claim at line 2: field `weight`",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"coalition\"\ndimension = \"operator\"\nweight = \"gpus\"\nthreshold = \">1\"\nmin = 1\n",
+                "c.toml: line 7, in the claim at line 2: field `threshold`",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nstress = \"top_operators\"\nk = -1\nmin_served = 0.5\n",
+                "c.toml: line 5, in the claim at line 2: field `k`: is -1",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"gini\"\ndimension = \"operator\"\nweight = \"gpus\"\ncase = \"worst\"\nmax = 0.5\n",
+                "c.toml: line 7, in the claim at line 2: field `case`",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"max_share\"\ndimension = \"operator\"\nweight = \"gpus\"\nmin = 0.5\nmax = 0.2\n",
+                "c.toml: line 8, in the claim at line 2: field `max`: 0.2 is below min 0.5",
+            ),
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"nvidia_gpu_share\"\nmax = 0.8\nmin_coverage = 1.2\n",
+                "c.toml: line 6, in the claim at line 2: field `min_coverage`",
+            ),
+            // A missing field has no line of its own: the claim's is named.
+            (
+                "\n[[claim]]\ntext = \"t\"\nmetric = \"coalition\"\ndimension = \"operator\"\nweight = \"gpus\"\nmin = 1\n",
+                "c.toml: claim at line 2: field `threshold`: is required",
+            ),
+            // So is a field on the claim's own line (an inline table).
+            (
+                "claim = [{ text = \"t\", metric = \"providers\", max = -1 }]\n",
+                "c.toml: claim at line 1: field `max`: -1 is not a whole number",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = parse("c.toml", text).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            let e = e.to_string();
+            assert!(e.contains(expected), "{text:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn unknown_keys_get_a_did_you_mean() {
+        let cases = [
+            (
+                "[[claim]]\ntext = \"t\"\nmetric = \"providers\"\nmx = 3\n",
+                "c.toml: line 4: field `mx`: is not a claim field; did you mean `max`?",
+            ),
+            (
+                "[[claim]]\ntext = \"t\"\nmetric = \"coalition\"\ntreshold = \"1/3\"\n",
+                "field `treshold`: is not a claim field; did you mean `threshold`?",
+            ),
+            (
+                "[[claim]]\ntext = \"t\"\nstress = \"baseline\"\nmin_serve = 0.5\n",
+                "did you mean `min_served`?",
+            ),
+            (
+                "[[claim]]\ntext = \"t\"\nmetric = \"providers\"\nmn = 3\n",
+                "field `mn`: is not a claim field; did you mean `min`?",
+            ),
+            (
+                "[[claim]]\ntext = \"t\"\nmetric = \"providers\"\nmax = 3\nqq = 3\n",
+                "c.toml: line 5: field `qq`: is not a claim field; the fields are",
+            ),
+            (
+                "[[claim]]\ntext = \"t\"\nmetric = \"providers\"\nzzz = 3\n",
+                "field `zzz`: is not a claim field; the fields are text, metric, dimension",
+            ),
+            (
+                "[[claims]]\ntext = \"t\"\n",
+                "c.toml: line 1: field `claims`: is not a key of a claims file; did you mean `claim`?",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = parse("c.toml", text).unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            let e = e.to_string();
+            assert!(e.contains(expected), "{text:?}: {e}");
+        }
+        // Every field the hint offers is one a claim takes.
+        for field in FIELDS {
+            let e = parse(
+                "c.toml",
+                &format!("[[claim]]\ntext = \"t\"\n{field} = \"x\"\n"),
+            )
+            .map_or_else(|e| e.to_string(), |_| String::new());
+            assert!(!e.contains("is not a claim field"), "{field}: {e}");
+        }
+    }
+
+    #[test]
+    fn coalition_thresholds_are_reachable_shares() {
+        let claim = |t: &str| {
+            one(&format!(
+                "metric = \"coalition\"\nthreshold = {t}\ndimension = \"operator\"\nweight = \"gpus\"\nmin = 1"
+            ))
+        };
+        // (threshold as written in TOML, Ok(label) or Err(part of the message))
+        let cases: &[(&str, std::result::Result<&str, &str>)] = &[
+            ("\"1/3\"", Ok("1/3")),
+            ("\">2/3\"", Ok(">2/3")),
+            ("\"1\"", Ok("1")),
+            ("\">=1\"", Ok(">=1")),
+            ("1", Ok("1")),
+            ("\"0.3333333333333333\"", Ok("0.3333333333333333")),
+            ("0.3333333333333333", Ok("0.3333333333333333")),
+            ("\"0.333333333333333333\"", Ok("0.333333333333333333")),
+            (
+                "\"0\"",
+                Err("`0` is not above 0: an empty coalition already holds at least 0"),
+            ),
+            ("0", Err("`0` is not above 0")),
+            ("0.0", Err("`0` is not above 0")),
+            ("\">0\"", Err("`>0` is not above 0")),
+            (
+                "\">1\"",
+                Err(
+                    "`>1` can never be reached: no coalition holds more than all of the weight; write \"1\"",
+                ),
+            ),
+            ("\"> 1/1\"", Err("can never be reached")),
+            (
+                "\"4/3\"",
+                Err("`4/3` is not a share: a threshold must lie between 0 and 1"),
+            ),
+            (
+                "1.5",
+                Err("`1.5` is not a share: a threshold must lie between 0 and 1"),
+            ),
+            (
+                "30",
+                Err("`30` is above 1; it looks like a percentage: write 0.3"),
+            ),
+            ("\"0.3333333333333333333\"", Err("is not a share such as")),
+            ("true", Err("true is not a share such as")),
+        ];
+        for (t, want) in cases {
+            match (claim(t), want) {
+                (Ok(c), Ok(label)) => assert_eq!(c.threshold_label(), Some(*label), "{t}"),
+                (Err(e), Err(part)) => {
+                    let e = e.to_string();
+                    assert!(
+                        e.contains("field `threshold`") && e.contains(part),
+                        "{t}: {e}"
+                    );
+                    if !part.contains("percentage") {
+                        assert!(!e.contains("percentage"), "{t}: {e}");
+                    }
+                }
+                (got, _) => panic!("{t}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_typed_percentage_gets_the_percentage_hint() {
+        let gini = |v: &str| {
+            one(&format!(
+                "metric = \"gini\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = {v}"
+            ))
+        };
+        let cases: &[(&str, Option<&str>)] = &[
+            ("1", None),
+            ("0.5", None),
+            ("1.5", Some("1.5 is not a share in [0, 1]")),
+            ("1.99", Some("1.99 is not a share in [0, 1]")),
+            (
+                "2",
+                Some("2 is not a share in [0, 1]; it looks like a percentage: write 0.02"),
+            ),
+            (
+                "30",
+                Some("30 is not a share in [0, 1]; it looks like a percentage: write 0.30"),
+            ),
+            (
+                "100",
+                Some("100 is not a share in [0, 1]; it looks like a percentage: write 1.00"),
+            ),
+            ("101", Some("101 is not a share in [0, 1]")),
+            ("-0.5", Some("-0.5 is not a share in [0, 1]")),
+        ];
+        for (v, want) in cases {
+            match (gini(v), want) {
+                (Ok(_), None) => {}
+                (Err(e), Some(want)) => {
+                    let e = e.to_string();
+                    assert!(e.contains(want), "{v}: {e}");
+                    if !want.contains("percentage") {
+                        assert!(!e.contains("percentage"), "{v}: {e}");
+                    }
+                }
+                (got, _) => panic!("{v}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_worst_case_is_refused_where_it_is_not_measured() {
+        let cases: &[(&str, Option<&str>)] = &[
+            (
+                "metric = \"coalition\"\nthreshold = \"1/3\"\ndimension = \"operator\"\nweight = \"gpus\"\nmin = 2",
+                None,
+            ),
+            (
+                "metric = \"nakamoto_coefficient\"\ndimension = \"operator\"\nweight = \"gpus\"\nmin = 2",
+                None,
+            ),
+            (
+                "metric = \"max_share\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = 0.2",
+                None,
+            ),
+            (
+                "metric = \"hhi\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = 1800",
+                None,
+            ),
+            (
+                "metric = \"total_entities\"\ndimension = \"operator\"\nweight = \"gpus\"\nmin = 5",
+                None,
+            ),
+            (
+                "metric = \"gini\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = 0.5",
+                Some(
+                    "field `case`: the worst case is measured only for the metrics nakamoto_coefficient, max_share, hhi, total_entities, coalition; not for metric `gini`",
+                ),
+            ),
+            (
+                "metric = \"operators\"\nmin = 5",
+                Some("not for metric `operators`"),
+            ),
+            (
+                "stress = \"workload_nakamoto\"\ndimension = \"operator\"\nmin = 2",
+                Some("not for stress `workload_nakamoto`"),
+            ),
+            (
+                "metric = \"coalition\"\nthreshold = \"1/3\"\ndimension = \"provider\"\nweight = \"gpus\"\nmin = 2",
+                Some("field `case`: the worst case exists only for `dimension = \"operator\"`"),
+            ),
+        ];
+        for (body, want) in cases {
+            match (one(&format!("{body}\ncase = \"worst\"")), want) {
+                (Ok(c), None) => assert_eq!(c.case, "worst"),
+                (Err(e), Some(want)) => {
+                    assert_eq!(e.exit_code(), 2);
+                    let e = e.to_string();
+                    assert!(
+                        e.contains("c.toml: line ") && e.contains(want),
+                        "{body}: {e}"
+                    );
+                }
+                (got, _) => panic!("{body}: {got:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn workload_nakamoto_levels_are_named_singular_or_plural() {
+        let result = |n: usize| {
+            let mut r = NakamotoResult::without_value(Some(n), String::new());
+            (r.value, r.upper_bound, r.exact, r.reason) = (Some(n), Some(n), true, None);
+            r
+        };
+        let n = WorkloadNakamoto {
+            level: 0.5,
+            node_budget: 1,
+            operators: result(1),
+            providers: result(2),
+            countries: result(3),
+            clouds: result(4),
+            asns: result(5),
+            datacenters: result(6),
+        };
+        let st = |dimension: Option<&str>| {
+            let body = match dimension {
+                Some(d) => format!("stress = \"workload_nakamoto\"\ndimension = \"{d}\"\nmin = 1"),
+                None => "stress = \"workload_nakamoto\"\nmin = 1".to_string(),
+            };
+            one(&body)
+        };
+        let cases: &[(Option<&str>, usize, &str)] = &[
+            (None, 1, "operators"),
+            (Some("operator"), 1, "operators"),
+            (Some("operators"), 1, "operators"),
+            (Some("provider"), 2, "providers"),
+            (Some("providers"), 2, "providers"),
+            (Some("country"), 3, "countries"),
+            (Some("countries"), 3, "countries"),
+            (Some("cloud"), 4, "clouds"),
+            (Some("clouds"), 4, "clouds"),
+            (Some("asn"), 5, "ASNs"),
+            (Some("asns"), 5, "ASNs"),
+            (Some("datacenter"), 6, "data centers"),
+            (Some("datacenters"), 6, "data centers"),
+        ];
+        for (dimension, value, level) in cases {
+            let c = st(*dimension).unwrap();
+            let (name, r) = nakamoto_of(&n, c.dimension.as_deref());
+            assert_eq!(
+                (name, r.lower_bound),
+                (*level, Some(*value)),
+                "{dimension:?}"
+            );
+        }
+        for (dimension, want) in [
+            (
+                "planet",
+                "`planet` is not a level of the workload Nakamoto coefficient: operators, providers, countries, clouds, asns, datacenters (singular or plural)",
+            ),
+            ("data_center", "did you mean `datacenter`?"),
+            ("countrys", "did you mean `country"),
+        ] {
+            let e = st(Some(dimension)).unwrap_err().to_string();
+            assert!(
+                e.contains("field `dimension`") && e.contains(want),
+                "{dimension}: {e}"
+            );
+        }
+        assert_eq!(count_of(1, "data centers"), "1 data center");
+        assert_eq!(count_of(1, "countries"), "1 country");
+        assert_eq!(count_of(1, "ASNs"), "1 ASN");
+        assert_eq!(count_of(3, "ASNs"), "3 ASNs");
+    }
+
+    /// Six operators of 4 GPUs each when resolved: X, Y, Z declared, and
+    /// three unlinked providers (one operator of 12 GPUs in the worst case).
+    fn audit_of(unlinked: bool, thresholds: &[&str]) -> SnapshotAudit {
+        use crate::model::{KeyKind, Provider, Snapshot, Source, gpu};
+        let mut s = Snapshot::new(
+            "test",
+            Source {
+                adapter: "t".into(),
+                location: "t".into(),
+                note: None,
+            },
+            "00".into(),
+        );
+        for (id, op) in [
+            ("a", "X"),
+            ("b", "Y"),
+            ("c", "Z"),
+            ("d", "V"),
+            ("e", "W"),
+            ("f", "U"),
+        ] {
+            let mut p = Provider::new(id);
+            if !unlinked || ["X", "Y", "Z"].contains(&op) {
+                p.add_key(KeyKind::Declared, op);
+            }
+            p.gpus.push(gpu::normalize("h100 80gb", None, None, 4));
+            s.providers.push(p);
+        }
+        // As `check` audits: the claims' thresholds are the tau list.
+        let mut opts = crate::audit::AuditOptions {
+            tau_from_profile: false,
+            ..Default::default()
+        };
+        opts.params.tau =
+            crate::metrics::parse_labelled(&thresholds.join(","), crate::metrics::parse_threshold)
+                .unwrap();
+        crate::audit::audit(&s, &opts)
+    }
+
+    #[test]
+    fn worst_case_coalitions_are_the_headlines() {
+        let coalition = |threshold: &str, weight: &str, case: &str| {
+            one(&format!(
+                "metric = \"coalition\"\nthreshold = \"{threshold}\"\ndimension = \"operator\"\nweight = \"{weight}\"\ncase = \"{case}\"\nmin = 2"
+            ))
+            .unwrap()
+        };
+        let thresholds = ["1/3", "1/2", "0.5", ">1/3", "1/4", "2/6"];
+        let linked = audit_of(false, &thresholds);
+        let unlinked = audit_of(true, &thresholds);
+        // The default profile's thresholds: at least 1/3 and at least 1/2.
+        let labels: Vec<&str> = unlinked
+            .headline
+            .coalitions
+            .iter()
+            .map(|c| c.label.as_str())
+            .collect();
+        assert_eq!(labels, ["1/3", "1/2"]);
+        // (audit, threshold, weight, case, measured, part of the note)
+        let cases = [
+            (
+                &unlinked,
+                "1/3",
+                "gpus",
+                "resolved",
+                Some(2.0),
+                "fewest operators holding at least 1/3 of GPUs",
+            ),
+            (
+                &unlinked,
+                "1/3",
+                "gpus",
+                "worst",
+                Some(1.0),
+                "fewest operators holding at least 1/3 of GPUs; worst case: 3 unlinked providers as one operator",
+            ),
+            (
+                &unlinked,
+                "1/2",
+                "gpus",
+                "worst",
+                Some(1.0),
+                "at least 1/2 of GPUs",
+            ),
+            // Written as a decimal or unreduced: the same share.
+            (
+                &unlinked,
+                "0.5",
+                "gpus",
+                "worst",
+                Some(1.0),
+                "at least 1/2 of GPUs",
+            ),
+            (
+                &unlinked,
+                "2/6",
+                "gpus",
+                "worst",
+                Some(1.0),
+                "at least 1/3 of GPUs",
+            ),
+            (
+                &linked,
+                "1/3",
+                "gpus",
+                "worst",
+                Some(2.0),
+                "worst case: no unlinked providers, so the resolved figure",
+            ),
+            (
+                &linked,
+                "1/2",
+                "gpus",
+                "worst",
+                Some(3.0),
+                "at least 1/2 of GPUs",
+            ),
+            (
+                &unlinked,
+                ">1/3",
+                "gpus",
+                "worst",
+                None,
+                "n/a: the network profile counts coalitions holding at least 1/3; the worst case is not measured for more than 1/3",
+            ),
+            (
+                &unlinked,
+                "1/4",
+                "gpus",
+                "worst",
+                None,
+                "n/a: the worst case of a coalition is measured only at the network profile's thresholds (1/3, 1/2); `1/4` is not one of them",
+            ),
+            (
+                &unlinked,
+                "1/3",
+                "providers",
+                "worst",
+                None,
+                "n/a: the worst case of a coalition is measured only on the headline weight, GPUs (`weight = \"gpus\"`), not on the providers",
+            ),
+        ];
+        for (a, threshold, weight, case, measured, note) in &cases {
+            let v = check(&coalition(threshold, weight, case), a, None);
+            assert_eq!(
+                v.measured, *measured,
+                "{threshold} {weight} {case}: {}",
+                v.note
+            );
+            assert!(
+                v.note.contains(note),
+                "{threshold} {weight} {case}: {}",
+                v.note
+            );
+            assert_eq!(
+                v.pass,
+                measured.is_some_and(|m| m >= 2.0),
+                "{threshold} {case}"
             );
         }
     }

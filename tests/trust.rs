@@ -501,3 +501,223 @@ fn history_shows_na_for_what_a_network_cannot_measure() {
     let v = json_of(&["history", "osmosis-1", "--store", store, "--format", "json"]);
     assert!(v["rows"][0]["values"]["nvidia_gpu_share"].is_null());
 }
+
+#[test]
+fn a_claims_file_is_refused_at_the_line_of_the_field_at_fault() {
+    let dir = scratch("claim-fields");
+    let head = "# claims\n[[claim]]\ntext = \"t\"\n";
+    // (the claim from line 4 on, what the message says, what it must not say)
+    let cases = [
+        (
+            "metric = \"max_share\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = 30\n",
+            "claims.toml: line 7, in the claim at line 2: field `max`: 30 is not a share in [0, 1]; it looks like a percentage: write 0.30",
+            "",
+        ),
+        (
+            "metric = \"gini\"\ndimension = \"operator\"\nweight = \"gpus\"\nmax = 1.5\n",
+            "claims.toml: line 7, in the claim at line 2: field `max`: 1.5 is not a share in [0, 1]",
+            "percentage",
+        ),
+        (
+            "metric = \"providers\"\nmx = 30\n",
+            "claims.toml: line 5: field `mx`: is not a claim field; did you mean `max`?",
+            "",
+        ),
+        (
+            "metric = \"coalition\"\ndimension = \"operator\"\nweight = \"gpus\"\nthreshold = \">1\"\nmin = 1\n",
+            "claims.toml: line 7, in the claim at line 2: field `threshold`: `>1` can never be reached",
+            "",
+        ),
+        (
+            "metric = \"coalition\"\ndimension = \"operator\"\nweight = \"gpus\"\nthreshold = \"0\"\nmin = 1\n",
+            "line 7, in the claim at line 2: field `threshold`: `0` is not above 0",
+            "",
+        ),
+        (
+            "metric = \"coalition\"\ndimension = \"operator\"\nweight = \"gpus\"\nthreshold = 1.5\nmin = 1\n",
+            "field `threshold`: `1.5` is not a share: a threshold must lie between 0 and 1",
+            "percentage",
+        ),
+        (
+            "metric = \"gini\"\ndimension = \"operator\"\nweight = \"gpus\"\ncase = \"worst\"\nmax = 0.5\n",
+            "line 7, in the claim at line 2: field `case`: the worst case is measured only for the metrics nakamoto_coefficient, max_share, hhi, total_entities, coalition; not for metric `gini`",
+            "",
+        ),
+        (
+            "stress = \"workload_nakamoto\"\ndimension = \"planets\"\nmin = 1\n",
+            "line 5, in the claim at line 2: field `dimension`: `planets` is not a level of the workload Nakamoto coefficient",
+            "",
+        ),
+    ];
+    for (body, want, never) in cases {
+        let c = claims(&dir, &format!("{head}{body}"));
+        let o = run(&["check", "--claims", &c]);
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{body}: {t}");
+        assert!(t.contains(want), "{body}: {t}");
+        assert!(never.is_empty() || !t.contains(never), "{body}: {t}");
+    }
+    // A float's digits of 1/3 are a share (not 1/3 itself: an exact 0.333…).
+    let c = claims(
+        &dir,
+        &format!(
+            "{head}metric = \"coalition\"\ndimension = \"provider\"\nweight = \"gpus\"\nthreshold = 0.3333333333333333\nmin = 1\n"
+        ),
+    );
+    let input = csv(&dir, "one.csv", &[["a", "", "US", "", "H100 SXM", "8"]]);
+    let o = run(&["check", "--claims", &c, &input, "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}
+
+#[test]
+fn worst_case_coalitions_and_every_workload_nakamoto_level_are_measured() {
+    let dir = scratch("claim-levels");
+    // Operators X, Y and Z declared; d, e and f unlinked (one operator of
+    // 24 of the 48 GPUs in the worst case). Three countries, three ASNs,
+    // four data centers.
+    let input = dir.join("g.csv");
+    let rows = [
+        ("a", "X", "US", "AS1", "dc1"),
+        ("b", "Y", "US", "AS1", "dc1"),
+        ("c", "Z", "DE", "AS1", "dc2"),
+        ("d", "", "DE", "AS2", "dc3"),
+        ("e", "", "FR", "AS2", "dc3"),
+        ("f", "", "FR", "AS3", "dc4"),
+    ];
+    let body: Vec<String> = rows
+        .iter()
+        .map(|(id, op, country, asn, dc)| {
+            format!("{id},{op},,{country},,{asn},,{dc},nvidia,H100 SXM,8,80,,,")
+        })
+        .collect();
+    std::fs::write(
+        &input,
+        format!(
+            "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n{}\n",
+            body.join("\n")
+        ),
+    )
+    .unwrap();
+    let input = input.to_str().unwrap();
+    let workload = dir.join("w.toml");
+    std::fs::write(
+        &workload,
+        "name = \"t\"\n[[class]]\nname = \"one\"\nreplicas = 24\ngpus_per_replica = 1\nmin_gpu_memory_gb = 16\n",
+    )
+    .unwrap();
+    let workload = workload.to_str().unwrap();
+    let coalition = |threshold: &str, weight: &str, case: &str| {
+        format!(
+            "[[claim]]\ntext = \"{case} {threshold} {weight}\"\nmetric = \"coalition\"\nthreshold = \"{threshold}\"\ndimension = \"operator\"\nweight = \"{weight}\"\ncase = \"{case}\"\nmin = 2\n"
+        )
+    };
+    let mut body = [
+        coalition("1/3", "gpus", "resolved"),
+        coalition("1/3", "gpus", "worst"),
+        coalition("1/2", "gpus", "worst"),
+        coalition("0.3333333333333333", "gpus", "worst"),
+        coalition("1/3", "providers", "worst"),
+    ]
+    .concat();
+    let levels = [
+        ("operator", "operators"),
+        ("provider", "providers"),
+        ("country", "countries"),
+        ("cloud", "clouds"),
+        ("asn", "asns"),
+        ("datacenter", "datacenters"),
+    ];
+    for name in levels.iter().flat_map(|(one, many)| [one, many]) {
+        body.push_str(&format!(
+            "[[claim]]\ntext = \"{name}\"\nstress = \"workload_nakamoto\"\ndimension = \"{name}\"\nmin = 1\n"
+        ));
+    }
+    let c = claims(&dir, &body);
+    let o = run(&[
+        "check",
+        "--claims",
+        &c,
+        input,
+        "--workload",
+        workload,
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The worst case is the headline's, at the profile's thresholds.
+    let audit = json_of(&["audit", input, "--format", "json"]);
+    let co = &audit["snapshots"][0]["headline"]["coalitions"];
+    assert_eq!(
+        (co[0]["label"].as_str(), co[1]["label"].as_str()),
+        (Some("1/3"), Some("1/2"))
+    );
+    assert_eq!(co[0]["operator_bounds"]["worst"], 1);
+    assert_eq!(
+        (v[0]["measured"].as_f64(), v[0]["pass"].as_bool()),
+        (Some(2.0), Some(true))
+    );
+    assert_eq!(
+        (v[1]["measured"].as_f64(), v[1]["pass"].as_bool()),
+        (Some(1.0), Some(false))
+    );
+    assert!(
+        v[1]["note"]
+            .as_str()
+            .unwrap()
+            .contains("worst case: 3 unlinked providers as one operator"),
+        "{}",
+        v[1]
+    );
+    assert_eq!(
+        v[2]["measured"],
+        co[1]["operator_bounds"]["worst"].as_f64().unwrap()
+    );
+    for (i, why) in [
+        (
+            3,
+            "measured only at the network profile's thresholds (1/3, 1/2); `0.3333333333333333` is not one of them",
+        ),
+        (
+            4,
+            "measured only on the headline weight, GPUs (`weight = \"gpus\"`)",
+        ),
+    ] {
+        assert!(
+            v[i]["measured"].is_null() && v[i]["pass"] == false,
+            "{}",
+            v[i]
+        );
+        assert!(v[i]["note"].as_str().unwrap().contains(why), "{}", v[i]);
+    }
+    // Each level, singular or plural, measures that level of the stress test.
+    let stress = json_of(&[
+        "stress",
+        input,
+        "--workload",
+        workload,
+        "--format",
+        "json",
+        "--trials",
+        "1",
+    ]);
+    let n = &stress["snapshots"][0]["workload_nakamoto"];
+    let mut distinct = std::collections::BTreeSet::new();
+    for (i, (one, many)) in levels.iter().enumerate() {
+        let expected = &n[many]["lower_bound"];
+        for verdict in [&v[5 + 2 * i], &v[6 + 2 * i]] {
+            assert_eq!(
+                &verdict["measured"].as_f64(),
+                &expected.as_f64(),
+                "{one}: {verdict}"
+            );
+        }
+        distinct.insert(expected.to_string());
+    }
+    assert!(distinct.len() >= 4, "the levels differ: {distinct:?}");
+    // Clouds are unknown: that level fails with its reason.
+    assert!(
+        v[11]["note"].as_str().unwrap().starts_with("n/a: clouds: "),
+        "{}",
+        v[11]
+    );
+}

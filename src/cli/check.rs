@@ -159,8 +159,8 @@ pub fn run(args: CheckArgs) -> Result<()> {
         }
         let _ = writeln!(
             s,
-            "{} claims checked, {} passed, {} failed",
-            verdicts.len(),
+            "{} checked, {} passed, {} failed",
+            crate::audit::count(Some(verdicts.len()), "claim"),
             verdicts.len() - failed,
             failed
         );
@@ -169,8 +169,8 @@ pub fn run(args: CheckArgs) -> Result<()> {
     crate::output::write_stdout(&out)?;
     if failed > 0 {
         return Err(Error::Failed(format!(
-            "{failed} of {} claims failed",
-            verdicts.len()
+            "{failed} of {} failed",
+            crate::audit::count(Some(verdicts.len()), "claim")
         )));
     }
     Ok(())

@@ -103,13 +103,14 @@ impl Threshold {
             None => decimal(rest.trim()).ok_or_else(|| not_a_share(t))?,
         };
         Threshold::new(n, d, holds).ok_or_else(|| {
-            if !is_fraction && d > 0 && n > d && n <= 100 * d {
+            // A typed percentage (2 to 100) gets the hint; 1.5 is not one.
+            if !is_fraction && d > 0 && n >= 2 * d && n <= 100 * d {
                 format!(
                     "`{t}` is above 1; it looks like a percentage: write {}",
                     percent_hint(n, d)
                 )
             } else {
-                "a threshold must lie between 0 and 1".to_string()
+                format!("`{t}` is not a share: a threshold must lie between 0 and 1")
             }
         })
     }
@@ -145,7 +146,12 @@ impl Threshold {
             return self.numerator.to_string();
         }
         match power_of_ten(self.denominator) {
-            Some(digits) => format!("{:.*}", digits, self.value()),
+            // From the integers: a float misprints 17 or 18 decimals.
+            Some(digits) => format!(
+                "{}.{:0digits$}",
+                self.numerator / self.denominator,
+                self.numerator % self.denominator
+            ),
             None => format!("{}/{}", self.numerator, self.denominator),
         }
     }
@@ -176,11 +182,15 @@ fn percent_hint(n: u64, d: u64) -> String {
     s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
-/// `0.33` → (33, 100), exactly; at most 15 decimals.
+/// Decimals a share may have: 10^18 fits a `u64`, and 16 or 17 are what
+/// a float such as 1/3 prints as (`0.3333333333333333`).
+const MAX_DECIMALS: usize = 18;
+
+/// `0.33` → (33, 100), exactly; at most [`MAX_DECIMALS`] decimals.
 fn decimal(s: &str) -> Option<(u64, u64)> {
     let (int, frac) = s.split_once('.').unwrap_or((s, ""));
     if (int.is_empty() && frac.is_empty())
-        || frac.len() > 15
+        || frac.len() > MAX_DECIMALS
         || !int.chars().chain(frac.chars()).all(|c| c.is_ascii_digit())
     {
         return None;
@@ -212,6 +222,33 @@ mod tests {
             ("0.1", (1, 10), Holds::AtLeast, "≥0.1"),
             ("1", (1, 1), Holds::AtLeast, "≥1"),
             ("0", (0, 1), Holds::AtLeast, "≥0"),
+            // A float's 16 and 17 digits, and the most a u64 holds.
+            (
+                "0.3333333333333333",
+                (3_333_333_333_333_333, 10_000_000_000_000_000),
+                Holds::AtLeast,
+                "≥0.3333333333333333",
+            ),
+            (
+                "0.66666666666666663",
+                (66_666_666_666_666_663, 100_000_000_000_000_000),
+                Holds::AtLeast,
+                "≥0.66666666666666663",
+            ),
+            (
+                "0.123456789012345679",
+                (123_456_789_012_345_679, 1_000_000_000_000_000_000),
+                Holds::AtLeast,
+                "≥0.123456789012345679",
+            ),
+            (
+                "0.000000000000000001",
+                (1, 1_000_000_000_000_000_000),
+                Holds::AtLeast,
+                "≥0.000000000000000001",
+            ),
+            ("0.500000000000000000", (1, 2), Holds::AtLeast, "≥1/2"),
+            ("1.000000000000000000", (1, 1), Holds::AtLeast, "≥1"),
         ];
         for (text, fraction, holds, shown) in cases {
             let t = Threshold::parse(text, Holds::AtLeast).unwrap();
@@ -230,9 +267,23 @@ mod tests {
             ("1/0", "between 0 and 1"),
             ("-0.5", "not a share"),
             ("0.5.5", "not a share"),
+            // 19 decimals do not fit a u64.
+            ("0.3333333333333333333", "not a share"),
+            // Only a typed percentage (2 to 100) gets the percentage hint.
+            ("2", "looks like a percentage: write 0.02"),
+            ("100", "looks like a percentage: write 1"),
+            (
+                "1.5",
+                "`1.5` is not a share: a threshold must lie between 0 and 1",
+            ),
+            ("1.99", "between 0 and 1"),
+            ("101", "between 0 and 1"),
         ] {
             let e = Threshold::parse(text, Holds::AtLeast).unwrap_err();
             assert!(e.contains(want), "{text}: {e}");
+            if !want.contains("percentage") {
+                assert!(!e.contains("percentage"), "{text}: {e}");
+            }
         }
     }
 
