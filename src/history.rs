@@ -2,8 +2,14 @@
 //! afresh from the stored data (never cached numbers), and per-provider
 //! uptime derived from repeated observations for networks that report no
 //! uptime of their own.
+//!
+//! Every share of a known part (Nvidia's share of the GPUs whose vendor is
+//! known, the hyperscalers' share of the weight whose cloud is known, …) is
+//! shown with its coverage metric beside it, and flagged when that
+//! coverage is below [`LOW_COVERAGE`]. A derived uptime needs at least two
+//! snapshots: one listing is not an observation of availability.
 
-use crate::audit::{AuditOptions, Dimension, Weight, audit, find_cell};
+use crate::audit::{AuditOptions, Dimension, LOW_COVERAGE, Weight, audit, find_cell};
 use crate::metrics::dispersion::{Dispersion, dispersion};
 use crate::model::Snapshot;
 use crate::store::StoredSnapshot;
@@ -11,27 +17,75 @@ use crate::supply::BasisKind;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-/// Every metric `history` can show, in column order.
-pub const METRICS: [&str; 15] = [
-    "complete",
-    "providers",
-    "operators",
-    "gpus",
-    "coalition_providers",
-    "coalition_operators",
-    "nakamoto_providers",
-    "nakamoto_operators",
-    "max_operator_share",
-    "operator_hhi",
-    "operator_gini",
-    "nvidia_gpu_share",
-    "hyperscaler_share",
-    "passing_nakamoto_operators",
-    "supply_errors",
+/// Every metric `history` can show, in column order, with what it means.
+pub const METRIC_INFO: [(&str, &str); 21] = [
+    (
+        "complete",
+        "whether the collection was complete (1 yes, 0 no in JSON and CSV; yes/no in tables)",
+    ),
+    ("providers", "providers listed"),
+    ("operators", "operators the providers resolve into"),
+    ("gpus", "GPUs listed (n/a for a network that lists none)"),
+    (
+        "coalition_providers",
+        "fewest providers holding the network profile's first threshold of the weight",
+    ),
+    (
+        "coalition_operators",
+        "fewest operators holding the network profile's first threshold of the weight",
+    ),
+    (
+        "nakamoto_providers",
+        "fewest providers holding at least 50% of the weight",
+    ),
+    (
+        "nakamoto_operators",
+        "fewest operators holding at least 50% of the weight",
+    ),
+    (
+        "max_operator_share",
+        "the largest operator's share of the weight",
+    ),
+    (
+        "operator_hhi",
+        "Herfindahl-Hirschman index over operators (0-10,000)",
+    ),
+    ("operator_gini", "Gini coefficient over operators"),
+    (
+        "nvidia_gpu_share",
+        "Nvidia's share of the GPUs whose vendor is known (shown with vendor_coverage)",
+    ),
+    ("vendor_coverage", "share of the GPUs whose vendor is known"),
+    (
+        "hyperscaler_share",
+        "hyperscalers' share of the weight whose cloud is known (shown with cloud_coverage)",
+    ),
+    ("cloud_coverage", "share of the weight whose cloud is known"),
+    (
+        "largest_country_share",
+        "the largest country's share of the weight whose country is known (shown with country_coverage)",
+    ),
+    (
+        "country_coverage",
+        "share of the weight whose country is known",
+    ),
+    (
+        "reported_uptime_mean",
+        "mean uptime as the source reports it, over the providers with one (shown with uptime_coverage)",
+    ),
+    (
+        "uptime_coverage",
+        "share of the providers whose uptime the source reports",
+    ),
+    (
+        "passing_nakamoto_operators",
+        "nakamoto_operators on the supply that passes the supply checks",
+    ),
+    ("supply_errors", "supply-check findings of severity error"),
 ];
 
 /// The metrics shown when `--metric` is not given.
-pub const DEFAULT_METRICS: [&str; 11] = [
+pub const DEFAULT_METRICS: [&str; 12] = [
     "complete",
     "providers",
     "operators",
@@ -42,8 +96,80 @@ pub const DEFAULT_METRICS: [&str; 11] = [
     "max_operator_share",
     "operator_hhi",
     "nvidia_gpu_share",
+    "vendor_coverage",
     "supply_errors",
 ];
+
+/// Each share of a known part and the coverage metric it rests on. A share
+/// is always shown with its coverage.
+pub const COVERAGE_OF: [(&str, &str); 4] = [
+    ("nvidia_gpu_share", "vendor_coverage"),
+    ("hyperscaler_share", "cloud_coverage"),
+    ("largest_country_share", "country_coverage"),
+    ("reported_uptime_mean", "uptime_coverage"),
+];
+
+/// Every metric name, in column order.
+pub fn metric_names() -> impl Iterator<Item = &'static str> {
+    METRIC_INFO.iter().map(|(m, _)| *m)
+}
+
+/// The coverage metric of a share of a known part.
+pub fn coverage_metric(share: &str) -> Option<&'static str> {
+    COVERAGE_OF
+        .iter()
+        .find(|(s, _)| *s == share)
+        .map(|(_, c)| *c)
+}
+
+/// Checks the chosen metrics and completes them: duplicates dropped, and
+/// the coverage metric inserted right after a share of a known part that
+/// comes without it.
+pub fn resolve_metrics(chosen: &[String]) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    for m in chosen {
+        if !metric_names().any(|n| n == m) {
+            return Err(format!(
+                "`{m}` is not a history metric (the metrics are {}){}",
+                metric_names().collect::<Vec<_>>().join(", "),
+                crate::suggest::hint(m, metric_names())
+            ));
+        }
+        if !out.contains(m) {
+            out.push(m.clone());
+        }
+    }
+    let mut i = 0;
+    while i < out.len() {
+        if let Some(c) = coverage_metric(&out[i])
+            && !out.iter().any(|m| m == c)
+        {
+            out.insert(i + 1, c.to_string());
+        }
+        i += 1;
+    }
+    Ok(out)
+}
+
+/// The `--metric` help: the defaults and every metric with its meaning.
+pub fn metric_help(long: bool) -> String {
+    let mut s = format!(
+        "Metrics to show, comma-separated [default: {}]",
+        DEFAULT_METRICS.join(",")
+    );
+    if !long {
+        s.push_str(&format!(
+            "; all: {}",
+            metric_names().collect::<Vec<_>>().join(", ")
+        ));
+        return s;
+    }
+    s.push_str(".\nA share of a known part always comes with its coverage metric, and is flagged \"(low coverage)\" in tables when that coverage is below 50%. Unknown values are n/a (null in JSON, empty in CSV), never 0.\nMetrics:");
+    for (m, what) in METRIC_INFO {
+        s.push_str(&format!("\n  {m}: {what}"));
+    }
+    s
+}
 
 /// The headline of one stored snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -56,30 +182,50 @@ pub struct HistoryRow {
     /// The coalition threshold of `coalition_*` (the profile's first).
     pub coalition_threshold: Option<String>,
     /// Metric name → value (`null` when the data cannot say: never 0 for
-    /// an unknown).
+    /// an unknown). `complete` is 1 (yes) or 0 (no).
     pub values: BTreeMap<String, Option<f64>>,
+    /// Shares of a known part among the metrics whose coverage is below
+    /// 50%: shown, but describing a minority of the weight.
+    pub low_coverage: Vec<String>,
 }
 
 /// Uptime of one provider across the stored snapshots.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ObservedUptime {
     pub provider: String,
-    /// Snapshots since the provider was first seen.
+    /// Snapshots since the provider was first seen (at least 2).
     pub observations: usize,
     /// Of those, how many found it up.
     pub up: usize,
     pub uptime: f64,
 }
 
+/// The fewest snapshots a derived uptime needs: the first appearance and at
+/// least one later check.
+pub const MIN_UPTIME_SNAPSHOTS: usize = 2;
+
+/// How a derived uptime is counted, in words.
+pub const UPTIME_RULE: &str = "a provider counts from its first appearance and needs at least one later snapshot; a snapshot that does not list it, or lists it offline, counts as down; a provider outside the active set counts as down";
+
 /// Uptime derived from repeated observations.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DerivedUptime {
+    /// Snapshots the uptime is derived from.
     pub snapshots: usize,
+    /// Providers observed in at least 2 snapshots (first appearance and at
+    /// least one later check): the ones with an uptime.
     pub providers: usize,
-    /// Dispersion of the per-provider uptimes.
+    /// Providers first listed in the latest snapshot: not yet checked
+    /// again, so left out.
+    pub providers_seen_once: usize,
+    /// Dispersion of the per-provider uptimes (`null` when there are none).
     pub dispersion: Option<Dispersion>,
-    /// Every provider, least available first (ties by id).
+    /// Every provider with an uptime, least available first (ties by id).
     pub per_provider: Vec<ObservedUptime>,
+    /// How the uptime is counted.
+    pub rule: &'static str,
+    /// Why there is no derived uptime (`null` when there is).
+    pub reason: Option<String>,
 }
 
 /// The result of `rackaudit history`.
@@ -89,7 +235,14 @@ pub struct HistoryReport {
     pub tool_version: &'static str,
     pub methodology_version: &'static str,
     pub network: String,
+    /// Only snapshots taken on or after this time (`--since`).
+    pub since: Option<String>,
     pub metrics: Vec<String>,
+    /// Share of a known part → the coverage metric it rests on, for the
+    /// metrics shown.
+    pub coverage_of: BTreeMap<String, String>,
+    /// Below this coverage a share is flagged `low_coverage`.
+    pub low_coverage_below: f64,
     pub rows: Vec<HistoryRow>,
     pub uptime: DerivedUptime,
 }
@@ -104,6 +257,9 @@ fn row(
     let w = a.headline.primary_weight;
     let cell = |d| find_cell(&a.concentration, d, w);
     let (provider, operator) = (cell(Dimension::Provider), cell(Dimension::Operator));
+    // A coverage of the weight is known (possibly 0) whenever there is
+    // weight at all; n/a only without any.
+    let weighed = provider.is_some_and(|c| c.attributed_weight + c.unattributed_weight > 0.0);
     let count = |x: Option<usize>| x.map(|v| v as f64);
     let supply = a.supply.as_ref();
     let all: BTreeMap<&str, Option<f64>> = [
@@ -145,7 +301,29 @@ fn row(
             "nvidia_gpu_share",
             a.headline.nvidia_gpu_share.and_then(|n| n.value),
         ),
+        (
+            // GPUs whose vendor is known, of all GPUs: n/a without GPUs.
+            "vendor_coverage",
+            a.headline.nvidia_gpu_share.map(|n| n.coverage),
+        ),
         ("hyperscaler_share", a.cloud.hyperscaler_share.value),
+        ("cloud_coverage", weighed.then_some(a.cloud.coverage)),
+        (
+            "largest_country_share",
+            a.geography.largest_country_share.value,
+        ),
+        (
+            "country_coverage",
+            weighed.then_some(a.geography.country_coverage),
+        ),
+        (
+            "reported_uptime_mean",
+            a.uptime.as_ref().map(|u| u.providers.mean),
+        ),
+        (
+            "uptime_coverage",
+            (a.providers > 0).then(|| a.uptime.as_ref().map_or(0.0, |u| u.coverage)),
+        ),
         (
             "passing_nakamoto_operators",
             count(
@@ -165,6 +343,15 @@ fn row(
         ),
     ]
     .into();
+    let get = |m: &str| all.get(m).copied().flatten();
+    let low_coverage = metrics
+        .iter()
+        .filter(|m| {
+            coverage_metric(m)
+                .is_some_and(|c| get(m).is_some() && get(c).is_some_and(|cov| cov < LOW_COVERAGE))
+        })
+        .cloned()
+        .collect();
     HistoryRow {
         id: stored.id,
         taken_at: s.taken_at.clone(),
@@ -175,23 +362,26 @@ fn row(
             .coalitions
             .first()
             .map(|c| format!("{}{}", c.holds.symbol(), c.label)),
-        values: metrics
-            .iter()
-            .map(|m| (m.clone(), all.get(m.as_str()).copied().flatten()))
-            .collect(),
+        values: metrics.iter().map(|m| (m.clone(), get(m))).collect(),
+        low_coverage,
     }
 }
 
 /// Whether a provider present in a snapshot was up: its own `online` flag,
-/// else membership of the active set, else presence itself.
+/// else membership of the active set (a validator outside it counts as
+/// down), else presence itself.
 fn up(p: &crate::model::Provider) -> bool {
     p.online.unwrap_or(true) && p.active_set != Some(false)
 }
 
 /// Per-provider uptime over the snapshots, oldest first. A provider counts
 /// from the first snapshot that lists it; a later snapshot that does not
-/// list it is an observation of it being down.
-pub fn derived_uptime(snapshots: &[Snapshot]) -> DerivedUptime {
+/// list it is an observation of it being down. Only providers observed in
+/// at least [`MIN_UPTIME_SNAPSHOTS`] snapshots have an uptime: a single
+/// listing says nothing about availability. `since` is the start of the
+/// period the snapshots were chosen from, if any (for the reason when
+/// there are too few).
+pub fn derived_uptime(snapshots: &[Snapshot], since: Option<&str>) -> DerivedUptime {
     let mut seen: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     for s in snapshots {
         let present: BTreeMap<&str, bool> =
@@ -207,8 +397,13 @@ pub fn derived_uptime(snapshots: &[Snapshot]) -> DerivedUptime {
             e.1 += usize::from(is_up);
         }
     }
+    let seen_once = seen
+        .values()
+        .filter(|(obs, _)| *obs < MIN_UPTIME_SNAPSHOTS)
+        .count();
     let mut per_provider: Vec<ObservedUptime> = seen
         .into_iter()
+        .filter(|(_, (obs, _))| *obs >= MIN_UPTIME_SNAPSHOTS)
         .map(|(id, (obs, ups))| ObservedUptime {
             provider: id.to_string(),
             observations: obs,
@@ -222,20 +417,39 @@ pub fn derived_uptime(snapshots: &[Snapshot]) -> DerivedUptime {
             .then_with(|| a.provider.cmp(&b.provider))
     });
     let values: Vec<f64> = per_provider.iter().map(|u| u.uptime).collect();
+    let reason = if snapshots.len() < MIN_UPTIME_SNAPSHOTS {
+        Some(format!(
+            "uptime needs at least {MIN_UPTIME_SNAPSHOTS} snapshots; the store holds {}{}",
+            snapshots.len(),
+            since.map_or(String::new(), |t| format!(" taken since {t}"))
+        ))
+    } else if per_provider.is_empty() {
+        Some(format!(
+            "no provider was observed in at least {MIN_UPTIME_SNAPSHOTS} snapshots"
+        ))
+    } else {
+        None
+    };
     DerivedUptime {
         snapshots: snapshots.len(),
         providers: per_provider.len(),
+        providers_seen_once: seen_once,
         dispersion: dispersion(&values),
         per_provider,
+        rule: UPTIME_RULE,
+        reason,
     }
 }
 
-/// The history of `network` over stored snapshots (oldest first).
+/// The history of `network` over stored snapshots (oldest first), taken
+/// on or after `since` when given. `metrics` should come from
+/// [`resolve_metrics`].
 pub fn history(
     network: &str,
     stored: &[(StoredSnapshot, Snapshot)],
     metrics: &[String],
     opts: &AuditOptions,
+    since: Option<&str>,
 ) -> HistoryReport {
     let rows = stored
         .iter()
@@ -247,9 +461,15 @@ pub fn history(
         tool_version: crate::TOOL_VERSION,
         methodology_version: crate::METHODOLOGY_VERSION,
         network: network.to_string(),
+        since: since.map(str::to_string),
         metrics: metrics.to_vec(),
+        coverage_of: metrics
+            .iter()
+            .filter_map(|m| coverage_metric(m).map(|c| (m.clone(), c.to_string())))
+            .collect(),
+        low_coverage_below: LOW_COVERAGE,
         rows,
-        uptime: derived_uptime(&snapshots),
+        uptime: derived_uptime(&snapshots, since),
     }
 }
 
@@ -284,20 +504,72 @@ mod tests {
             snap(&[("a", Some(true)), ("b", None)]),
             snap(&[("a", Some(false)), ("c", None)]),
             snap(&[("a", Some(true)), ("b", None), ("c", None)]),
-            snap(&[("a", Some(true))]),
+            snap(&[("a", Some(true)), ("d", None)]),
         ];
-        let u = derived_uptime(&snaps);
+        let u = derived_uptime(&snaps, None);
         let by: BTreeMap<&str, (usize, usize)> = u
             .per_provider
             .iter()
             .map(|p| (p.provider.as_str(), (p.observations, p.up)))
             .collect();
         // a: 4 observations, down once (flag); b: seen in 1 and 3, absent in
-        // 2 and 4; c: from its first appearance (2): present in 2, 3.
+        // 2 and 4; c: from its first appearance (2): present in 2, 3; d:
+        // listed once, in the latest snapshot: no uptime yet.
         assert_eq!(by["a"], (4, 3));
         assert_eq!(by["b"], (4, 2));
         assert_eq!(by["c"], (3, 2));
+        assert!(!by.contains_key("d"));
+        assert_eq!(u.providers_seen_once, 1);
         assert_eq!(u.per_provider[0].provider, "b", "least available first");
         assert_eq!(u.dispersion.unwrap().n, 3);
+        assert_eq!(u.reason, None);
+    }
+
+    #[test]
+    fn one_snapshot_is_no_uptime_observation() {
+        let u = derived_uptime(&[snap(&[("a", Some(true)), ("b", None)])], None);
+        assert_eq!((u.providers, u.providers_seen_once), (0, 2));
+        assert!(u.dispersion.is_none() && u.per_provider.is_empty());
+        assert_eq!(
+            u.reason.as_deref(),
+            Some("uptime needs at least 2 snapshots; the store holds 1")
+        );
+    }
+
+    #[test]
+    fn outside_the_active_set_counts_as_down() {
+        let mut later = snap(&[("a", None)]);
+        later.providers[0].active_set = Some(false);
+        let u = derived_uptime(&[snap(&[("a", None)]), later], None);
+        assert_eq!(u.per_provider[0].up, 1);
+        assert_eq!(u.per_provider[0].observations, 2);
+    }
+
+    #[test]
+    fn metrics_are_checked_and_shares_get_their_coverage() {
+        let m = |list: &[&str]| {
+            resolve_metrics(&list.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            m(&["hyperscaler_share", "providers", "providers"]).unwrap(),
+            ["hyperscaler_share", "cloud_coverage", "providers"]
+        );
+        assert_eq!(
+            m(&["cloud_coverage", "hyperscaler_share"]).unwrap(),
+            ["cloud_coverage", "hyperscaler_share"]
+        );
+        let e = m(&["hyperscaler_shar"]).unwrap_err();
+        assert!(e.contains("did you mean `hyperscaler_share`"), "{e}");
+        // The defaults are metrics, and complete (a share's coverage is in).
+        let d: Vec<String> = DEFAULT_METRICS.iter().map(|s| s.to_string()).collect();
+        assert_eq!(resolve_metrics(&d).unwrap(), d);
+        for (share, cov) in COVERAGE_OF {
+            assert!(metric_names().any(|n| n == share) && metric_names().any(|n| n == cov));
+        }
+        let help = metric_help(true);
+        for name in metric_names() {
+            assert!(help.contains(name), "{name}");
+        }
+        assert!(help.contains(&DEFAULT_METRICS.join(",")));
     }
 }

@@ -1,15 +1,19 @@
 //! `rackaudit history`: headline metrics of a network over its stored
 //! snapshots, recomputed from the stored data, and per-provider uptime
-//! derived from repeated observations.
+//! derived from repeated observations (at least 2 snapshots).
+//!
+//! Every share of a known part is shown with its coverage metric beside
+//! it (added when not asked for) and flagged "(low coverage)" in tables
+//! below 50%. `complete` is 1/0 in JSON and CSV, yes/no in tables.
 //!
 //! Examples:
 //!   rackaudit history akash
 //!   rackaudit history osmosis-1 --metric nakamoto_operators,max_operator_share --since 2026-01-01 --format csv
 
 use super::audit::Format;
-use crate::audit::AuditOptions;
+use crate::audit::{AuditOptions, count};
 use crate::error::{Error, Result};
-use crate::history::{DEFAULT_METRICS, HistoryReport, METRICS, history};
+use crate::history::{DEFAULT_METRICS, HistoryReport, metric_help, resolve_metrics};
 use crate::report::escape::{csv_cell, markdown as md, terminal};
 use clap::Args;
 use std::fmt::Write;
@@ -23,11 +27,7 @@ pub struct HistoryArgs {
     /// Network name as stored (e.g. akash, osmosis-1, bittensor-subnet-1),
     /// or a collector name.
     pub network: String,
-    /// Metrics to show (comma-separated); default: all of complete,
-    /// providers, operators, gpus, nakamoto_providers, nakamoto_operators,
-    /// max_operator_share, operator_hhi, nvidia_gpu_share,
-    /// passing_nakamoto_operators, supply_errors.
-    #[arg(long)]
+    #[arg(long, help = metric_help(false), long_help = metric_help(true))]
     pub metric: Option<String>,
     /// Only snapshots taken on or after this date or time (RFC 3339).
     #[arg(long)]
@@ -43,16 +43,20 @@ pub struct HistoryArgs {
 }
 
 pub fn run(args: HistoryArgs) -> Result<()> {
-    let metrics: Vec<String> = match &args.metric {
+    let chosen: Vec<String> = match &args.metric {
         None => DEFAULT_METRICS.iter().map(|m| m.to_string()).collect(),
-        Some(list) => list.split(',').map(|m| m.trim().to_string()).collect(),
+        Some(list) => list
+            .split(',')
+            .map(|m| m.trim().to_string())
+            .filter(|m| !m.is_empty())
+            .collect(),
     };
-    if let Some(bad) = metrics.iter().find(|m| !METRICS.contains(&m.as_str())) {
-        return Err(Error::Usage(format!(
-            "--metric: `{bad}` is not one of {}",
-            METRICS.join(", ")
-        )));
+    if chosen.is_empty() {
+        return Err(Error::Usage(
+            "--metric: name at least one metric (see `rackaudit history --help`)".into(),
+        ));
     }
+    let metrics = resolve_metrics(&chosen).map_err(|e| Error::Usage(format!("--metric: {e}")))?;
     let since = match &args.since {
         None => None,
         Some(t) => Some(crate::time::parse_datetime(t).ok_or_else(|| {
@@ -85,7 +89,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             }
         )));
     }
-    let report = history(&args.network, &stored, &metrics, &AuditOptions::default());
+    let report = history(&args, &stored, &metrics);
     let bytes = match args.format {
         Format::Json => crate::report::operators::json(&report),
         Format::Csv => csv(&report),
@@ -93,6 +97,20 @@ pub fn run(args: HistoryArgs) -> Result<()> {
         Format::Md => text(&report, &|s| md(s)),
     };
     super::emit(args.output.as_deref(), &bytes)
+}
+
+fn history(
+    args: &HistoryArgs,
+    stored: &[(crate::store::StoredSnapshot, crate::model::Snapshot)],
+    metrics: &[String],
+) -> HistoryReport {
+    crate::history::history(
+        &args.network,
+        stored,
+        metrics,
+        &AuditOptions::default(),
+        args.since.as_deref(),
+    )
 }
 
 fn value(v: Option<f64>) -> String {
@@ -122,12 +140,28 @@ fn csv(r: &HistoryReport) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
+/// One table cell: n/a for an unknown (never 0 or blank), yes/no for
+/// `complete`, a low-coverage share flagged.
+fn cell(row: &crate::history::HistoryRow, metric: &str) -> String {
+    match (metric, row.values[metric]) {
+        (_, None) => "n/a".into(),
+        ("complete", Some(v)) => if v > 0.0 { "yes" } else { "no" }.into(),
+        (m, Some(v)) if row.low_coverage.iter().any(|l| l == m) => {
+            format!("{} (low coverage)", value(Some(v)))
+        }
+        (_, Some(v)) => value(Some(v)),
+    }
+}
+
 /// Pipe tables (terminal or Markdown, by the escaping given).
 fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
     let mut out = format!(
-        "history of {} · {} snapshots · rackaudit {} · methodology {}\n\n",
+        "history of {} · {}{} · rackaudit {} · methodology {}\n\n",
         esc(&r.network),
-        r.rows.len(),
+        count(Some(r.rows.len()), "snapshot"),
+        r.since
+            .as_deref()
+            .map_or(String::new(), |t| format!(" since {}", esc(t))),
         r.tool_version,
         r.methodology_version
     );
@@ -135,10 +169,24 @@ fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
         .rows
         .iter()
         .find_map(|row| row.coalition_threshold.as_deref())
+        .filter(|_| r.metrics.iter().any(|m| m.starts_with("coalition_")))
     {
         let _ = writeln!(
             out,
             "coalition_*: the fewest providers or operators holding {t} of the weight (the network profile's first threshold)\n"
+        );
+    }
+    if !r.coverage_of.is_empty() {
+        let pairs: Vec<String> = r
+            .coverage_of
+            .iter()
+            .map(|(share, cov)| format!("{share} rests on {cov}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "Shares of a known part ({}): each is a share of the part whose field is known, beside its coverage (the share of the weight, or of the GPUs for the vendor, for which the field is known); \"(low coverage)\" marks a coverage below {:.0}%.\n",
+            pairs.join(", "),
+            r.low_coverage_below * 100.0
         );
     }
     let _ = writeln!(
@@ -148,12 +196,7 @@ fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
     );
     let _ = writeln!(out, "|---|---|---|{}", "---:|".repeat(r.metrics.len()));
     for row in &r.rows {
-        // An unknown is "n/a", never 0 or blank.
-        let cells: Vec<String> = r
-            .metrics
-            .iter()
-            .map(|m| row.values[m].map_or("n/a".to_string(), |v| value(Some(v))))
-            .collect();
+        let cells: Vec<String> = r.metrics.iter().map(|m| cell(row, m)).collect();
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} |",
@@ -164,11 +207,38 @@ fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
         );
     }
     let u = &r.uptime;
+    if let Some(why) = &u.reason {
+        let _ = writeln!(
+            out,
+            "\nUptime from repeated observations: n/a ({}).",
+            esc(why)
+        );
+        return out.into_bytes();
+    }
     let _ = writeln!(
         out,
-        "\nUptime from repeated observations ({} providers over {} snapshots; a provider counts from its first appearance, absence is downtime):",
-        u.providers, u.snapshots
+        "\nUptime from repeated observations ({} over {}; {}):",
+        count(Some(u.providers), "provider"),
+        count(Some(u.snapshots), "snapshot"),
+        u.rule
     );
+    if u.providers_seen_once > 0 {
+        let _ = writeln!(
+            out,
+            "{} first listed in the latest snapshot {} left out until a later snapshot checks {}.",
+            count(Some(u.providers_seen_once), "provider"),
+            if u.providers_seen_once == 1 {
+                "is"
+            } else {
+                "are"
+            },
+            if u.providers_seen_once == 1 {
+                "it"
+            } else {
+                "them"
+            }
+        );
+    }
     if let Some(d) = &u.dispersion {
         let _ = writeln!(
             out,
