@@ -1623,7 +1623,7 @@ mod tests {
                 "providers",
                 "worst",
                 None,
-                "n/a: the worst case of a coalition is measured only on the headline weight, GPUs (`weight = \"gpus\"`), not on the providers",
+                "n/a: the worst case of a coalition is measured only on the headline weight, GPUs (`weight = \"gpus\"`), not on providers",
             ),
         ];
         for (a, threshold, weight, case, measured, note) in &cases {
