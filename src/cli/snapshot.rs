@@ -1,9 +1,12 @@
 //! `rackaudit snapshot`: convert any supported input into the normalized
 //! snapshot JSON, to inspect what an adapter read or to archive it.
 //!
-//! `--format csv` writes the generic CSV instead (one row per GPU group,
-//! every column), for spreadsheets or a distributed engine such as Spark
-//! or DataFusion when a network outgrows one machine.
+//! `--format csv` writes the generic CSV instead (one row per GPU group
+//! and ask, every column, the network, profile and stake unit on every
+//! row), for spreadsheets or a distributed engine such as Spark or
+//! DataFusion when a network outgrows one machine; read back, it gives the
+//! same audit (see `sources::generic_csv::write_csv` for what changes:
+//! operator keys become one declared operator).
 //!
 //! Examples:
 //!   rackaudit snapshot validators.json -o osmosis.snapshot.json

@@ -8,7 +8,9 @@
 //! voting_power}]}}`) and lists of `{validator_address, moniker,
 //! voting_power_percent, status}` as published by upgrade-signal reports.
 //!
-//! Weight is bonded tokens (or voting power). Jailed or non-bonded
+//! Weight is bonded tokens (or voting power); `voting_power_percent` lists
+//! are read as percentages or shares by their values (see [`PERCENT_TOTAL`]),
+//! so the `share-sum` check can test their sum. Jailed or non-bonded
 //! validators stay in the snapshot with `active_set: false`: they are
 //! reported, but hold no voting power in the metrics.
 
@@ -110,7 +112,11 @@ impl Adapter for Validators {
                     })
                     .map(|h| format!("height {h}"))
             });
-        s.stake_unit = Some(stake_unit(&providers, prefix));
+        // Stakes read from `voting_power_percent` (`tokens` comes first).
+        let given = |v: &Value, field: &str| v.get(field).is_some_and(|x| !x.is_null());
+        let percent_field = array.iter().any(|v| given(v, "voting_power_percent"))
+            && !array.iter().any(|v| given(v, "tokens"));
+        s.stake_unit = Some(stake_unit(&providers, prefix, percent_field));
         s.providers = providers;
         Ok(s)
     }
@@ -207,13 +213,34 @@ fn network_of_prefix(prefix: &str) -> String {
     }
 }
 
-fn stake_unit(providers: &[Provider], prefix: Option<&str>) -> String {
-    let has_percent = providers.iter().all(|p| p.stake.is_none_or(|s| s <= 1.0));
-    if has_percent
-        && providers
-            .iter()
-            .any(|p| p.stake.is_some_and(|s| s > 0.0 && s < 1.0))
-    {
+/// The plausible range of the sum of a `voting_power_percent` list given in
+/// percent: about 100, with room for rounding, for validators that left or
+/// joined between the figures, and for lists that are only a part of the
+/// set or include inactive validators (the `share-sum` check reports any
+/// sum away from 100). Outside it the values are read as voting power.
+pub const PERCENT_TOTAL: std::ops::RangeInclusive<f64> = 50.0..=150.0;
+
+/// Unit of the validators' `stake` values.
+///
+/// Values of `voting_power_percent` (the field names a proportion) are
+/// percentages when every value lies in [0, 100] and they sum to
+/// [`PERCENT_TOTAL`] (e.g. 40/30/20/5, also when some validators hold more
+/// than 1%): "percent of voting power", which the `share-sum` check reads
+/// as parts of 100. Otherwise values that all lie in [0, 1], not all 0 or
+/// 1, are shares: "share of voting power" (parts of 1; Celestia's 420 shares
+/// sum to 1.252, far below 50). Anything else is an amount in the chain's
+/// staking unit. Token amounts (`tokens`, `voting_power`) are never read
+/// as percentages: 40/30/20/5 tokens on a small testnet look the same.
+fn stake_unit(providers: &[Provider], prefix: Option<&str>, percent_field: bool) -> String {
+    let values: Vec<f64> = providers.iter().filter_map(|p| p.stake).collect();
+    let mut sorted = values.clone();
+    sorted.sort_by(f64::total_cmp);
+    let total = crate::metrics::sum::sum(sorted);
+    let within = |top: f64| values.iter().all(|v| (0.0..=top).contains(v));
+    if percent_field && !values.is_empty() && within(100.0) && PERCENT_TOTAL.contains(&total) {
+        return "percent of voting power".into();
+    }
+    if within(1.0) && values.iter().any(|s| *s > 0.0 && *s < 1.0) {
         return "share of voting power".into();
     }
     match prefix {
@@ -273,5 +300,85 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("$.validators[1]: field `tokens`"), "{e}");
+    }
+
+    fn percent_list(values: &[&str]) -> String {
+        let rows: Vec<String> = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                format!(
+                    r#"{{"validator_address": "celestiavaloper1v{i}", "moniker": "V{i}", "voting_power_percent": "{v}", "status": "BONDED"}}"#
+                )
+            })
+            .collect();
+        format!("[{}]", rows.join(","))
+    }
+
+    #[test]
+    fn voting_power_percent_lists_in_percent_are_percentages() {
+        let unit = |values: &[&str]| read(&percent_list(values)).unwrap().stake_unit.unwrap();
+        // Percentages, also with validators above 1% and a total near 100.
+        assert_eq!(unit(&["40", "30", "20", "5"]), "percent of voting power");
+        assert_eq!(unit(&["60.5", "39.5"]), "percent of voting power");
+        assert_eq!(unit(&["100"]), "percent of voting power");
+        // Ends of the plausible total: 50 and 150 are percent, beyond is not.
+        assert_eq!(unit(&["25", "25"]), "percent of voting power");
+        assert_eq!(unit(&["75", "75"]), "percent of voting power");
+        assert_eq!(unit(&["24", "25"]), "utia");
+        assert_eq!(unit(&["80", "80"]), "utia");
+        // A value above 100 is no percentage.
+        assert_eq!(unit(&["101", "1"]), "utia");
+        // Shares stay shares (Celestia's sum to 1.252).
+        assert_eq!(unit(&["0.4", "0.3", "0.2"]), "share of voting power");
+        assert_eq!(unit(&["0.6", "0.652"]), "share of voting power");
+        // 120 validators each below 1% that sum to 100 are percentages.
+        let small = vec!["0.8333"; 120];
+        assert_eq!(unit(&small), "percent of voting power");
+    }
+
+    #[test]
+    fn percent_units_feed_the_share_sum_check() {
+        use crate::supply::{NetworkProfile, check};
+        let share_sum = |values: &[&str]| -> Vec<String> {
+            let s = read(&percent_list(values)).unwrap();
+            check(&s, &NetworkProfile::for_snapshot(&s), None)
+                .findings
+                .into_iter()
+                .filter(|f| f.rule.id() == "share-sum")
+                .map(|f| f.reason)
+                .collect()
+        };
+        // 40/30/20/5 is 95 percent: seen, as percentages, not as 95 utia.
+        let found = share_sum(&["40", "30", "20", "5"]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].starts_with("voting-power percentages sum to 95.0 over 4 validators"),
+            "{found:?}"
+        );
+        assert!(share_sum(&["40", "30", "20", "10"]).is_empty());
+        // Shares are checked against 1.
+        let found = share_sum(&["0.6", "0.652"]);
+        assert!(found[0].contains("shares sum to 1.252"), "{found:?}");
+    }
+
+    #[test]
+    fn token_amounts_are_never_percentages() {
+        let s = read(
+            r#"{"validators": [
+            {"operator_address": "celestiavaloper1a", "tokens": "40"},
+            {"operator_address": "celestiavaloper1b", "tokens": "30"},
+            {"operator_address": "celestiavaloper1c", "tokens": "20"},
+            {"operator_address": "celestiavaloper1d", "tokens": "5"}]}"#,
+        )
+        .unwrap();
+        assert_eq!(s.stake_unit.as_deref(), Some("utia"));
+    }
+
+    #[test]
+    fn the_bundled_celestia_file_stays_shares() {
+        let text = include_str!("../../data/cosmos/celestia_validators_vp_2025-07.json");
+        let s = read(text).unwrap();
+        assert_eq!(s.stake_unit.as_deref(), Some("share of voting power"));
     }
 }

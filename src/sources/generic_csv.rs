@@ -6,8 +6,17 @@
 //! `provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake`.
 //! Optional provider-level columns, for the supply checks: `ip`,
 //! `hostname`, `nodes`, `gpus_leased`, `online`, `last_seen` (RFC 3339),
-//! `declared_country` (beside an IP-derived `country`), `fingerprint` and
-//! `active_set` (false: a jailed or unbonded validator, no voting power).
+//! `declared_country` (beside an IP-derived `country`), `fingerprint`,
+//! `active_set` (false: a jailed or unbonded validator, no voting power),
+//! `in_datacenter` (true/false), `gpus_offered`, `emission`,
+//! `declared_region`, `last_checked` (RFC 3339), `status`,
+//! `invalid_gpu_total` (a negative capacity the source reported),
+//! `declared_gpu_models` (models named without counts, `|`-separated),
+//! `city`, `cpu_cores`, `memory_gb`, `storage_gb` and `uptime_window` (the
+//! window `uptime` covers; `declared` when empty).
+//! Optional snapshot-level columns: `network`, `profile` (a bundled network
+//! profile), `stake_unit` and `taken_at`; every row must give the same value
+//! or leave it empty (a conflict is an error naming the line).
 //! Every column but `provider_id` may be empty. Rows sharing a
 //! `provider_id` are one provider: their provider-level fields must agree
 //! (or be empty). Rows are folded into their provider's GPU group of the
@@ -65,7 +74,7 @@ impl Adapter for GenericCsv {
 }
 
 /// Optional provider-level columns, read when the header has them.
-pub const OPTIONAL_COLUMNS: [&str; 9] = [
+pub const OPTIONAL_COLUMNS: [&str; 22] = [
     "ip",
     "hostname",
     "nodes",
@@ -75,7 +84,28 @@ pub const OPTIONAL_COLUMNS: [&str; 9] = [
     "declared_country",
     "fingerprint",
     "active_set",
+    "in_datacenter",
+    "gpus_offered",
+    "emission",
+    "declared_region",
+    "last_checked",
+    "status",
+    "invalid_gpu_total",
+    "declared_gpu_models",
+    "city",
+    "cpu_cores",
+    "memory_gb",
+    "storage_gb",
+    "uptime_window",
 ];
+
+/// Position of `uptime_window` in [`OPTIONAL_COLUMNS`].
+const K_UPTIME_WINDOW: usize = 21;
+
+/// Optional snapshot-level columns: what the whole file is (the network,
+/// the bundled profile it is audited under, the unit of `stake`, when the
+/// data was recorded). Every row must give the same value or leave it empty.
+pub const SNAPSHOT_COLUMNS: [&str; 4] = ["network", "profile", "stake_unit", "taken_at"];
 
 /// Whether a first line looks like a generic-CSV header.
 pub fn is_header(line: &str) -> bool {
@@ -86,7 +116,8 @@ pub fn is_header(line: &str) -> bool {
 /// Positions of the columns in the file's header.
 struct Header {
     index: [usize; 15],
-    optional: [Option<usize>; 9],
+    optional: [Option<usize>; 22],
+    snapshot: [Option<usize>; 4],
 }
 
 impl Header {
@@ -96,7 +127,9 @@ impl Header {
             .map(|h| h.trim().trim_start_matches('\u{feff}'))
             .collect();
         let at = || Some("line 1 (header)".to_string());
-        let known = |n: &&str| COLUMNS.contains(n) || OPTIONAL_COLUMNS.contains(n);
+        let known = |n: &&str| {
+            COLUMNS.contains(n) || OPTIONAL_COLUMNS.contains(n) || SNAPSHOT_COLUMNS.contains(n)
+        };
         if let Some(extra) = names.iter().find(|n| !known(n)) {
             return Err(Error::input(
                 file,
@@ -105,9 +138,10 @@ impl Header {
                 "is not a column of the generic CSV format",
             )
             .with_hint(format!(
-                "the header is: {} (optional: {})",
+                "the header is: {} (optional: {},{})",
                 COLUMNS.join(","),
-                OPTIONAL_COLUMNS.join(",")
+                OPTIONAL_COLUMNS.join(","),
+                SNAPSHOT_COLUMNS.join(",")
             )));
         }
         let mut index = [0; 15];
@@ -118,7 +152,12 @@ impl Header {
             })?;
         }
         let optional = OPTIONAL_COLUMNS.map(|c| names.iter().position(|n| *n == c));
-        Ok(Self { index, optional })
+        let snapshot = SNAPSHOT_COLUMNS.map(|c| names.iter().position(|n| *n == c));
+        Ok(Self {
+            index,
+            optional,
+            snapshot,
+        })
     }
 }
 
@@ -132,10 +171,7 @@ struct Row<'r> {
 
 impl Row<'_> {
     fn get(&self, column: usize) -> Option<&str> {
-        self.record
-            .get(self.header.index[column])
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        cell(self.record.get(self.header.index[column]))
     }
 
     fn err(&self, column: usize, message: impl Into<String>) -> Error {
@@ -153,10 +189,12 @@ impl Row<'_> {
 
     /// An optional column's value (`None` when absent or empty).
     fn optional(&self, k: usize) -> Option<&str> {
-        self.header.optional[k]
-            .and_then(|i| self.record.get(i))
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        cell(self.header.optional[k].and_then(|i| self.record.get(i)))
+    }
+
+    /// A snapshot-level column's value (`None` when absent or empty).
+    fn snapshot_level(&self, k: usize) -> Option<&str> {
+        cell(self.header.snapshot[k].and_then(|i| self.record.get(i)))
     }
 
     fn number(&self, column: usize, hint: &str) -> Result<Option<f64>> {
@@ -169,6 +207,35 @@ impl Row<'_> {
                 .err(column, format!("`{text}` is not a non-negative number"))
                 .with_hint(hint)),
         }
+    }
+}
+
+/// A cell's text: trimmed, without the `'` [`guard`] put before text a
+/// spreadsheet could run as a formula; `None` when empty.
+fn cell(field: Option<&str>) -> Option<&str> {
+    field.map(str::trim).map(unguard).filter(|s| !s.is_empty())
+}
+
+/// Characters at the start of a cell that a spreadsheet may run as a formula.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Exported text guarded against spreadsheet formulas: a leading `'` (how
+/// spreadsheets mark text) before text starting with a formula character,
+/// and before text starting with `'` itself, so that [`unguard`] gives the
+/// text back exactly.
+fn guard(text: &str) -> String {
+    match text.chars().next() {
+        Some(c) if FORMULA_STARTS.contains(&c) || c == '\'' => format!("'{text}"),
+        _ => text.to_string(),
+    }
+}
+
+/// Text without the `'` [`guard`] adds; other text as it is (`'t Hooft`
+/// keeps its apostrophe).
+fn unguard(text: &str) -> &str {
+    match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(|c| FORMULA_STARTS.contains(&c) || c == '\'') => rest,
+        _ => text,
     }
 }
 
@@ -216,6 +283,7 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
     let mut by_id: HashMap<String, usize> = HashMap::new();
     let mut listings: Vec<Listings> = Vec::new();
     let mut templates = Templates::default();
+    let mut whole_file: [Option<String>; 4] = Default::default();
     while read_next(&mut record)? {
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
@@ -231,6 +299,7 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
             row.err(C_ID, "is empty")
                 .with_hint("every row needs a provider_id")
         })?;
+        merge_snapshot_level(&mut whole_file, &row)?;
         let index = match by_id.get(id) {
             Some(i) => *i,
             None => {
@@ -247,8 +316,9 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
             &row,
         )?;
     }
+    let [network, profile, stake_unit, taken_at] = whole_file;
     let mut snapshot = Snapshot::new(
-        "generic",
+        network.unwrap_or_else(|| "generic".into()),
         Source {
             adapter: "csv".into(),
             location: file.to_string(),
@@ -256,8 +326,49 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
         },
         String::new(),
     );
+    snapshot.profile = profile;
+    snapshot.stake_unit = stake_unit;
+    snapshot.taken_at = taken_at;
     snapshot.providers = providers;
     Ok(snapshot)
+}
+
+/// Reads the snapshot-level columns of one row: every row must give the
+/// value the file gave before, or leave it empty; a profile must be a
+/// bundled one.
+fn merge_snapshot_level(slots: &mut [Option<String>; 4], row: &Row<'_>) -> Result<()> {
+    for (k, slot) in slots.iter_mut().enumerate() {
+        let name = SNAPSHOT_COLUMNS[k];
+        let Some(value) = row.snapshot_level(k) else {
+            continue;
+        };
+        match slot.as_deref() {
+            Some(old) if old == value => {}
+            Some(old) => {
+                return Err(row
+                    .err_in(
+                        name,
+                        format!("`{value}` conflicts with `{old}` given earlier in the file"),
+                    )
+                    .with_hint(
+                        "network, profile, stake_unit and taken_at describe the whole file: every row must give the same value or leave it empty",
+                    ));
+            }
+            None => {
+                let bundled = crate::supply::profile::BUNDLED.map(|(n, _)| n);
+                if name == "profile" && !bundled.contains(&value) {
+                    return Err(row
+                        .err_in(name, format!("`{value}` is not a bundled network profile"))
+                        .with_hint(format!(
+                            "bundled profiles: {} (a profile file is given with --profile)",
+                            bundled.join(", ")
+                        )));
+                }
+                *slot = Some(value.to_string());
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The GPU rows of one provider seen so far, to fold rows of one model into
@@ -269,6 +380,8 @@ struct Listings {
     groups: Vec<(usize, usize)>,
     /// (group index, count, price bits) of rows seen; a few per group.
     seen: Vec<(usize, u64, Option<u64>)>,
+    /// The window of the provider's uptime (`uptime_window`), if given.
+    uptime_window: Option<String>,
 }
 
 /// Normalized GPU groups (count 0) per distinct (model, vendor, memory)
@@ -416,6 +529,17 @@ fn merge_row(
             window: "declared".into(),
         });
     }
+    let text = |t: &str| Some(t.to_string());
+    optional_field(
+        &mut listings.uptime_window,
+        row,
+        K_UPTIME_WINDOW,
+        text,
+        "a window",
+    )?;
+    if let (Some(u), Some(window)) = (p.uptime.as_mut(), &listings.uptime_window) {
+        u.window.clone_from(window);
+    }
     let stake = row.number(C_STAKE, "stake is a non-negative amount")?;
     let mut current = p.stake.map(f64::to_bits);
     set_field(&mut current, stake.map(f64::to_bits), row, C_STAKE)?;
@@ -482,7 +606,82 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         "a known country",
     )?;
     optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")?;
-    optional_field(&mut p.active_set, row, 8, flag, "true or false")
+    optional_field(&mut p.active_set, row, 8, flag, "true or false")?;
+    optional_field(&mut p.in_datacenter, row, 9, flag, "true or false")?;
+    optional_field(
+        &mut p.gpus_offered,
+        row,
+        10,
+        whole,
+        "a whole number of GPUs",
+    )?;
+    let amount = |t: &str| {
+        t.parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .map(|x| x + 0.0)
+    };
+    optional_field(&mut p.emission, row, 11, amount, "a non-negative amount")?;
+    optional_field(&mut p.declared_region, row, 12, text, "a region")?;
+    optional_field(
+        &mut p.last_checked,
+        row,
+        13,
+        time,
+        "an RFC 3339 time, e.g. 2026-01-15T10:00:00Z",
+    )?;
+    optional_field(&mut p.status, row, 14, text, "a status")?;
+    let negative = |t: &str| t.parse::<f64>().ok().filter(|x| x.is_finite() && *x < 0.0);
+    optional_field(
+        &mut p.invalid_gpu_total,
+        row,
+        15,
+        negative,
+        "a negative GPU total",
+    )?;
+    let mut models = (!p.declared_gpu_models.is_empty()).then(|| p.declared_gpu_models.clone());
+    optional_field(&mut models, row, 16, gpu_model_list, "a list of GPU models")?;
+    p.declared_gpu_models = models.unwrap_or_default();
+    optional_field(&mut p.city, row, 17, text, "a city")?;
+    optional_field(
+        &mut p.cpu_cores,
+        row,
+        18,
+        amount,
+        "a non-negative number of cores",
+    )?;
+    optional_field(
+        &mut p.memory_gb,
+        row,
+        19,
+        amount,
+        "a non-negative amount of GB",
+    )?;
+    optional_field(
+        &mut p.storage_gb,
+        row,
+        20,
+        amount,
+        "a non-negative amount of GB",
+    )
+}
+
+/// `declared_gpu_models`: GPU model names separated by `|`, normalized
+/// (model ids such as `a100-80gb` stay as they are), sorted, distinct.
+fn gpu_model_list(text: &str) -> Option<Vec<String>> {
+    let mut models: Vec<String> = text
+        .split('|')
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .map(|m| {
+            gpu::normalize(m, None, None, 0)
+                .model
+                .unwrap_or_else(|| m.to_string())
+        })
+        .collect();
+    models.sort();
+    models.dedup();
+    (!models.is_empty()).then_some(models)
 }
 
 fn merge_gpus(
@@ -568,32 +767,62 @@ fn gpu_count(row: &Row<'_>) -> Result<Option<u64>> {
     }
 }
 
-/// Writes a snapshot as generic CSV (every column, optional ones included):
-/// one row per GPU group, provider fields repeated, for spreadsheets and
-/// distributed engines (Spark, DataFusion). Reading it back gives the same
-/// providers, GPUs, places, prices and stake; operator keys become one
-/// declared operator (the strongest key's value), and untrusted text is
-/// guarded against spreadsheet formulas.
+/// Writes a snapshot as generic CSV (every column, optional and
+/// snapshot-level ones included), for spreadsheets and distributed engines
+/// (Spark, DataFusion). Reading it back gives the same audit numbers:
+///
+/// - GPUs: one row per ask (the ask's GPUs at its price) and one row without
+///   a price for the group's GPUs no ask covers; an ask without a GPU count
+///   (Vast.ai, Akash) covers the whole group, so the group is one row at that
+///   price. Several asks of one model without GPU counts (possible only in
+///   hand-made snapshot JSON) become one row at their mean price. Prices are
+///   written as USD, the unit of the column.
+/// - A group's duplicated GPUs ([`GpuGroup::duplicated`]) are written as a
+///   repeated identical row, which the reader counts as duplicated again
+///   (see [`repeated_rows`] for the rare counts no repetition can carry).
+/// - `gpu_vendor` is the vendor the source declared (`declared_vendor` when
+///   it differs from the model's), so `vendor-mismatch` is found again.
+/// - `operator` is the operator the provider resolves to under the default
+///   resolution options, when a key names one: a declared operator by its
+///   name, any other as `<kind>:<value>` (`identity:ABCD…`,
+///   `coldkey:5F…`, `host_id:94202`, `domain:example.com`, or a shared
+///   `owner_address:…`). A provider no key links (a validator with only its
+///   own account address) is left empty: unlinked again, never a declared
+///   operator. The keys themselves are not columns, so an audit of the CSV
+///   with other resolution options (`--min-confidence`, `--no-key`) can
+///   group differently than one of the original.
+/// - `network`, `profile` (the bundled profile the snapshot is audited
+///   under), `stake_unit` and `taken_at` on every row.
+///
+/// Untrusted text is guarded against spreadsheet formulas by a leading `'`,
+/// which the reader removes again.
 pub fn write_csv(s: &Snapshot) -> Vec<u8> {
-    use crate::report::escape::csv_cell;
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<&str> = COLUMNS
         .iter()
         .chain(OPTIONAL_COLUMNS.iter())
+        .chain(SNAPSHOT_COLUMNS.iter())
         .copied()
         .collect();
     let _ = w.write_record(&header);
-    let text = |v: &Option<String>| v.as_deref().map(csv_cell).unwrap_or_default();
+    let text = |v: &Option<String>| v.as_deref().map(guard).unwrap_or_default();
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    for p in &s.providers {
-        let provider_fields = |gpu: [String; 6]| {
-            let [vendor, model, count, memory, price, _] = gpu;
-            vec![
-                csv_cell(&p.id),
-                p.operator_keys
-                    .first()
-                    .map(|k| csv_cell(&k.value))
-                    .unwrap_or_default(),
+    let whole = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
+    let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
+    let profile = crate::supply::NetworkProfile::for_snapshot(s).name;
+    let whole_file = [
+        guard(&s.network),
+        guard(&profile),
+        text(&s.stake_unit),
+        text(&s.taken_at),
+    ];
+    let operators = exported_operators(s);
+    for (p, operator) in s.providers.iter().zip(&operators) {
+        let row = |gpu: [String; 5]| {
+            let [vendor, model, count, memory, price] = gpu;
+            let mut fields = vec![
+                guard(&p.id),
+                guard(operator),
                 text(&p.name),
                 p.country.clone().unwrap_or_default(),
                 text(&p.region),
@@ -609,36 +838,177 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
                 num(p.stake),
                 text(&p.ip),
                 text(&p.hostname),
-                p.nodes.map(|n| n.to_string()).unwrap_or_default(),
-                p.gpus_leased.map(|n| n.to_string()).unwrap_or_default(),
-                p.online.map(|o| o.to_string()).unwrap_or_default(),
+                whole(p.nodes),
+                whole(p.gpus_leased),
+                flag(p.online),
                 text(&p.last_seen),
                 p.declared_country.clone().unwrap_or_default(),
                 text(&p.fingerprint),
-                p.active_set.map(|a| a.to_string()).unwrap_or_default(),
-            ]
+                flag(p.active_set),
+                flag(p.in_datacenter),
+                whole(p.gpus_offered),
+                num(p.emission),
+                text(&p.declared_region),
+                text(&p.last_checked),
+                text(&p.status),
+                num(p.invalid_gpu_total),
+                guard(&p.declared_gpu_models.join("|")),
+                text(&p.city),
+                num(p.cpu_cores),
+                num(p.memory_gb),
+                num(p.storage_gb),
+                p.uptime
+                    .as_ref()
+                    .map(|u| guard(&u.window))
+                    .unwrap_or_default(),
+            ];
+            fields.extend(whole_file.iter().cloned());
+            debug_assert_eq!(fields.len(), header.len(), "one field per column");
+            fields
         };
         if p.gpus.is_empty() {
-            let _ = w.write_record(provider_fields(Default::default()));
+            let _ = w.write_record(row(Default::default()));
         }
         for g in &p.gpus {
-            let price = p
-                .prices
-                .iter()
-                .find(|pr| pr.gpu_model == g.model)
-                .map(|pr| pr.per_gpu_hour.to_string())
-                .unwrap_or_default();
-            let _ = w.write_record(provider_fields([
-                text(&g.vendor),
-                text(&g.raw_model.clone().or(g.model.clone())),
-                g.count.to_string(),
-                num(g.memory_gb),
-                price,
-                String::new(),
-            ]));
+            for (count, price) in group_rows(p, g) {
+                let _ = w.write_record(row([
+                    text(&g.declared_vendor.clone().or(g.vendor.clone())),
+                    text(&g.raw_model.clone().or(g.model.clone())),
+                    count.to_string(),
+                    num(g.memory_gb),
+                    num(price),
+                ]));
+            }
         }
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// The `operator` cell of every provider: the operator it resolves to under
+/// the default options when some key names it (a declared operator by its
+/// name, any other by its id `<kind>:<value>`), else empty. Exporting the
+/// resolved operator rather than one key keeps operators that several keys
+/// (or a shared owner address) join whole, and leaves unlinked providers
+/// unlinked.
+fn exported_operators(s: &Snapshot) -> Vec<String> {
+    use crate::entities::{ResolveOptions, resolve};
+    let resolution = resolve(&s.providers, &ResolveOptions::default());
+    (0..s.providers.len())
+        .map(|i| {
+            let op = resolution.operator_of(i);
+            match (op.confidence, op.id.split_once(':')) {
+                (None, _) => String::new(),
+                (Some(_), Some(("declared", name))) => name.to_string(),
+                (Some(_), _) => op.id.clone(),
+            }
+        })
+        .collect()
+}
+
+/// The (GPUs, price) rows that give back one GPU group with its asks and
+/// duplicated GPUs, rows carrying duplicates first.
+fn group_rows(p: &Provider, g: &GpuGroup) -> Vec<(u64, Option<f64>)> {
+    let mut left = g.duplicated;
+    let (mut front, mut back) = (Vec::new(), Vec::new());
+    for (count, price) in price_rows(p, g) {
+        let (sizes, held) = repeated_rows(count, left);
+        left -= held;
+        let rows = sizes.into_iter().map(|n| (n, price));
+        if held > 0 {
+            front.extend(rows);
+        } else {
+            back.extend(rows);
+        }
+    }
+    front.extend(back);
+    front
+}
+
+/// One group's GPUs by price: one entry per ask (its GPUs at its price, asks
+/// at one price merged, as the reader merges them) and the GPUs no ask
+/// covers without a price; one entry for the whole group when an ask has no
+/// GPU count, when the asks are the provider's asks for all models, or when
+/// their counts exceed the group.
+fn price_rows(p: &Provider, g: &GpuGroup) -> Vec<(u64, Option<f64>)> {
+    let Some(ask) = p.ask_for(g.model.as_deref()) else {
+        return vec![(g.count, None)];
+    };
+    // The asks `ask_for` averaged: the model's own, else the provider-wide
+    // ones (`gpu_model: None`, which the reader makes of priced rows
+    // without a model), in the currency it chose.
+    let own: Vec<&Price> = p
+        .prices
+        .iter()
+        .filter(|pr| pr.gpu_model.is_some() && pr.gpu_model == g.model)
+        .filter(|pr| pr.currency == ask.currency)
+        .collect();
+    let asks: Vec<&Price> = if own.is_empty() && g.model.is_none() {
+        p.prices
+            .iter()
+            .filter(|pr| pr.gpu_model.is_none() && pr.currency == ask.currency)
+            .collect()
+    } else {
+        own
+    };
+    match ask.gpus {
+        Some(covered) if !asks.is_empty() && covered <= g.count => {
+            let mut rows: Vec<(u64, Option<f64>)> = Vec::new();
+            for pr in asks {
+                let n = pr.gpus.unwrap_or(0);
+                match rows
+                    .iter_mut()
+                    .find(|r| r.1.map(f64::to_bits) == Some(pr.per_gpu_hour.to_bits()))
+                {
+                    Some(r) => r.0 = r.0.saturating_add(n),
+                    None => rows.push((n, Some(pr.per_gpu_hour))),
+                }
+            }
+            if covered < g.count {
+                rows.push((g.count - covered, None));
+            }
+            rows
+        }
+        _ => vec![(g.count, Some(ask.per_gpu_hour))],
+    }
+}
+
+/// Most times one row is repeated to carry duplicated GPUs.
+const MAX_REPEATS: u64 = 16;
+
+/// Row sizes summing to `count` in which a row repeated identically holds as
+/// many of `wanted` duplicated GPUs as it can, and how many it holds: a row
+/// of `x` GPUs written `k` times holds `(k - 1) x` duplicated GPUs, and the
+/// rest is one row of another size. At most `count - 1` can be held (the
+/// first listing is not a duplicate); a count that no row of at most
+/// [`MAX_REPEATS`] repeats can carry (rare: a duplicated count that is not
+/// a multiple of any row size that fits) is held in part, the rest read
+/// back as listed once.
+fn repeated_rows(count: u64, wanted: u64) -> (Vec<u64>, u64) {
+    if wanted == 0 || count < 2 {
+        return (vec![count], 0);
+    }
+    let most = wanted.min(count - 1);
+    for held in (1..=most).rev().take(64) {
+        for k in 2..=MAX_REPEATS {
+            if held % (k - 1) != 0 {
+                continue;
+            }
+            let x = held / (k - 1);
+            let Some(used) = x.checked_mul(k).filter(|u| *u <= count) else {
+                continue;
+            };
+            let rest = count - used;
+            if rest == x {
+                continue; // would be one more repeat
+            }
+            let mut sizes = vec![x; k as usize];
+            if rest > 0 {
+                sizes.push(rest);
+            }
+            return (sizes, held);
+        }
+    }
+    (vec![count], 0)
 }
 
 /// Parses `16509` or `AS16509`.
@@ -765,5 +1135,296 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.providers[0].gpu_count(), 2);
+    }
+
+    /// Writes a snapshot as generic CSV and reads it back.
+    fn round_trip(s: &Snapshot) -> (String, Snapshot) {
+        let text = String::from_utf8(write_csv(s)).unwrap();
+        let back = read_text(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+        (text, back)
+    }
+
+    /// The (gpu_vendor, gpu_model, gpu_count, price) cells of each data row.
+    fn gpu_cells(text: &str) -> Vec<[String; 5]> {
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let h = r.headers().unwrap().clone();
+        let at = |n: &str| h.iter().position(|c| c == n).unwrap();
+        let cols = [
+            at("provider_id"),
+            at("gpu_vendor"),
+            at("gpu_model"),
+            at("gpu_count"),
+            at("price_per_gpu_hour"),
+        ];
+        r.records()
+            .map(|rec| cols.map(|c| rec.as_ref().unwrap()[c].to_string()))
+            .collect()
+    }
+
+    fn cells(rows: &[[&str; 5]]) -> Vec<[String; 5]> {
+        rows.iter().map(|r| r.map(str::to_string)).collect()
+    }
+
+    #[test]
+    fn snapshot_level_columns_describe_the_file() {
+        // Optional columns anywhere, before provider_id too.
+        let text = format!(
+            "network,{},stake_unit,profile,taken_at\n\
+             cosmoshub-4,v1,,,,,,,,,,,,,,100,uatom,cosmos,\n\
+             ,v2,,,,,,,,,,,,,,50,,,height 5\n\
+             cosmoshub-4,v3,,,,,,,,,,,,,,25,uatom,,height 5\n",
+            HEADER.trim_end()
+        );
+        assert!(is_header(text.lines().next().unwrap()));
+        let s = read_text(&text).unwrap();
+        assert_eq!(s.network, "cosmoshub-4");
+        assert_eq!(s.stake_unit.as_deref(), Some("uatom"));
+        assert_eq!(s.profile.as_deref(), Some("cosmos"));
+        assert_eq!(s.taken_at.as_deref(), Some("height 5"));
+        assert_eq!(
+            crate::supply::NetworkProfile::for_snapshot(&s).name,
+            "cosmos"
+        );
+        // Without them: the generic network, no profile, no unit.
+        let s = parse("p1,,,,,,,,,,,,,,1\n").unwrap();
+        assert_eq!(
+            (s.network.as_str(), s.profile, s.stake_unit),
+            ("generic", None, None)
+        );
+    }
+
+    #[test]
+    fn snapshot_level_conflicts_name_the_line() {
+        let header = format!("{},network,profile,stake_unit\n", HEADER.trim_end());
+        let cases = [
+            (
+                // Another provider, another network: still one file.
+                "a,,,,,,,,,,,,,,1,osmosis-1,,\nb,,,,,,,,,,,,,,1,,,\nc,,,,,,,,,,,,,,1,cosmoshub-4,,\n",
+                "line 4: field `network`: `cosmoshub-4` conflicts with `osmosis-1` given earlier in the file",
+            ),
+            (
+                "a,,,,,,,,,,,,,,1,,cosmos,\na,,,,,,,,,,,,,,,,bittensor,\n",
+                "line 3: field `profile`: `bittensor` conflicts with `cosmos`",
+            ),
+            (
+                "a,,,,,,,,,,,,,,1,,,uatom\nb,,,,,,,,,,,,,,1,,,TAO\n",
+                "line 3: field `stake_unit`: `TAO` conflicts with `uatom`",
+            ),
+            (
+                "a,,,,,,,,,,,,,,1,,mainnet,\n",
+                "line 2: field `profile`: `mainnet` is not a bundled network profile",
+            ),
+        ];
+        for (body, expected) in cases {
+            let e = read_text(&format!("{header}{body}")).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(expected), "{body:?}: {text}");
+        }
+    }
+
+    #[test]
+    fn header_needs_the_required_columns_beside_optional_ones() {
+        let e = read_text("provider_id,network,profile\np,x,cosmos\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("column is missing"), "{e}");
+    }
+
+    #[test]
+    fn export_writes_one_row_per_ask_and_the_unpriced_rest() {
+        let s = parse(
+            "A,,,,,,,,nvidia,H100,4,80,,2.10,\n\
+             A,,,,,,,,nvidia,H100,4,80,,1.70,\n\
+             C,,,,,,,,nvidia,H100,2,80,,1.1,\n\
+             C,,,,,,,,nvidia,H100,6,80,,,\n",
+        )
+        .unwrap();
+        let (text, back) = round_trip(&s);
+        assert_eq!(
+            gpu_cells(&text),
+            cells(&[
+                ["A", "nvidia", "H100", "4", "1.7"],
+                ["A", "nvidia", "H100", "4", "2.1"],
+                ["C", "nvidia", "H100", "2", "1.1"],
+                ["C", "nvidia", "H100", "6", ""],
+            ])
+        );
+        assert_eq!(back.providers, s.providers);
+        let a = back.providers[0].ask_for(Some("h100-80gb")).unwrap();
+        assert_eq!((a.per_gpu_hour, a.gpus), (1.9, Some(8)));
+        let c = back.providers[1].ask_for(Some("h100-80gb")).unwrap();
+        assert_eq!((c.per_gpu_hour, c.gpus), (1.1, Some(2)));
+    }
+
+    #[test]
+    fn asks_without_gpu_counts_cover_the_whole_group() {
+        let mut s = parse("m1,,,,,,,,,A100 SXM4,8,80,,,\n").unwrap();
+        s.providers[0].prices.push(Price {
+            gpu_model: Some("a100-80gb".into()),
+            per_gpu_hour: 1.25,
+            currency: "USD".into(),
+            gpus: None,
+        });
+        let (text, back) = round_trip(&s);
+        assert_eq!(
+            gpu_cells(&text),
+            cells(&[["m1", "nvidia", "A100 SXM4", "8", "1.25"]])
+        );
+        let ask = back.providers[0].ask_for(Some("a100-80gb")).unwrap();
+        assert_eq!((ask.per_gpu_hour, ask.gpus), (1.25, Some(8)));
+    }
+
+    #[test]
+    fn repeated_rows_survive_as_duplicated_gpus() {
+        let s = parse(
+            "A,,,,,,,,,H100,4,80,,2.1,\n\
+             A,,,,,,,,,H100,4,80,,2.1,\n\
+             A,,,,,,,,,H100,3,80,,1.5,\n\
+             B,,,,,,,,,A100,2,80,,,\n\
+             B,,,,,,,,,A100,2,80,,,\n\
+             B,,,,,,,,,A100,2,80,,,\n\
+             B,,,,,,,,,A100,1,80,,,\n",
+        )
+        .unwrap();
+        assert_eq!(s.providers[0].gpus[0].duplicated, 4);
+        assert_eq!(s.providers[1].gpus[0].duplicated, 4);
+        let (_, back) = round_trip(&s);
+        assert_eq!(back.providers, s.providers);
+    }
+
+    #[test]
+    fn repeated_rows_hold_the_duplicated_gpus() {
+        // (count, duplicated wanted) → row sizes, duplicated GPUs they hold.
+        let cases: [(u64, u64, &[u64], u64); 10] = [
+            (8, 0, &[8], 0),
+            (8, 4, &[4, 4], 4),
+            (12, 8, &[4, 4, 4], 8),
+            (7, 2, &[2, 2, 3], 2),
+            // 3 + 3 + 3 would hold 6: four rows of 1 and one of 5 hold 3.
+            (9, 3, &[1, 1, 1, 1, 5], 3),
+            // At most count - 1: the first listing is no duplicate.
+            (6, 9, &[1, 1, 1, 1, 1, 1], 5),
+            (1, 1, &[1], 0),
+            (0, 0, &[0], 0),
+            // No rows of 3 GPUs hold exactly 1 duplicate: listed once.
+            (3, 1, &[3], 0),
+            (u64::MAX, 1, &[1, 1, u64::MAX - 2], 1),
+        ];
+        for (count, wanted, sizes, held) in cases {
+            assert_eq!(
+                repeated_rows(count, wanted),
+                (sizes.to_vec(), held),
+                "{count} GPUs, {wanted} duplicated"
+            );
+        }
+    }
+
+    #[test]
+    fn export_keeps_the_declared_vendor() {
+        let s = parse("red,,,,,,,,nvidia,Radeon RX 7900 XTX,2,24,,,\n").unwrap();
+        let g = &s.providers[0].gpus[0];
+        assert_eq!(
+            (g.vendor.as_deref(), g.declared_vendor.as_deref()),
+            (Some("amd"), Some("nvidia"))
+        );
+        let (text, back) = round_trip(&s);
+        assert_eq!(gpu_cells(&text)[0][1], "nvidia");
+        assert_eq!(back.providers, s.providers);
+    }
+
+    #[test]
+    fn export_names_only_operators_some_key_names() {
+        use crate::model::KeyKind;
+        let mut s = parse(
+            "lone,,,,,,,,,,,,,,1\n\
+             twin1,,,,,,,,,,,,,,1\n\
+             twin2,,,,,,,,,,,,,,1\n\
+             keybase,,,,,,,,,,,,,,1\n\
+             said,alpha,,,,,,,,,,,,,1\n",
+        )
+        .unwrap();
+        let key = |s: &mut Snapshot, id: &str, kind, value: &str| {
+            let p = s.providers.iter_mut().find(|p| p.id == id).unwrap();
+            p.add_key(kind, value);
+        };
+        key(&mut s, "lone", KeyKind::OwnerAddress, "cosmos1lone");
+        key(&mut s, "twin1", KeyKind::OwnerAddress, "cosmos1twin");
+        key(&mut s, "twin2", KeyKind::OwnerAddress, "cosmos1twin");
+        key(&mut s, "keybase", KeyKind::OwnerAddress, "cosmos1kb");
+        key(&mut s, "keybase", KeyKind::Identity, "ABCD");
+        let (text, back) = round_trip(&s);
+        let mut r = csv::Reader::from_reader(text.as_bytes());
+        let operators: Vec<(String, String)> = r
+            .records()
+            .map(|x| {
+                let x = x.unwrap();
+                (x[0].to_string(), x[1].to_string())
+            })
+            .collect();
+        let expected = [
+            ("keybase", "identity:ABCD"),
+            ("lone", ""),
+            ("said", "alpha"),
+            ("twin1", "owner_address:cosmos1twin"),
+            ("twin2", "owner_address:cosmos1twin"),
+        ];
+        assert_eq!(
+            operators,
+            expected.map(|(a, b)| (a.to_string(), b.to_string()))
+        );
+        let declared: Vec<usize> = back
+            .providers
+            .iter()
+            .map(|p| p.operator_keys.len())
+            .collect();
+        assert_eq!(declared, [1, 0, 1, 1, 1], "the lone account stays unlinked");
+    }
+
+    #[test]
+    fn declared_gpu_models_are_normalized_and_stay_ids() {
+        let names = "H100 SXM 80GB | A100 80GB|RTX 4090|Some Future GPU|";
+        let ids = gpu_model_list(names).unwrap();
+        assert!(ids.contains(&"h100-80gb".to_string()), "{ids:?}");
+        assert!(ids.contains(&"a100-80gb".to_string()), "{ids:?}");
+        assert_eq!(ids.len(), 4, "{ids:?}");
+        // Ids as `snapshot --format csv` writes them read back unchanged.
+        assert_eq!(gpu_model_list(&ids.join("|")).unwrap(), ids);
+    }
+
+    #[test]
+    fn every_provider_field_but_the_keys_round_trips() {
+        let text = format!(
+            "{},in_datacenter,gpus_offered,emission,declared_region,last_checked,status,invalid_gpu_total,declared_gpu_models,city,cpu_cores,memory_gb,storage_gb,uptime_window,ip,hostname,online,active_set\n\
+             p1,,,US,,,,,,A100,8,80,0.98,,,true,4,1.5,Missouri,2026-01-15T10:00:00Z,verified,,,Kansas City,64,512,2000,30d,203.0.113.9,gpu.example.com,true,true\n\
+             p2,,,,,,,,,,,,,,,,,,,,BOND_STATUS_UNBONDED,-2,a100-80gb|h100-80gb,,,,,,,,,false\n",
+            HEADER.trim_end()
+        );
+        let s = read_text(&text).unwrap();
+        let p1 = &s.providers[0];
+        assert_eq!(p1.uptime.as_ref().unwrap().window, "30d");
+        assert_eq!((p1.in_datacenter, p1.gpus_offered), (Some(true), Some(4)));
+        assert_eq!(s.providers[1].invalid_gpu_total, Some(-2.0));
+        assert_eq!(s.providers[1].declared_gpu_models.len(), 2);
+        let (_, back) = round_trip(&s);
+        // The host-name domain names p1's operator: written as `operator`,
+        // read back as a declared operator beside the host name.
+        let mut expected = s.providers.clone();
+        expected[0].add_key(KeyKind::Declared, "domain:example.com");
+        assert_eq!(back.providers, expected);
+        assert_eq!(back.profile.as_deref(), Some("default"));
+    }
+
+    #[test]
+    fn formula_guards_are_undone_on_reading() {
+        for text in [
+            "=SUM(1)", "+1", "-2+3", "@x", "'quoted", "'t Hooft", "plain",
+        ] {
+            assert_eq!(unguard(&guard(text)), text);
+        }
+        assert_eq!(unguard("'t Hooft"), "'t Hooft");
+        let s = parse("p1,=cmd,'t Hooft,,,,,,,,,,,,\n").unwrap();
+        let (text, back) = round_trip(&s);
+        assert!(text.contains("'=cmd"), "{text}");
+        assert_eq!(back.providers, s.providers);
     }
 }
