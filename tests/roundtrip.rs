@@ -464,7 +464,6 @@ fn fixtures_round_trip_through_generic_csv() {
 /// revenue cells move by a rounding step. Passes once `ask_for` returns a
 /// single asked price exactly (src/model/mod.rs, outside this change).
 #[test]
-#[ignore = "needs Provider::ask_for to return a single asked price exactly"]
 fn a_vast_slice_price_round_trips_exactly() {
     let dir = scratch("roundtrip-vast-slice");
     let input = dir.join("offers.json");

@@ -340,8 +340,11 @@ impl Provider {
             .clone()
             .map(|p| p.gpus)
             .try_fold(0u64, |acc, g| g.map(|g| acc.saturating_add(g)));
+        // One price asked for every GPU is that price exactly (a weighted
+        // mean of equal prices can differ from it in the last digit).
+        let one_price = parts.iter().all(|p| p.1.to_bits() == parts[0].1.to_bits());
         Some(Ask {
-            per_gpu_hour: total / weight,
+            per_gpu_hour: if one_price { parts[0].1 } else { total / weight },
             currency,
             gpus,
         })
