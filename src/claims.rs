@@ -745,6 +745,10 @@ fn measure(c: &Claim, a: &SnapshotAudit, stress: Option<&StressResult>) -> Measu
         "largest_country_share" => {
             return of(Some(a.geography.largest_country_share), "country", "");
         }
+        // 0 of 0 is not a share: without any weight both are n/a.
+        "unknown_cloud_share" | "unknown_country_share" if !has_weight(a) => {
+            return Measured::na(format!("n/a: the data lists no {weight_name}"));
+        }
         "unknown_cloud_share" => {
             return Measured::full(
                 Some(a.cloud.unknown_share),
@@ -782,6 +786,16 @@ fn measure(c: &Claim, a: &SnapshotAudit, stress: Option<&StressResult>) -> Measu
     measure_cell(c, m, a)
 }
 
+/// Whether the audit's primary weight holds anything at all.
+fn has_weight(a: &SnapshotAudit) -> bool {
+    find_cell(
+        &a.concentration,
+        crate::audit::Dimension::Provider,
+        a.headline.primary_weight,
+    )
+    .is_some()
+}
+
 fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
     let dim = DIMENSIONS
         .iter()
@@ -795,6 +809,13 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
     let Some(cell) = find_cell(&a.concentration, dim, weight) else {
         let weight_known =
             find_cell(&a.concentration, crate::audit::Dimension::Provider, weight).is_some();
+        if weight_known && m == "unattributed_share" {
+            // The entity is unknown for all of the weight: measurable, 1.
+            return Measured::full(
+                Some(1.0),
+                format!("{} unknown for all of the weight", dim.name()),
+            );
+        }
         return Measured::na(if weight_known {
             format!(
                 "n/a: {} known for 0% of {}",

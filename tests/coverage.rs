@@ -134,3 +134,33 @@ fn an_hhi_next_to_a_band_edge_is_not_rounded_into_the_other_band() {
     let t = String::from_utf8_lossy(&o.stdout);
     assert!(t.contains("1800 (moderate)"), "{t}");
 }
+
+#[test]
+fn zero_of_zero_is_no_share_and_fully_unknown_is_one() {
+    let dir = scratch("empty");
+    let empty = dir.join("empty.csv");
+    std::fs::write(
+        &empty,
+        "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n",
+    )
+    .unwrap();
+    let claims = dir.join("c.toml");
+    std::fs::write(
+        &claims,
+        "[[claim]]\ntext = \"unknown cloud\"\nmetric = \"unknown_cloud_share\"\nmax = 0.5\n\n[[claim]]\ntext = \"country unattributed\"\nmetric = \"unattributed_share\"\ndimension = \"country\"\nweight = \"gpus\"\nmax = 0.5\n",
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_rackaudit"))
+        .args(["check", "--claims", claims.to_str().unwrap(), "--json"])
+        .arg(&empty)
+        .arg(data("data/akash/community_gpu_testnet_2023.generic.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    // The empty file: nothing to divide, n/a, never PASS with 0.
+    assert!(v[0]["measured"].is_null() && v[0]["pass"] == false, "{v}");
+    assert!(v[1]["measured"].is_null());
+    // No country is known for any GPU: measurable, 1.
+    assert_eq!(v[3]["measured"], 1.0);
+}
