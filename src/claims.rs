@@ -610,14 +610,46 @@ pub struct Verdict {
     /// The supply basis it was measured on.
     pub basis: String,
     pub pass: bool,
-    /// The measured value (`None`: the data cannot measure it; the claim fails).
+    /// `pass`, `fail`, or `not_proven`: the quantity is only bounded and
+    /// the truth may still satisfy the claim (it does not pass a gate).
+    pub status: Status,
+    /// The measured value (`None`: the data cannot measure it; the claim
+    /// fails); for a bounded quantity, the bound the claim is judged on.
     pub measured: Option<f64>,
+    /// For a quantity known only within proven bounds (a workload Nakamoto
+    /// coefficient the search did not settle): `[lower, upper]`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bounds: Option<[f64; 2]>,
     /// Share of the weight the measured value rests on, where it can be
     /// partial (known clouds, countries, vendors, uptimes, entities).
     pub coverage: Option<f64>,
     /// Distance to the threshold, positive when the claim holds.
     pub margin: Option<f64>,
     pub note: String,
+}
+
+/// The outcome of a claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pass,
+    Fail,
+    /// Only bounds are known and they straddle the claim.
+    NotProven,
+}
+
+/// The status of a claim on a whole count known only within `[lo, hi]`:
+/// every count the bounds allow satisfies it, pass; none does, fail; some
+/// do, not proven.
+fn status_within(lo: f64, hi: f64, holds: impl Fn(f64) -> bool) -> Status {
+    let counts = lo as u64..=hi as u64;
+    let all = counts.clone().all(|v| holds(v as f64));
+    let any = counts.clone().any(|v| holds(v as f64));
+    match (all, any) {
+        (true, _) => Status::Pass,
+        (false, false) => Status::Fail,
+        (false, true) => Status::NotProven,
+    }
 }
 
 /// A claim whose basis the data cannot provide (no online observations for
@@ -628,6 +660,8 @@ pub fn unmeasurable(claim: &Claim, network: &str, why: &str) -> Verdict {
         network: network.to_string(),
         basis: claim.basis.clone(),
         pass: false,
+        status: Status::Fail,
+        bounds: None,
         measured: None,
         coverage: None,
         margin: None,
@@ -640,6 +674,8 @@ struct Measured {
     value: Option<f64>,
     coverage: Option<f64>,
     note: String,
+    /// Proven bounds of a quantity that is not known exactly.
+    bounds: Option<(f64, f64)>,
 }
 
 impl Measured {
@@ -648,6 +684,7 @@ impl Measured {
             value,
             coverage: None,
             note: note.into(),
+            bounds: None,
         }
     }
 
@@ -668,6 +705,7 @@ impl Measured {
             value: share.value,
             coverage: Some(share.coverage),
             note,
+            bounds: None,
         }
     }
 }
@@ -690,7 +728,7 @@ pub fn check(claim: &Claim, audit: &SnapshotAudit, stress: Option<&StressResult>
             format!("{why}; {note}")
         };
     }
-    let margin = m.value.map(|v| {
+    let margin_of = |v: f64| {
         let above = claim.min.map(|lo| v - lo);
         let below = claim.max.map(|hi| hi - v);
         match (above, below) {
@@ -699,15 +737,40 @@ pub fn check(claim: &Claim, audit: &SnapshotAudit, stress: Option<&StressResult>
             (None, Some(b)) => b,
             (None, None) => 0.0,
         }
-    });
+    };
+    let holds = |v: f64| margin_of(v) >= -1e-12;
+    // A quantity known within [lo, hi]: a `min` is judged on the lower
+    // bound, a `max` on the upper one; when the bounds straddle the claim,
+    // the truth may still satisfy it: not proven, not a bare FAIL.
+    let (status, measured) = match m.bounds {
+        Some((lo, hi)) => {
+            let judged = if claim.min.is_none() { hi } else { lo };
+            (status_within(lo, hi, holds), Some(judged))
+        }
+        None => (
+            if m.value.is_some_and(holds) {
+                Status::Pass
+            } else {
+                Status::Fail
+            },
+            m.value,
+        ),
+    };
+    let status = if low.is_some() && status == Status::Pass {
+        Status::Fail
+    } else {
+        status
+    };
     Verdict {
         text: claim.text.clone(),
         network: audit.network.clone(),
         basis: claim.basis.clone(),
-        pass: low.is_none() && margin.is_some_and(|m| m >= -1e-12),
-        measured: m.value,
+        pass: status == Status::Pass,
+        status,
+        measured,
+        bounds: m.bounds.map(|(lo, hi)| [lo, hi]),
         coverage: m.coverage,
-        margin,
+        margin: measured.map(margin_of),
         note,
     }
 }
@@ -770,6 +833,7 @@ fn measure(c: &Claim, a: &SnapshotAudit, stress: Option<&StressResult>) -> Measu
                         u.providers.p10
                     }),
                     coverage: Some(u.coverage),
+                    bounds: None,
                     note: format!(
                         "over the {} providers whose uptime is known ({} of providers)",
                         u.providers.n,
@@ -836,6 +900,7 @@ fn measure_cell(c: &Claim, m: &str, a: &SnapshotAudit) -> Measured {
         value,
         coverage: Some(coverage),
         note,
+        bounds: None,
     };
     if m == "unattributed_share" {
         return Measured::full(Some(cell.unattributed_share), "");
@@ -1015,18 +1080,21 @@ fn measure_stress(c: &Claim, kind: &str, stress: Option<&StressResult>) -> Measu
             if let Some(why) = &r.reason {
                 return Measured::na(format!("n/a: {level}: {why}"));
             }
-            let note = if r.exact {
-                format!("{level}, exact")
-            } else {
-                format!(
-                    "{level}, proven lower bound; the search found {}",
-                    r.upper_bound
-                        .map_or("no removal set reaching the level".to_string(), |u| {
-                            format!("a removal set of {}", count_of(u, level))
-                        })
-                )
+            if r.exact {
+                return Measured::full(r.value.map(|v| v as f64), format!("{level}, exact"));
+            }
+            let (Some(lo), Some(hi)) = (r.lower_bound, r.upper_bound) else {
+                return Measured::na(format!("n/a: {level}: no proven bounds"));
             };
-            Measured::full(r.lower_bound.map(|l| l as f64), note)
+            Measured {
+                value: Some(lo as f64),
+                coverage: None,
+                note: format!(
+                    "{level}, not settled by the search: proven between {lo} and {} (a min is judged on the lower bound, a max on the upper)",
+                    count_of(hi, level)
+                ),
+                bounds: Some((lo as f64, hi as f64)),
+            }
         }
     }
 }
@@ -1054,6 +1122,33 @@ fn count_of(n: usize, plural: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn bounded_counts_pass_fail_or_stay_not_proven() {
+        use super::{Status, status_within};
+        // (lower, upper, min, max, status)
+        type Row = (f64, f64, Option<f64>, Option<f64>, Status);
+        let table: &[Row] = &[
+            (5.0, 9.0, Some(5.0), None, Status::Pass),
+            (5.0, 9.0, Some(6.0), None, Status::NotProven),
+            (5.0, 9.0, Some(9.0), None, Status::NotProven),
+            (5.0, 9.0, Some(10.0), None, Status::Fail),
+            (5.0, 9.0, None, Some(9.0), Status::Pass),
+            (5.0, 9.0, None, Some(7.0), Status::NotProven),
+            (5.0, 9.0, None, Some(4.0), Status::Fail),
+            (5.0, 9.0, Some(6.0), Some(8.0), Status::NotProven),
+            (5.0, 9.0, Some(1.0), Some(20.0), Status::Pass),
+            (7.0, 7.0, Some(7.0), Some(7.0), Status::Pass),
+        ];
+        for &(lo, hi, min, max, want) in table {
+            let holds = |v: f64| min.is_none_or(|m| v >= m) && max.is_none_or(|m| v <= m);
+            assert_eq!(
+                status_within(lo, hi, holds),
+                want,
+                "[{lo}, {hi}] min {min:?} max {max:?}"
+            );
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -1,11 +1,13 @@
 //! `rackaudit check --claims claims.toml [INPUT…]`: a policy gate. Prints
-//! every claim with PASS or FAIL, the measured value and the margin; exit 0
-//! when all hold, 1 when any fails, 2 for a bad claims file or input.
+//! every claim with PASS, FAIL or NOT PROVEN (a workload Nakamoto count the
+//! search only bounded, with bounds that straddle the claim), the measured
+//! value and the margin; exit 0 when all pass, 1 when any fails or is not
+//! proven, 2 for a bad claims file or input.
 //!
 //! Example: rackaudit check --claims claims/seed-disclosure.toml data/vastai/vast_offers_A100SXM4_fieldsubset.json
 
 use crate::audit::{AuditOptions, audit};
-use crate::claims::{Verdict, check, parse, unmeasurable};
+use crate::claims::{Status, Verdict, check, parse, unmeasurable};
 use crate::error::{Error, Result};
 use crate::report::escape::terminal;
 use crate::report::operators::json;
@@ -123,14 +125,25 @@ pub fn run(args: CheckArgs) -> Result<()> {
         }
     }
     let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let unproven = verdicts
+        .iter()
+        .filter(|v| v.status == Status::NotProven)
+        .count();
     let out = if args.json {
         json(&verdicts)
     } else {
         let mut s = String::new();
         for v in &verdicts {
-            let measured = v
-                .measured
-                .map_or("n/a".to_string(), |m| crate::report::num(m, 4));
+            let measured = match v.bounds {
+                Some([lo, hi]) => format!(
+                    "between {} and {}",
+                    crate::report::num(lo, 4),
+                    crate::report::num(hi, 4)
+                ),
+                None => v
+                    .measured
+                    .map_or("n/a".to_string(), |m| crate::report::num(m, 4)),
+            };
             let coverage = v.coverage.filter(|c| *c < 1.0).map_or(String::new(), |c| {
                 format!(", coverage {}", crate::report::pct(c))
             });
@@ -151,7 +164,11 @@ pub fn run(args: CheckArgs) -> Result<()> {
             let _ = writeln!(
                 s,
                 "{}  [{}{basis}] {}: measured {measured}{coverage}{margin}{note}",
-                if v.pass { "PASS" } else { "FAIL" },
+                match v.status {
+                    Status::Pass => "PASS",
+                    Status::Fail => "FAIL",
+                    Status::NotProven => "NOT PROVEN",
+                },
                 terminal(&v.network),
                 terminal(&v.text),
                 note = terminal(&note)
@@ -159,17 +176,18 @@ pub fn run(args: CheckArgs) -> Result<()> {
         }
         let _ = writeln!(
             s,
-            "{} checked, {} passed, {} failed",
+            "{} checked, {} passed, {} failed, {} not proven",
             crate::audit::count(Some(verdicts.len()), "claim"),
             verdicts.len() - failed,
-            failed
+            failed - unproven,
+            unproven
         );
         s.into_bytes()
     };
     crate::output::write_stdout(&out)?;
     if failed > 0 {
         return Err(Error::Failed(format!(
-            "{failed} of {} failed",
+            "{failed} of {} did not pass",
             crate::audit::count(Some(verdicts.len()), "claim")
         )));
     }

@@ -344,7 +344,11 @@ impl Provider {
         // mean of equal prices can differ from it in the last digit).
         let one_price = parts.iter().all(|p| p.1.to_bits() == parts[0].1.to_bits());
         Some(Ask {
-            per_gpu_hour: if one_price { parts[0].1 } else { total / weight },
+            per_gpu_hour: if one_price {
+                parts[0].1
+            } else {
+                total / weight
+            },
             currency,
             gpus,
         })

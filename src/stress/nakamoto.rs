@@ -79,7 +79,7 @@ impl Noun {
 /// Search nodes one second buys, by which `--nakamoto-time-limit` becomes a
 /// node budget: measured on the reference 2-core machine (BENCHMARKS.md),
 /// so results never depend on the clock or the machine's speed.
-pub const NODES_PER_SECOND: f64 = 150_000.0;
+pub const NODES_PER_SECOND: f64 = 2_000_000.0;
 
 /// The default time limit per level, in seconds.
 pub const DEFAULT_TIME_LIMIT: f64 = 3.0;
@@ -173,6 +173,8 @@ impl ClassDemand {
 struct Group {
     index: usize,
     members: Vec<usize>,
+    /// The group's bins (indices into the instance).
+    bins: Vec<usize>,
     /// Per class: GPUs of whole units the class could take from the
     /// group's bins alone.
     slots: Vec<u64>,
@@ -211,6 +213,8 @@ impl Group {
 /// given every eligible bin is such a division too.
 struct Bounds<'a> {
     classes: &'a [ClassDemand],
+    /// Most candidates × class subsets for the exact joint bound.
+    joint_work: usize,
 }
 
 impl Bounds<'_> {
@@ -247,7 +251,7 @@ impl Bounds<'_> {
             }
         }
         let nc = self.classes.len();
-        let joint = nc <= 12 && (candidates.len() << nc) <= JOINT_WORK;
+        let joint = nc <= 12 && (candidates.len() << nc) <= self.joint_work;
         for (d, portions) in alive_portions.iter().enumerate() {
             let v = if joint {
                 self.division_joint(d, portions, candidates, j, scratch)
@@ -281,6 +285,16 @@ impl Bounds<'_> {
         j: usize,
         scratch: &mut Vec<u64>,
     ) -> u64 {
+        let held: Vec<&[u64]> = candidates
+            .iter()
+            .map(|g| g.portions[d].as_slice())
+            .collect();
+        self.joint(portions, &held, j, scratch)
+    }
+
+    /// The exact least of Σ_c served_c(P_c − lost_c(S)) over sets S of at
+    /// most `j` of the candidates, whose portions are `held`.
+    fn joint(&self, portions: &[u64], held: &[&[u64]], j: usize, scratch: &mut Vec<u64>) -> u64 {
         let nc = self.classes.len();
         let cap = |c: usize| -> (i64, i64) {
             let class = self.classes[c];
@@ -300,10 +314,10 @@ impl Bounds<'_> {
                 v += if q & (1 << c) != 0 { alive } else { demand };
             }
             scratch.clear();
-            scratch.extend(candidates.iter().map(|g| {
+            scratch.extend(held.iter().map(|h| {
                 (0..nc)
                     .filter(|c| q & (1 << c) != 0)
-                    .map(|c| g.portions[d][c])
+                    .map(|c| h[c])
                     .sum::<u64>()
             }));
             v -= Self::top(scratch, j) as i64;
@@ -399,7 +413,7 @@ impl<'a> Search<'a> {
                 spread: d.spread_replica,
             })
             .collect();
-        let divisions = divisions(inst, &classes);
+        let divisions = divisions(inst, &classes, &vec![true; inst.bins.len()]);
         let mut bins_of: Vec<Vec<usize>> = vec![Vec::new(); providers];
         for (b, bin) in inst.bins.iter().enumerate() {
             if bin.eligible != 0 && bin.capacity > 0 {
@@ -439,6 +453,7 @@ impl<'a> Search<'a> {
                 Group {
                     index,
                     members: members.clone(),
+                    bins: bins.clone(),
                     slots,
                     portions,
                     usable: members.iter().map(|&p| usable[p]).sum(),
@@ -491,7 +506,9 @@ impl<'a> Search<'a> {
         if let Some(r) = self.memo.get(&types) {
             return *r;
         }
-        self.nodes += 1 + types.len() as u64;
+        // A placement costs about one flow over the bin types and classes.
+        let flow_cost = 1 + types.len() as u64 * (1 + self.classes.len() as u64);
+        self.nodes += flow_cost;
         let demands = &self.inst.demands;
         let r = if (best_greedy(demands, &types).0 as f64) >= self.target {
             Reach::No
@@ -501,9 +518,10 @@ impl<'a> Search<'a> {
             // Decide exactly whether some placement reaches the level,
             // spending (and counting) this level's search budget.
             let goal = self.target.ceil() as u64;
-            let left = self.budget.saturating_sub(self.nodes);
-            let (verdict, spent) = reaches_at_least(demands, &types, goal, left);
-            self.nodes += spent;
+            // One hard placement may not starve the rest of the search.
+            let left = self.budget.saturating_sub(self.nodes).min(self.budget / 16);
+            let (verdict, spent) = reaches_at_least(demands, &types, goal, left / flow_cost);
+            self.nodes += spent.saturating_mul(flow_cost);
             match verdict {
                 Some(true) => Reach::No,
                 Some(false) => Reach::Yes,
@@ -557,7 +575,7 @@ impl<'a> Search<'a> {
     }
 
     fn total_portions(&self) -> Vec<Vec<u64>> {
-        divisions(self.inst, &self.classes)
+        divisions(self.inst, &self.classes, &vec![true; self.inst.bins.len()])
             .iter()
             .map(|d| {
                 (0..self.classes.len())
@@ -570,16 +588,45 @@ impl<'a> Search<'a> {
     fn run(&mut self, level: f64) -> NakamotoResult {
         let m = self.groups.len();
         let (lower0, lower_bound) = self.static_lower_bound();
+        let mut lower = lower0;
+        let mut lower_how = self.bound_reason(lower0, lower_bound);
         let (mut upper, mut upper_set, mut upper_how) = match self.attacks(lower0) {
             Some((set, how)) => (Some(set.len()), set, how),
             None => (None, Vec::new(), String::new()),
         };
-        // Branch and bound over k between the bounds.
-        let mut lower = lower0;
-        let mut lower_how = self.bound_reason(lower0, lower_bound);
-        let last = upper.map_or(m, |u| u.saturating_sub(1));
+        let found = |s: &Self, k: usize| {
+            format!(
+                "found by the exhaustive search: losing these {} leaves less than {} served (proven by the flow bound)",
+                s.noun.count(k),
+                pct(level)
+            )
+        };
         let mut settled_all = true;
-        for k in lower0..=last {
+        // Served demand is monotone, so refuting "some u − 1 groups reach
+        // the level" proves the coefficient is u: try that first (the
+        // attacks' count is usually the coefficient), with at most half of
+        // the budget left, keeping the rest to raise the lower bound.
+        let full_budget = self.budget;
+        self.budget = self.nodes + (full_budget.saturating_sub(self.nodes)) / 2;
+        while let Some(u) = upper.filter(|&u| u > lower && !self.out_of_budget()) {
+            match self.decide(u - 1) {
+                Decision::Found(set) => {
+                    upper = Some(u - 1);
+                    upper_how = found(self, u - 1);
+                    upper_set = set;
+                }
+                Decision::Refuted => {
+                    lower = u;
+                    lower_how = self.refuted_reason(u);
+                }
+                Decision::Open => break,
+            }
+        }
+        self.budget = full_budget;
+        // Otherwise raise the proven lower bound from below.
+        let last = upper.map_or(m, |u| u.saturating_sub(1));
+        let mut k = lower;
+        while k <= last && upper.is_none_or(|u| lower < u) {
             if self.out_of_budget() {
                 settled_all = false;
                 break;
@@ -587,18 +634,8 @@ impl<'a> Search<'a> {
             match self.decide(k) {
                 Decision::Found(set) => {
                     upper = Some(k);
+                    upper_how = found(self, k);
                     upper_set = set;
-                    upper_how = format!(
-                        "found by the exhaustive search: losing these {} leaves less than {} served (proven by the flow bound)",
-                        self.noun.count(k),
-                        pct(level)
-                    );
-                    lower = k;
-                    lower_how = if k == lower0 {
-                        lower_how
-                    } else {
-                        self.refuted_reason(k)
-                    };
                     break;
                 }
                 Decision::Refuted => {
@@ -609,6 +646,21 @@ impl<'a> Search<'a> {
                     settled_all = false;
                     break;
                 }
+            }
+            k += 1;
+        }
+        // Not settled: spend what is left on a smaller proven set.
+        if let Some(u) = upper.filter(|&u| u > lower && !self.out_of_budget()) {
+            let smaller = self.local_search(upper_set.clone(), lower);
+            if smaller.len() < u {
+                upper = Some(smaller.len());
+                upper_how = format!(
+                    "{} then swapping groups in and out (local search): losing these {} leaves less than {} served (proven by the flow bound)",
+                    upper_how.split(':').next().unwrap_or(""),
+                    self.noun.count(smaller.len()),
+                    pct(level)
+                );
+                upper_set = smaller;
             }
         }
         match upper {
@@ -668,19 +720,34 @@ impl<'a> Search<'a> {
         let m = self.groups.len();
         let (slots, portions) = self.alive_capacities(&vec![false; m]);
         let all: Vec<&Group> = self.groups.iter().collect();
+        // Once per level: the exact joint bound whatever the size.
         let bounds = Bounds {
             classes: &self.classes,
+            joint_work: usize::MAX,
         };
         let mut scratch = Vec::new();
-        let mut why = Bound::Capacity;
-        for k in 1..=m {
-            let (lb, b) = bounds.at(&slots, &portions, &all, k, &mut scratch);
-            if (lb as f64) < self.target {
-                return (k, why);
-            }
-            why = b;
+        let mut at = |k: usize| bounds.at(&slots, &portions, &all, k, &mut scratch);
+        // The bound only falls as k grows: binary search the first k it
+        // cannot rule out.
+        if (at(m).0 as f64) >= self.target {
+            return (m + 1, at(m).1);
         }
-        (m + 1, why)
+        let (mut lo, mut hi) = (1, m);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if (at(mid).0 as f64) < self.target {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        let why = if lo > 1 {
+            at(lo - 1).1
+        } else {
+            Bound::Capacity
+        };
+        self.nodes += (m as u64) << self.classes.len().min(12);
+        (lo, why)
     }
 
     fn bound_reason(&self, k: usize, b: Bound) -> String {
@@ -704,7 +771,7 @@ impl<'a> Search<'a> {
 
     fn refuted_reason(&self, k: usize) -> String {
         format!(
-            "the exhaustive branch and bound found no set of {} whose loss drops served demand below {} ({} search nodes)",
+            "the exhaustive branch and bound found no set of {} whose loss drops served demand below {}, so none of fewer either ({} search nodes)",
             self.noun.count(k.saturating_sub(1)),
             pct(self.target / self.demand()),
             self.nodes
@@ -800,12 +867,31 @@ impl Search<'_> {
             return None;
         }
         let candidates: Vec<&Group> = self.groups[i..].iter().collect();
+        // The bounds cost about one pass over the candidates per class (per
+        // class subset for the joint bound).
+        let nc = self.classes.len();
+        let per = if nc <= 12 && (candidates.len() << nc) <= JOINT_WORK {
+            1u64 << nc
+        } else {
+            nc as u64 * 4
+        };
+        self.nodes += candidates.len() as u64 * per / 64;
         let bounds = Bounds {
             classes: &self.classes,
+            joint_work: JOINT_WORK,
         };
         let (lb, _) = bounds.at(&slots, &portions, &candidates, j, &mut st.scratch);
         if (lb as f64) >= self.target {
             return None;
+        }
+        // Divisions made for the bins still alive resist the remaining
+        // losses better than those made for the whole network.
+        if !st.chosen.is_empty() && nc <= 12 && (candidates.len() << nc) <= JOINT_WORK {
+            self.nodes +=
+                (self.inst.bins.len() * nc) as u64 / 4 + (candidates.len() << nc) as u64 / 16;
+            if (self.adaptive_bound(&st.lost, i, j, &mut st.scratch) as f64) >= self.target {
+                return None;
+            }
         }
         // Lose group i…
         let symmetric_skip =
@@ -825,6 +911,40 @@ impl Search<'_> {
         }
         // …or keep it.
         self.dfs(k, i + 1, st, slots, portions)
+    }
+}
+
+impl Search<'_> {
+    /// The joint division bound with divisions made for the bins of the
+    /// groups not lost so far: a lower bound on served demand after losing
+    /// up to `j` more of the candidates `i..`.
+    fn adaptive_bound(&self, lost: &[bool], i: usize, j: usize, scratch: &mut Vec<u64>) -> u64 {
+        let mut alive = vec![true; self.inst.bins.len()];
+        for (g, _) in self.groups.iter().zip(lost).filter(|(_, l)| **l) {
+            for &b in &g.bins {
+                alive[b] = false;
+            }
+        }
+        let nc = self.classes.len();
+        let bounds = Bounds {
+            classes: &self.classes,
+            joint_work: JOINT_WORK,
+        };
+        let mut best = 0;
+        for d in divisions(self.inst, &self.classes, &alive) {
+            let total: Vec<u64> = (0..nc).map(|c| d.iter().map(|per| per[c]).sum()).collect();
+            let held: Vec<Vec<u64>> = self.groups[i..]
+                .iter()
+                .map(|g| {
+                    (0..nc)
+                        .map(|c| g.bins.iter().map(|&b| d[b][c]).sum())
+                        .collect()
+                })
+                .collect();
+            let refs: Vec<&[u64]> = held.iter().map(Vec::as_slice).collect();
+            best = best.max(bounds.joint(&total, &refs, j, scratch));
+        }
+        best
     }
 }
 
@@ -886,17 +1006,6 @@ impl Search<'_> {
                 ));
             }
         }
-        if let Some((set, how)) = best.take() {
-            let improved = self.local_search(set.clone(), lower);
-            best = Some(if improved.len() < set.len() {
-                (
-                    improved,
-                    format!("{how}, then swapping groups in and out (local search)"),
-                )
-            } else {
-                (set, how)
-            });
-        }
         best.map(|(set, how)| {
             let n = set.len();
             (
@@ -928,7 +1037,10 @@ impl Search<'_> {
         }
         let demands = &self.inst.demands;
         let sizes = |sig: u64| -> Vec<u64> {
-            (0..nc).filter(|c| sig & (1 << c) != 0).map(|c| demands[c].unit).collect()
+            (0..nc)
+                .filter(|c| sig & (1 << c) != 0)
+                .map(|c| demands[c].unit)
+                .collect()
         };
         // Per bin: the fill and the slots per class.
         let mut fills: HashMap<(u64, u64), u64> = HashMap::new();
@@ -973,7 +1085,10 @@ impl Search<'_> {
             let mut per_group = vec![0u64; self.groups.len()];
             let mut total = 0u64;
             for (p, fill, slots) in &bins {
-                let into: u64 = (0..nc).filter(|c| a & (1 << c) != 0).map(|c| slots[c]).sum();
+                let into: u64 = (0..nc)
+                    .filter(|c| a & (1 << c) != 0)
+                    .map(|c| slots[c])
+                    .sum();
                 let term = into.min(*fill);
                 total += term;
                 if group_of[*p] != usize::MAX {
@@ -1097,11 +1212,11 @@ impl Search<'_> {
 /// the bin): one proportional to the classes' demands, one that meets the
 /// scarcest classes' demand first, spread over as many bins as possible.
 /// Capacity left over goes to the eligible class with the smallest unit.
-fn divisions(inst: &Instance, classes: &[ClassDemand]) -> Vec<Vec<Vec<u64>>> {
+fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Vec<Vec<u64>>> {
     let nc = classes.len();
-    let eligible = |b: usize, c: usize| inst.bins[b].eligible & (1 << c) != 0;
+    let eligible = |b: usize, c: usize| alive[b] && inst.bins[b].eligible & (1 << c) != 0;
     let leftover = |d: &mut Vec<Vec<u64>>| {
-        for (b, per) in d.iter_mut().enumerate() {
+        for (b, per) in d.iter_mut().enumerate().filter(|(b, _)| alive[*b]) {
             let used: u64 = per.iter().sum();
             let mut rest = inst.bins[b].capacity.saturating_sub(used);
             let mut order: Vec<usize> = (0..nc).filter(|&c| eligible(b, c)).collect();
@@ -1146,7 +1261,12 @@ fn divisions(inst: &Instance, classes: &[ClassDemand]) -> Vec<Vec<Vec<u64>>> {
         ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b))
     });
     let mut spread = vec![vec![0u64; nc]; inst.bins.len()];
-    let mut free: Vec<u64> = inst.bins.iter().map(|b| b.capacity).collect();
+    let mut free: Vec<u64> = inst
+        .bins
+        .iter()
+        .zip(alive)
+        .map(|(b, &a)| if a { b.capacity } else { 0 })
+        .collect();
     for c in order {
         let unit = classes[c].unit;
         let mut need = classes[c].gpus / unit;

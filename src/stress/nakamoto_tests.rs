@@ -314,17 +314,153 @@ fn probe_static_bound_quality() {
         let ops = 4 + (rng.next_u64() % 9) as usize;
         let (s, w, groups) = network(&mut rng, ops);
         let inst = Instance::new(&s, &w).unwrap();
-        let base = super::super::solver::solve(&inst.demands, &inst.types(&vec![true; s.providers.len()]));
-        if (base.served_gpus as f64) < 0.5 * inst.demanded_gpus as f64 { continue; }
+        let base =
+            super::super::solver::solve(&inst.demands, &inst.types(&vec![true; s.providers.len()]));
+        if (base.served_gpus as f64) < 0.5 * inst.demanded_gpus as f64 {
+            continue;
+        }
         let names: Vec<String> = w.classes.iter().map(|c| c.name.clone()).collect();
-        let mut srch = Search::new(&inst, s.providers.len(), &groups, &names, 0.5 * inst.demanded_gpus as f64, Noun::OPERATOR, Budget { nodes: 1 << 40 });
+        let mut srch = Search::new(
+            &inst,
+            s.providers.len(),
+            &groups,
+            &names,
+            0.5 * inst.demanded_gpus as f64,
+            Noun::OPERATOR,
+            Budget { nodes: 1 << 40 },
+        );
         let (lb, _) = srch.static_lower_bound();
-        let flow = srch.cut_attack().map(|o| srch.prefix_reaching(&o, 1, o.len()).map_or(0, |x| x.len())).unwrap_or(0);
+        let flow = srch
+            .cut_attack()
+            .map(|o| srch.prefix_reaching(&o, 1, o.len()).map_or(0, |x| x.len()))
+            .unwrap_or(0);
         let r = srch.run(0.5);
         if let Some(t) = r.value {
-            sum_lb += lb; sum_t += t; n += 1;
+            sum_lb += lb;
+            sum_t += t;
+            n += 1;
             eprintln!("truth {t} static-lb {lb} flow-ub {flow}");
         }
     }
-    eprintln!("mean lb {:.2} mean truth {:.2} over {n}", sum_lb as f64 / n as f64, sum_t as f64 / n as f64);
+    eprintln!(
+        "mean lb {:.2} mean truth {:.2} over {n}",
+        sum_lb as f64 / n as f64,
+        sum_t as f64 / n as f64
+    );
+}
+
+#[test]
+#[ignore]
+fn probe_large_random_networks() {
+    let mut rng = Rng::new(640);
+    let (mut exact, mut total) = (0, 0);
+    let mut worst = std::time::Duration::ZERO;
+    for case in 0..60 {
+        let ops = 30 + (rng.next_u64() % 35) as usize; // 30..=64
+        let (s, w, groups) = network(&mut rng, ops);
+        let inst = Instance::new(&s, &w).unwrap();
+        let base =
+            super::super::solver::solve(&inst.demands, &inst.types(&vec![true; s.providers.len()]));
+        if (base.served_gpus as f64) < 0.5 * inst.demanded_gpus as f64 {
+            continue;
+        }
+        let names: Vec<String> = w.classes.iter().map(|c| c.name.clone()).collect();
+        for (g, label) in [
+            (groups.clone(), "operators"),
+            (
+                Groups {
+                    labels: s.providers.iter().map(|p| p.id.clone()).collect(),
+                    members: (0..s.providers.len()).map(|i| vec![i]).collect(),
+                },
+                "providers",
+            ),
+        ] {
+            let t0 = std::time::Instant::now();
+            let r = coefficient(
+                &inst,
+                s.providers.len(),
+                &g,
+                &names,
+                &base,
+                0.5,
+                Noun::OPERATOR,
+                Budget::seconds(5.0),
+            );
+            let dt = t0.elapsed();
+            worst = worst.max(dt);
+            total += 1;
+            if r.exact || r.value.is_none() {
+                exact += 1;
+            } else {
+                eprintln!(
+                    "case {case} {label} {} groups: {:?}..{:?} nodes {} {dt:?}",
+                    g.labels.len(),
+                    r.lower_bound,
+                    r.upper_bound,
+                    r.nodes
+                );
+            }
+        }
+    }
+    eprintln!("exact {exact} of {total}, worst {worst:?}");
+}
+
+#[test]
+#[ignore]
+fn probe_one_case() {
+    let want: usize = std::env::var("CASE").unwrap().parse().unwrap();
+    let secs: f64 = std::env::var("SECS")
+        .unwrap_or("60".into())
+        .parse()
+        .unwrap();
+    let mut rng = Rng::new(640);
+    for case in 0..60 {
+        let ops = 30 + (rng.next_u64() % 35) as usize;
+        let (s, w, groups) = network(&mut rng, ops);
+        if case != want {
+            continue;
+        }
+        let inst = Instance::new(&s, &w).unwrap();
+        let base =
+            super::super::solver::solve(&inst.demands, &inst.types(&vec![true; s.providers.len()]));
+        let names: Vec<String> = w.classes.iter().map(|c| c.name.clone()).collect();
+        eprintln!("workload {:?}", inst.demands);
+        eprintln!("bins {}", inst.bins.len());
+        let mut srch = Search::new(
+            &inst,
+            s.providers.len(),
+            &groups,
+            &names,
+            0.5 * inst.demanded_gpus as f64,
+            Noun::OPERATOR,
+            Budget::seconds(secs),
+        );
+        let (lb, why) = srch.static_lower_bound();
+        eprintln!("static lb {lb} {why:?}");
+        let cut = srch
+            .cut_attack()
+            .map(|o| srch.prefix_reaching(&o, 1, o.len()).map_or(0, |x| x.len()));
+        eprintln!("cut ub {cut:?}");
+        let t0 = std::time::Instant::now();
+        let r = coefficient(
+            &inst,
+            s.providers.len(),
+            &groups,
+            &names,
+            &base,
+            0.5,
+            Noun::OPERATOR,
+            Budget::seconds(secs),
+        );
+        eprintln!(
+            "{:?}..{:?} exact {} nodes {} {:?}\n{:?}\n{:?}",
+            r.lower_bound,
+            r.upper_bound,
+            r.exact,
+            r.nodes,
+            t0.elapsed(),
+            r.lower_reason,
+            r.upper_reason
+        );
+    }
 }
