@@ -87,7 +87,11 @@ fn claims_on_an_unsettled_coefficient_pass_fail_or_are_not_proven() {
         let verdict = &v[0];
         assert_eq!(verdict["status"], *want, "{bound}: {verdict}");
         assert_eq!(verdict["pass"], *want == "pass", "{bound}");
-        assert_eq!(verdict["bounds"], serde_json::json!([lo as f64, hi as f64]), "{bound}");
+        assert_eq!(
+            verdict["bounds"],
+            serde_json::json!([lo as f64, hi as f64]),
+            "{bound}"
+        );
         assert_eq!(
             o.status.code(),
             Some(if *want == "pass" { 0 } else { 1 }),
