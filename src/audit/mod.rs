@@ -12,8 +12,10 @@ mod sections;
 use crate::entities;
 use crate::metrics::{Labelled, Summary, SummaryParams, Weights};
 use crate::model::{GpuGroup, Provider, Snapshot};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 pub use sections::{
     CloudExposure, Coalition, Coverage, Geography, Hardware, Headline, KnownShare, LOW_COVERAGE,
@@ -425,7 +427,10 @@ impl Contribution {
 /// Per-provider facts the audit needs, computed once.
 struct Prepared<'a> {
     snapshot: &'a Snapshot,
-    resolution: entities::Resolution,
+    resolution: Cow<'a, entities::Resolution>,
+    /// Per provider, per GPU group: what the group brings.
+    group_totals: Vec<Vec<Contribution>>,
+    /// Per provider: what it brings.
     totals: Vec<Contribution>,
     clouds: Vec<Option<cloud::CloudOf>>,
 }
@@ -434,47 +439,29 @@ impl<'a> Prepared<'a> {
     fn new(snapshot: &'a Snapshot, opts: &AuditOptions) -> Self {
         Self::with(
             snapshot,
-            entities::resolve(&snapshot.providers, &opts.entities),
+            Cow::Owned(entities::resolve(&snapshot.providers, &opts.entities)),
         )
     }
 
-    fn with(snapshot: &'a Snapshot, resolution: entities::Resolution) -> Self {
+    fn with(snapshot: &'a Snapshot, resolution: Cow<'a, entities::Resolution>) -> Self {
         let providers = &snapshot.providers;
+        let group_totals: Vec<Vec<Contribution>> = providers
+            .iter()
+            .map(|p| p.gpus.iter().map(|g| group_contribution(p, g)).collect())
+            .collect();
         Prepared {
             snapshot,
             resolution,
-            totals: providers.iter().map(provider_contribution).collect(),
+            totals: providers
+                .iter()
+                .zip(&group_totals)
+                .map(|(p, groups)| provider_total(p, groups))
+                .collect(),
+            group_totals,
             clouds: providers
                 .iter()
                 .map(|p| cloud::resolve(p.cloud.as_deref(), p.asn))
                 .collect(),
-        }
-    }
-
-    /// Key and label of provider `i` in a provider-level dimension.
-    fn key(&self, dim: Dimension, i: usize) -> Option<(String, Option<String>)> {
-        let p = &self.snapshot.providers[i];
-        let plain = |v: &Option<String>| v.clone().map(|k| (k, None));
-        match dim {
-            Dimension::Provider => Some((p.id.clone(), p.name.clone())),
-            Dimension::Operator => {
-                let op = self.resolution.operator_of(i);
-                Some((op.id.clone(), op.label.clone()))
-            }
-            Dimension::Country => plain(&p.country).map(|(c, _)| {
-                (
-                    c.clone(),
-                    crate::model::geo::country_name(&c).map(str::to_string),
-                )
-            }),
-            Dimension::Region => p.region.as_ref().map(|r| match &p.country {
-                Some(c) => (format!("{c}/{r}"), None),
-                None => (r.clone(), None),
-            }),
-            Dimension::Asn => p.asn.map(|a| (format!("AS{a}"), None)),
-            Dimension::Cloud => self.clouds[i].as_ref().map(|c| (c.name.clone(), None)),
-            Dimension::Datacenter => plain(&p.datacenter),
-            Dimension::GpuVendor | Dimension::GpuModel => None,
         }
     }
 }
@@ -507,9 +494,15 @@ fn group_contribution(p: &Provider, g: &GpuGroup) -> Contribution {
 
 /// What one provider brings to each weight.
 pub fn provider_contribution(p: &Provider) -> Contribution {
+    let groups: Vec<Contribution> = p.gpus.iter().map(|g| group_contribution(p, g)).collect();
+    provider_total(p, &groups)
+}
+
+/// What one provider brings, from what its GPU groups bring.
+fn provider_total(p: &Provider, groups: &[Contribution]) -> Contribution {
     let mut c = Contribution::default();
-    for g in &p.gpus {
-        c.add(&group_contribution(p, g));
+    for g in groups {
+        c.add(g);
     }
     if p.gpus.is_empty() {
         // A provider without GPUs holds none of them: a known zero.
@@ -543,40 +536,94 @@ pub fn provider_vector(p: &Provider) -> Vector {
 }
 
 /// Weight per entity of one dimension, and the weight with no entity.
-struct Aggregate {
-    entities: HashMap<String, (Contribution, Option<String>)>,
+///
+/// Columnar: each entity key is interned once (an integer id in order of
+/// first appearance) and weights are summed into flat vectors by id; the
+/// keys' string order is computed once, so ranking by weight then key
+/// compares integers only.
+struct Aggregate<'a> {
+    keys: Vec<Cow<'a, str>>,
+    labels: Vec<Option<Cow<'a, str>>>,
+    totals: Vec<Contribution>,
+    /// Position of each id in the string order of the keys.
+    rank: Vec<u32>,
     unattributed: Contribution,
 }
 
-impl Aggregate {
+/// The key and label of an entity.
+type Named<'a> = (Cow<'a, str>, Option<Cow<'a, str>>);
+
+/// Builds an aggregate from a stream of providers or GPU groups, each with
+/// a cheap identity `K` of its entity (a borrowed string, an index, an ASN
+/// number); the entity's key and label are made once, when first seen.
+struct AggregateBuilder<'a, K> {
+    ids: FxHashMap<K, u32>,
+    agg: Aggregate<'a>,
+}
+
+impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
     fn new() -> Self {
-        Aggregate {
-            entities: HashMap::new(),
-            unattributed: Contribution::default(),
+        AggregateBuilder {
+            ids: FxHashMap::default(),
+            agg: Aggregate {
+                keys: Vec::new(),
+                labels: Vec::new(),
+                totals: Vec::new(),
+                rank: Vec::new(),
+                unattributed: Contribution::default(),
+            },
         }
     }
 
-    fn add(&mut self, key: Option<(String, Option<String>)>, c: &Contribution) {
-        match key {
-            Some((k, label)) => self
-                .entities
-                .entry(k)
-                .or_insert((Contribution::default(), label))
-                .0
-                .add(c),
-            None => self.unattributed.add(c),
-        }
+    /// Adds a contribution; an entity keeps the label it was first seen
+    /// with (providers come in canonical order, so that is deterministic).
+    fn add(&mut self, key: Option<K>, c: &Contribution, name: impl FnOnce(&K) -> Named<'a>) {
+        let Some(k) = key else {
+            self.agg.unattributed.add(c);
+            return;
+        };
+        let agg = &mut self.agg;
+        let id = *self.ids.entry(k).or_insert_with_key(|k| {
+            let (key, label) = name(k);
+            agg.keys.push(key);
+            agg.labels.push(label);
+            agg.totals.push(Contribution::default());
+            (agg.keys.len() - 1) as u32
+        });
+        agg.totals[id as usize].add(c);
     }
 
-    /// The entities taking part in weight `w`, largest first (ties by key).
-    fn ranked(&self, w: usize) -> Vec<(&String, f64, &Option<String>)> {
-        let mut rows: Vec<(&String, f64, &Option<String>)> = self
-            .entities
+    fn finish(self) -> Aggregate<'a> {
+        let mut agg = self.agg;
+        let mut order: Vec<u32> = (0..agg.keys.len() as u32).collect();
+        // Keys usually arrive sorted (providers are in id order): one pass
+        // checks that before sorting.
+        if !agg.keys.windows(2).all(|w| w[0] < w[1]) {
+            order.sort_unstable_by(|&a, &b| agg.keys[a as usize].cmp(&agg.keys[b as usize]));
+        }
+        agg.rank = vec![0; order.len()];
+        for (position, &id) in order.iter().enumerate() {
+            agg.rank[id as usize] = position as u32;
+        }
+        agg
+    }
+}
+
+impl Aggregate<'_> {
+    /// The entities taking part in weight `w` as (id, weight), largest
+    /// first (ties by key).
+    fn ranked(&self, w: usize) -> Vec<(u32, f64)> {
+        let mut rows: Vec<(u32, f64)> = self
+            .totals
             .iter()
-            .filter(|(_, (c, _))| c.present[w])
-            .map(|(k, (c, label))| (k, c.value[w], label))
+            .enumerate()
+            .filter(|(_, c)| c.present[w])
+            .map(|(id, c)| (id as u32, c.value[w]))
             .collect();
-        rows.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        rows.sort_unstable_by(|a, b| {
+            b.1.total_cmp(&a.1)
+                .then_with(|| self.rank[a.0 as usize].cmp(&self.rank[b.0 as usize]))
+        });
         rows
     }
 
@@ -586,22 +633,94 @@ impl Aggregate {
     }
 }
 
-fn aggregate(prep: &Prepared<'_>, dim: Dimension) -> Aggregate {
-    let mut agg = Aggregate::new();
-    for (i, p) in prep.snapshot.providers.iter().enumerate() {
-        if dim.per_gpu_group() {
-            for g in &p.gpus {
-                let key = match dim {
-                    Dimension::GpuVendor => g.vendor.clone(),
-                    _ => g.model.clone(),
-                };
-                agg.add(key.map(|k| (k, None)), &group_contribution(p, g));
+/// Sums the contributions of every provider (or GPU group) per entity of
+/// one dimension.
+fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
+    let providers = &prep.snapshot.providers;
+    let totals = prep.totals.iter();
+    let borrowed = |k: &&'a str| (Cow::Borrowed(*k), None);
+    match dim {
+        Dimension::GpuVendor | Dimension::GpuModel => {
+            let mut b = AggregateBuilder::new();
+            for (p, groups) in providers.iter().zip(&prep.group_totals) {
+                for (g, c) in p.gpus.iter().zip(groups) {
+                    let key = match dim {
+                        Dimension::GpuVendor => g.vendor.as_deref(),
+                        _ => g.model.as_deref(),
+                    };
+                    b.add(key, c, borrowed);
+                }
             }
-        } else {
-            agg.add(prep.key(dim, i), &prep.totals[i]);
+            b.finish()
+        }
+        Dimension::Provider => {
+            let mut b = AggregateBuilder::new();
+            for (p, c) in providers.iter().zip(totals) {
+                b.add(Some(p.id.as_str()), c, |k| {
+                    (Cow::Borrowed(*k), p.name.as_deref().map(Cow::Borrowed))
+                });
+            }
+            b.finish()
+        }
+        Dimension::Operator => {
+            let r = &*prep.resolution;
+            let mut b = AggregateBuilder::new();
+            for (&op, c) in r.assignment.iter().zip(totals) {
+                b.add(Some(op), c, |&op| {
+                    let op = &r.operators[op];
+                    (
+                        Cow::Borrowed(op.id.as_str()),
+                        op.label.as_deref().map(Cow::Borrowed),
+                    )
+                });
+            }
+            b.finish()
+        }
+        Dimension::Country => {
+            let mut b = AggregateBuilder::new();
+            for (p, c) in providers.iter().zip(totals) {
+                b.add(p.country.as_deref(), c, |k| {
+                    (
+                        Cow::Borrowed(*k),
+                        crate::model::geo::country_name(k).map(Cow::Borrowed),
+                    )
+                });
+            }
+            b.finish()
+        }
+        Dimension::Region => {
+            let mut b = AggregateBuilder::new();
+            for (p, c) in providers.iter().zip(totals) {
+                let key = p.region.as_deref().map(|r| (p.country.as_deref(), r));
+                b.add(key, c, |&(country, r)| match country {
+                    Some(country) => (Cow::Owned(format!("{country}/{r}")), None),
+                    None => (Cow::Borrowed(r), None),
+                });
+            }
+            b.finish()
+        }
+        Dimension::Asn => {
+            let mut b = AggregateBuilder::new();
+            for (p, c) in providers.iter().zip(totals) {
+                b.add(p.asn, c, |a| (Cow::Owned(format!("AS{a}")), None));
+            }
+            b.finish()
+        }
+        Dimension::Cloud => {
+            let mut b = AggregateBuilder::new();
+            for (cloud, c) in prep.clouds.iter().zip(totals) {
+                b.add(cloud.as_ref().map(|c| c.name.as_str()), c, borrowed);
+            }
+            b.finish()
+        }
+        Dimension::Datacenter => {
+            let mut b = AggregateBuilder::new();
+            for (p, c) in providers.iter().zip(totals) {
+                b.add(p.datacenter.as_deref(), c, borrowed);
+            }
+            b.finish()
         }
     }
-    agg
 }
 
 /// Every entity of an aggregate with its weights and label, plus the
@@ -609,12 +728,18 @@ fn aggregate(prep: &Prepared<'_>, dim: Dimension) -> Aggregate {
 type Rows = Vec<(Option<String>, Vector, Option<String>)>;
 
 fn agg_rows(agg: &Aggregate) -> Rows {
-    let mut rows: Rows = agg
-        .entities
-        .iter()
-        .map(|(k, (c, label))| (Some(k.clone()), c.value, label.clone()))
+    let mut ids: Vec<usize> = (0..agg.keys.len()).collect();
+    ids.sort_unstable_by_key(|&id| agg.rank[id]);
+    let mut rows: Rows = ids
+        .into_iter()
+        .map(|id| {
+            (
+                Some(agg.keys[id].to_string()),
+                agg.totals[id].value,
+                agg.labels[id].as_deref().map(str::to_string),
+            )
+        })
         .collect();
-    rows.sort_by(|a, b| a.0.cmp(&b.0));
     rows.push((None, agg.unattributed.value, None));
     rows
 }
@@ -638,10 +763,10 @@ fn cell(
     let top = rows
         .iter()
         .take(top_n)
-        .map(|(k, x, label)| ShareRow {
-            key: (*k).clone(),
-            label: (*label).clone(),
-            weight: *x,
+        .map(|&(id, x)| ShareRow {
+            key: agg.keys[id as usize].to_string(),
+            label: agg.labels[id as usize].as_deref().map(str::to_string),
+            weight: x,
             share: x / attributed,
         })
         .collect();
@@ -650,11 +775,7 @@ fn cell(
         Weight::GpuMemoryGb | Weight::Fp16Tflops | Weight::MonthlyRevenue
     )
     .then(|| {
-        let all = agg
-            .entities
-            .values()
-            .map(|e| &e.0)
-            .chain([&agg.unattributed]);
+        let all = agg.totals.iter().chain([&agg.unattributed]);
         let (known, gpus) = all.fold((0.0, 0.0), |(k, g), c| {
             (k + c.known_gpus[w], g + c.known_gpus[Weight::Gpus.index()])
         });
@@ -676,21 +797,21 @@ fn cell(
 }
 
 /// The operator aggregate with every unlinked provider in one operator.
-fn worst_case_operators(prep: &Prepared<'_>) -> Aggregate {
-    let mut agg = Aggregate::new();
-    for i in 0..prep.snapshot.providers.len() {
-        let key = if prep.resolution.unlinked[i] {
-            (
-                "unlinked:all".to_string(),
-                Some("all unlinked providers".to_string()),
-            )
-        } else {
-            let op = prep.resolution.operator_of(i);
-            (op.id.clone(), None)
-        };
-        agg.add(Some(key), &prep.totals[i]);
+fn worst_case_operators<'a>(prep: &'a Prepared<'_>) -> Aggregate<'a> {
+    let r = &*prep.resolution;
+    let mut agg = AggregateBuilder::new();
+    for (i, c) in prep.totals.iter().enumerate() {
+        // `None`: every unlinked provider, as one operator.
+        let key = (!r.unlinked[i]).then(|| r.assignment[i]);
+        agg.add(Some(key), c, |key| match key {
+            None => (
+                Cow::Borrowed("unlinked:all"),
+                Some(Cow::Borrowed("all unlinked providers")),
+            ),
+            Some(op) => (Cow::Borrowed(r.operators[*op].id.as_str()), None),
+        });
     }
-    agg
+    agg.finish()
 }
 
 /// Attaches attribution bounds to an operator cell.
@@ -851,7 +972,7 @@ pub fn basis_cells(
     resolution: Option<&entities::Resolution>,
 ) -> (Vec<Cell>, usize) {
     let prep = match resolution {
-        Some(r) => Prepared::with(snapshot, r.clone()),
+        Some(r) => Prepared::with(snapshot, Cow::Borrowed(r)),
         None => Prepared::new(snapshot, opts),
     };
     let cells = [Dimension::Provider, Dimension::Operator, Dimension::Country]

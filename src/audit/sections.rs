@@ -369,6 +369,15 @@ pub struct Hardware {
     pub providers_declaring_models_only: usize,
 }
 
+/// The entry of `key`, made by `make` when missing: allocates the key only
+/// then (the usual lookup finds an existing entry).
+fn slot<'m, V>(map: &'m mut BTreeMap<String, V>, key: &str, make: impl FnOnce() -> V) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_string(), make());
+    }
+    map.get_mut(key).expect("inserted above")
+}
+
 pub fn hardware(s: &Snapshot) -> Option<Hardware> {
     let mut vendors: BTreeMap<String, (u64, f64)> = BTreeMap::new();
     let mut models: BTreeMap<String, (Option<String>, u64, f64, bool)> = BTreeMap::new();
@@ -388,7 +397,7 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         }
         match &g.vendor {
             Some(v) => {
-                let e = vendors.entry(v.clone()).or_default();
+                let e = slot(&mut vendors, v, Default::default);
                 e.0 = e.0.saturating_add(g.count);
                 e.1 += mem;
                 vendor_memory += mem;
@@ -397,10 +406,7 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         }
         match &g.model {
             Some(m) => {
-                let e =
-                    models
-                        .entry(m.clone())
-                        .or_insert((g.vendor.clone(), 0, 0.0, g.known_model));
+                let e = slot(&mut models, m, || (g.vendor.clone(), 0, 0.0, g.known_model));
                 e.1 = e.1.saturating_add(g.count);
                 e.2 += mem;
                 if !g.known_model {
@@ -517,7 +523,7 @@ pub fn cloud_exposure(
     for (c, v) in clouds.iter().zip(totals) {
         let Some(c) = c else { continue };
         known += v[wi];
-        let row = rows.entry(c.name.clone()).or_insert_with(|| CloudRow {
+        let row = slot(&mut rows, &c.name, || CloudRow {
             cloud: c.name.clone(),
             category: c.category,
             weight: 0.0,
@@ -717,35 +723,33 @@ pub struct PriceDispersion {
 
 pub fn pricing(s: &Snapshot) -> Vec<PriceDispersion> {
     // (model, currency) → one price per provider, and GPUs priced.
-    let mut by_model: BTreeMap<(String, String), (Vec<f64>, u64)> = BTreeMap::new();
+    // model → currency → (one price per provider, GPUs priced)
+    let mut by_model: BTreeMap<String, BTreeMap<String, (Vec<f64>, u64)>> = BTreeMap::new();
     let mut gpus_of: BTreeMap<String, u64> = BTreeMap::new();
     for p in &s.providers {
-        let mut models: BTreeSet<Option<String>> = BTreeSet::new();
+        let mut models: BTreeSet<Option<&str>> = BTreeSet::new();
         for g in &p.gpus {
-            *gpus_of
-                .entry(g.model.clone().unwrap_or_else(|| "(model unknown)".into()))
-                .or_default() += g.count;
-            models.insert(g.model.clone());
+            let name = g.model.as_deref().unwrap_or("(model unknown)");
+            *slot(&mut gpus_of, name, Default::default) += g.count;
+            models.insert(g.model.as_deref());
         }
         models.extend(
             p.prices
                 .iter()
-                .filter_map(|pr| pr.gpu_model.clone().map(Some)),
+                .filter_map(|pr| pr.gpu_model.as_deref().map(Some)),
         );
         if p.gpus.is_empty() && p.prices.iter().any(|pr| pr.gpu_model.is_none()) {
             models.insert(None);
         }
         for model in models {
-            let Some(ask) = p.ask_for(model.as_deref()) else {
+            let Some(ask) = p.ask_for(model) else {
                 continue;
             };
             let (price, currency) = (ask.per_gpu_hour, ask.currency);
-            let name = model.unwrap_or_else(|| {
-                if p.gpus.is_empty() {
-                    "(all models)".into()
-                } else {
-                    "(model unknown)".into()
-                }
+            let name = model.unwrap_or(if p.gpus.is_empty() {
+                "(all models)"
+            } else {
+                "(model unknown)"
             });
             let listed: u64 = p
                 .gpus
@@ -755,13 +759,22 @@ pub fn pricing(s: &Snapshot) -> Vec<PriceDispersion> {
                 .sum();
             // Asks that state their GPUs price only those.
             let priced = ask.gpus.map_or(listed, |k| k.min(listed));
-            let e = by_model.entry((name, currency.to_string())).or_default();
+            let e = slot(
+                slot(&mut by_model, name, Default::default),
+                currency,
+                Default::default,
+            );
             e.0.push(price);
             e.1 = e.1.saturating_add(priced);
         }
     }
     by_model
         .into_iter()
+        .flat_map(|(model, currencies)| {
+            currencies
+                .into_iter()
+                .map(move |(currency, v)| ((model.clone(), currency), v))
+        })
         .filter_map(|((gpu_model, currency), (v, priced))| {
             let all = gpus_of.get(&gpu_model).copied().unwrap_or(0);
             Some(PriceDispersion {

@@ -53,7 +53,10 @@ impl Weights {
         }
         // Non-negative finite floats order like their bit patterns, and
         // integer sorting is markedly faster than a float comparator.
-        values.sort_unstable_by_key(|v| std::cmp::Reverse(v.to_bits()));
+        // Callers usually pass them ranked already: check in one pass.
+        if !values.windows(2).all(|w| w[0].to_bits() >= w[1].to_bits()) {
+            values.sort_unstable_by_key(|v| std::cmp::Reverse(v.to_bits()));
+        }
         let mut total = sum(values.iter().copied());
         if !total.is_finite() {
             // Every metric is scale-invariant: rescale rather than overflow.

@@ -310,6 +310,19 @@ impl Provider {
     /// when every ask states its GPUs (rows of a generic CSV), `None` when
     /// an ask covers all of the model's GPUs.
     pub fn ask_for(&self, model: Option<&str>) -> Option<Ask<'_>> {
+        let matches = |p: &&Price| p.gpu_model.is_some() && p.gpu_model.as_deref() == model;
+        // One ask for the model (the usual case): it is the answer.
+        let mut exact_asks = self.prices.iter().filter(matches);
+        if let (Some(p), None) = (exact_asks.next(), exact_asks.next()) {
+            if p.gpus == Some(0) {
+                return None;
+            }
+            return Some(Ask {
+                per_gpu_hour: p.per_gpu_hour,
+                currency: p.currency.as_str(),
+                gpus: p.gpus,
+            });
+        }
         let exact: Vec<&Price> = self
             .prices
             .iter()
