@@ -698,7 +698,7 @@ impl Measured {
             Some(_) if share.coverage >= 1.0 => String::new(),
             Some(_) => format!(
                 "of the {weight} whose {field} is known ({} of {weight})",
-                crate::report::pct(share.coverage)
+                crate::text::pct(share.coverage)
             ),
         };
         Measured {
@@ -719,8 +719,8 @@ pub fn check(claim: &Claim, audit: &SnapshotAudit, stress: Option<&StressResult>
     if let Some(c) = low.filter(|_| m.value.is_some()) {
         let why = format!(
             "coverage {} is below the claim's min_coverage {}",
-            crate::report::pct(c),
-            crate::report::pct(claim.min_coverage)
+            crate::text::pct(c),
+            crate::text::pct(claim.min_coverage)
         );
         note = if note.is_empty() {
             why
@@ -837,7 +837,7 @@ fn measure(c: &Claim, a: &SnapshotAudit, stress: Option<&StressResult>) -> Measu
                     note: format!(
                         "over the {} providers whose uptime is known ({} of providers)",
                         u.providers.n,
-                        crate::report::pct(u.coverage)
+                        crate::text::pct(u.coverage)
                     ),
                 },
                 None => Measured::na("n/a: uptime known for 0% of providers"),
@@ -1636,7 +1636,7 @@ mod tests {
         opts.params.tau =
             crate::metrics::parse_labelled(&thresholds.join(","), crate::metrics::parse_threshold)
                 .unwrap();
-        crate::audit::audit(&s, &opts)
+        crate::pipeline::audit(&s, &opts)
     }
 
     #[test]

@@ -9,9 +9,10 @@
 //! coverage is below [`LOW_COVERAGE`]. A derived uptime needs at least two
 //! snapshots: one listing is not an observation of availability.
 
-use crate::audit::{AuditOptions, Dimension, LOW_COVERAGE, Weight, audit, find_cell};
+use crate::audit::{AuditOptions, Dimension, LOW_COVERAGE, Weight, find_cell};
 use crate::metrics::dispersion::{Dispersion, dispersion};
 use crate::model::Snapshot;
+use crate::pipeline::audit;
 use crate::store::StoredSnapshot;
 use crate::supply::BasisKind;
 use serde::Serialize;

@@ -123,7 +123,7 @@ fn audit_and_operators(csv: &str) -> (serde_json::Value, serde_json::Value) {
     let mut s = rackaudit::sources::read(&input, None).unwrap();
     s.input_sha256.clear();
     let opts = rackaudit::audit::AuditOptions::default();
-    let audit = serde_json::to_value(rackaudit::audit::audit(&s, &opts)).unwrap();
+    let audit = serde_json::to_value(rackaudit::pipeline::audit(&s, &opts)).unwrap();
     let ops =
         serde_json::to_value(rackaudit::audit::operators::operators(&s, &opts.entities)).unwrap();
     (audit, ops)

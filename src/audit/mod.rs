@@ -5,7 +5,9 @@
 //! Pure computation on a [`Snapshot`]: no I/O. The result is plain serde data
 //! that exporters in [`crate::report`] render.
 
-pub mod cloud;
+pub use crate::cloud;
+mod bases;
+pub use bases::{Basis, BasisThreshold, SupplySummary, bases};
 pub mod operators;
 mod sections;
 
@@ -369,7 +371,7 @@ pub struct SnapshotAudit {
     pub coverage: Vec<Coverage>,
     /// Supply checks and the headline on claimed, passing and observed supply.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub supply: Option<crate::supply::SupplySummary>,
+    pub supply: Option<SupplySummary>,
     /// Every supported dimension × weight.
     pub concentration: Vec<Cell>,
     /// Lorenz curve of the primary weight over providers and operators:
@@ -866,9 +868,21 @@ pub fn resolution_summary(
     }
 }
 
-/// Audits one snapshot.
-pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
-    let prep = Prepared::new(snapshot, opts);
+/// The operator-resolution stage: who controls each provider.
+pub fn resolve(snapshot: &Snapshot, opts: &AuditOptions) -> entities::Resolution {
+    entities::resolve(&snapshot.providers, &opts.entities)
+}
+
+/// The measure stage: every metric of one snapshot, from its checked
+/// supply and its resolved operators (each computed once, upstream), on
+/// every supply basis when the supply was checked.
+pub fn measure(
+    checked: &crate::supply::Checked<'_>,
+    resolution: &entities::Resolution,
+    opts: &AuditOptions,
+) -> SnapshotAudit {
+    let snapshot = checked.snapshot;
+    let prep = Prepared::with(snapshot, Cow::Borrowed(resolution));
     let profile = opts.profile_for(snapshot);
     let params = opts.params_for(&profile);
     let mut concentration = Vec::new();
@@ -916,10 +930,9 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
     let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
     let mut headline =
         sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
-    let supply = opts.supply.as_ref().map(|so| {
-        let (check, bases) =
-            crate::supply::assess(snapshot, so, primary, opts, Some(&prep.resolution));
-        crate::supply::SupplySummary::new(&check, bases)
+    let supply = checked.check.as_ref().map(|check| {
+        let bases = bases(checked, primary, opts, Some(&prep.resolution));
+        SupplySummary::new(check, bases)
     });
     if let Some(sentence) = supply.as_ref().and_then(|s| s.headline_clause()) {
         headline.summary.push_str(&sentence);

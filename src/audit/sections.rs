@@ -5,8 +5,8 @@
 //! uptime, prices) carries the coverage it rests on, and is `None` when
 //! nothing is known: an unknown field is never reported as 0.
 
-use super::cloud::{Attribution, Category, CloudOf};
 use super::{Cell, Dimension, Rows, ShareRow, Vector, Weight, find_cell};
+use crate::cloud::{Attribution, Category, CloudOf};
 use crate::metrics::dispersion::{Dispersion, dispersion, weighted_dispersion};
 use crate::metrics::{Holds, Weights, concentration::tau_index};
 use crate::model::Snapshot;
@@ -259,7 +259,7 @@ pub fn headline(
         nakamoto.push_str(&format!(
             " ({} if the {} held by {} were one operator)",
             count(b.worst.nakamoto_coefficient, "operator"),
-            crate::report::pct(b.unlinked_share),
+            crate::text::pct(b.unlinked_share),
             count(Some(b.unlinked_providers), "unlinked provider")
         ));
     }

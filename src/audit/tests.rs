@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::model::{KeyKind, Price, Source, gpu};
+use crate::pipeline::audit;
 
 fn snapshot(providers: Vec<Provider>) -> Snapshot {
     let mut s = Snapshot::new(

@@ -5,8 +5,9 @@
 //!   rackaudit audit providers.csv --format json
 //!   rackaudit audit validators.json --source cosmos --format md -o report.md
 
-use crate::audit::{AuditOptions, audit};
+use crate::audit::AuditOptions;
 use crate::error::Result;
+use crate::pipeline::audit;
 use crate::report::{AuditReport, Exporter};
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;

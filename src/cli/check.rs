@@ -6,9 +6,10 @@
 //!
 //! Example: rackaudit check --claims claims/seed-disclosure.toml data/vastai/vast_offers_A100SXM4_fieldsubset.json
 
-use crate::audit::{AuditOptions, audit};
+use crate::audit::AuditOptions;
 use crate::claims::{Status, Verdict, check, parse, unmeasurable};
 use crate::error::{Error, Result};
+use crate::pipeline;
 use crate::report::escape::terminal;
 use crate::report::operators::json;
 use crate::stress::scenarios::{Part, StressOptions};
@@ -87,25 +88,27 @@ pub fn run(args: CheckArgs) -> Result<()> {
     let mut verdicts: Vec<Verdict> = Vec::new();
     let checks = opts.supply.clone().unwrap_or_default();
     for (snapshot, _) in args.input.load()? {
-        // One audit (and stress test) per supply basis the claims use.
+        // One supply check per snapshot gives every basis; one audit (and
+        // stress test, sharing its basis' check) per basis the claims use.
+        let checked = pipeline::check_supply(&snapshot, Some(&checks));
         let mut by_basis = std::collections::BTreeMap::new();
         for c in &claims {
             if !by_basis.contains_key(&c.basis) {
                 let kind = basis_kind(&c.basis);
-                let measured = match crate::supply::basis_snapshot(&snapshot, &checks, kind) {
+                let measured = match crate::supply::basis_of(&checked, kind) {
                     None => None,
                     Some(s) => {
-                        let a = audit(&s, &opts);
+                        let basis_checked = pipeline::check_supply(&s, Some(&checks));
+                        let resolution = pipeline::resolve(&s, &opts);
+                        let a = if opts.supply.is_some() {
+                            pipeline::measure(&basis_checked, &resolution, &opts)
+                        } else {
+                            pipeline::measure(&pipeline::check_supply(&s, None), &resolution, &opts)
+                        };
                         // Networks without GPUs get a stress result that
                         // says why it is not applicable.
                         let st = if needs_stress {
-                            let supply = crate::supply::passing_supply(&s, Some(&checks));
-                            Some(crate::stress::scenarios::stress_checked(
-                                &s,
-                                &supply,
-                                &workload,
-                                &stress_opts,
-                            )?)
+                            Some(pipeline::stress(&basis_checked, &workload, &stress_opts)?)
                         } else {
                             None
                         };

@@ -12,7 +12,7 @@
 //! Example: rackaudit compare data/cosmos/cosmoshub_validators_2019.json data/cosmos/osmosis1_valset_height471386.json
 
 use crate::audit::{
-    AuditOptions, Dimension, LOW_COVERAGE, SnapshotAudit, Weight, audit, find_cell, weight_words,
+    AuditOptions, Dimension, LOW_COVERAGE, SnapshotAudit, Weight, find_cell, weight_words,
 };
 use crate::error::{Error, Result};
 use crate::metrics::{Holds, Labelled, Threshold};
@@ -419,7 +419,10 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let tau = union_thresholds(&pa, &pb).map_err(Error::Usage)?;
     opts.tau_from_profile = false;
     opts.params.tau = tau.clone();
-    let (a, b) = (audit(&sa, &opts), audit(&sb, &opts));
+    let (a, b) = (
+        crate::pipeline::audit(&sa, &opts),
+        crate::pipeline::audit(&sb, &opts),
+    );
     let rows = rows(&a, &b, &tau);
     let (wa, wb) = (a.headline.primary_weight, b.headline.primary_weight);
     let bytes = if args.json {

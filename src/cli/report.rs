@@ -7,7 +7,7 @@
 //!
 //! Example: rackaudit report --out out/        # the bundled real data
 
-use crate::audit::{AuditOptions, DIMENSIONS, audit, operators::operators};
+use crate::audit::{AuditOptions, DIMENSIONS, operators::operators};
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
 use crate::output::FileRecord;
@@ -105,17 +105,12 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
     let mut listings = Vec::new();
     let mut stressed = Vec::new();
     for (s, record) in &snapshots {
-        audits.push(audit(s, &opts));
-        listings.push(operators(s, &opts.entities));
         // Every snapshot gets a stress result; without GPUs it says why
         // it is not applicable.
-        let supply = crate::supply::passing_supply(s, opts.supply.as_ref());
-        stressed.push(crate::stress::scenarios::stress_checked(
-            s,
-            &supply,
-            &workload,
-            &stress_opts,
-        )?);
+        let (a, st) = crate::pipeline::audit_and_stress(s, &opts, &workload, &stress_opts)?;
+        audits.push(a);
+        stressed.push(st);
+        listings.push(operators(s, &opts.entities));
         records.push(record.clone());
     }
     let mut all = records.clone();

@@ -9,7 +9,7 @@
 use crate::error::{Error, Result};
 use crate::report::operators::json;
 use crate::report::stress::{StressReport, markdown, table};
-use crate::stress::scenarios::{Part, StressOptions, stress_checked};
+use crate::stress::scenarios::{Part, StressOptions};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -125,8 +125,8 @@ pub fn run(args: StressArgs) -> Result<()> {
         // listings, …) is not capacity a workload can use. Networks without
         // GPU capacity (stake-only chains) are listed as not applicable.
         let default_checks = crate::supply::SupplyOptions::default();
-        let supply = crate::supply::passing_supply(&snapshot, Some(&default_checks));
-        results.push(stress_checked(&snapshot, &supply, &workload, &opts)?);
+        let checked = crate::pipeline::check_supply(&snapshot, Some(&default_checks));
+        results.push(crate::pipeline::stress(&checked, &workload, &opts)?);
         inputs.push(record);
     }
     inputs.push(workload_record);

@@ -10,10 +10,11 @@
 //!   rackaudit verify-supply --list-rules
 
 use super::audit::Format;
-use crate::audit::{AuditOptions, audit};
+use crate::audit::AuditOptions;
 use crate::error::{Error, Result};
+use crate::pipeline;
 use crate::report::supply::{SnapshotSupply, SupplyReport, csv, json, markdown, table};
-use crate::supply::{RULES, Setting, SupplyOptions, check};
+use crate::supply::{RULES, Setting, SupplyOptions};
 use clap::Args;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -83,8 +84,11 @@ pub fn run(args: VerifySupplyArgs) -> Result<()> {
     let mut inputs = Vec::new();
     let mut snapshots = Vec::new();
     for (s, record) in &loaded {
-        let a = audit(s, &opts);
-        let findings = check(s, &so.profile_for(s), so.geo.as_ref()).findings;
+        // One supply check feeds both the audit's supply section and the
+        // findings listed.
+        let checked = pipeline::check_supply(s, Some(&so));
+        let a = pipeline::measure(&checked, &pipeline::resolve(s, &opts), &opts);
+        let findings = checked.check.map(|c| c.findings).unwrap_or_default();
         snapshots.push(SnapshotSupply {
             network: s.network.clone(),
             location: record.location.clone(),

@@ -57,7 +57,7 @@ pub struct Client {
     agent: ureq::Agent,
     opts: HttpOptions,
     last_request: Option<Instant>,
-    jitter: crate::synth::Rng,
+    jitter: crate::rng::Rng,
     /// Attempts that failed and were retried, with why.
     pub retried: Vec<String>,
     /// Every response body kept, in order.
@@ -87,7 +87,7 @@ impl Client {
             agent,
             opts,
             last_request: None,
-            jitter: crate::synth::Rng::new(seed),
+            jitter: crate::rng::Rng::new(seed),
             retried: Vec::new(),
             responses: Vec::new(),
             on_wait: None,

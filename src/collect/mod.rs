@@ -92,7 +92,7 @@ pub fn collect(
     opts: &CollectOptions,
     progress: Option<http::Progress>,
 ) -> Result<Collected> {
-    let started_at = crate::report::full::generated_at();
+    let started_at = crate::time::generated_at();
     let mut client = Client::new(opts.http.clone());
     client.on_wait = progress;
     let base = opts.endpoint.trim_end_matches('/');
@@ -146,7 +146,7 @@ fn finish(
     if let Some(n) = f.network {
         snapshot.network = n;
     }
-    let finished_at = crate::report::full::generated_at();
+    let finished_at = crate::time::generated_at();
     snapshot.taken_at.get_or_insert_with(|| finished_at.clone());
     if !complete {
         snapshot.source.note = Some(format!("INCOMPLETE collection: {}", problems.join("; ")));

@@ -462,3 +462,12 @@ pub fn non_empty(s: Option<&str>) -> Option<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_string)
 }
+
+/// One input file of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputRecord {
+    /// Path as given, or `bundled:<path>`.
+    pub location: String,
+    pub sha256: String,
+    pub adapter: String,
+}

@@ -212,17 +212,4 @@ pub fn resilience_table(r: &FullReport) -> Vec<u8> {
     w.into_inner().unwrap_or_default()
 }
 
-/// The report time: `SOURCE_DATE_EPOCH` when set (reproducible builds), else now.
-pub fn generated_at() -> String {
-    let secs = std::env::var("SOURCE_DATE_EPOCH")
-        .ok()
-        .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64)
-        });
-    rfc3339(secs)
-}
-
-pub use crate::time::rfc3339;
+pub use crate::time::{generated_at, rfc3339};

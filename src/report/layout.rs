@@ -92,7 +92,7 @@ fn concentration(s: &SnapshotAudit) -> Grid {
 }
 
 /// The headline on claimed, passing and observed supply.
-pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
+pub fn supply_bases(su: &crate::audit::SupplySummary) -> Grid {
     let mut g = Grid::new(
         format!(
             "Supply bases (profile {}): how much the verdict rests on trusting claims",
@@ -173,7 +173,7 @@ pub fn supply_bases(su: &crate::supply::SupplySummary) -> Grid {
 }
 
 /// Supply-check rules that found something.
-pub fn supply_rules(su: &crate::supply::SupplySummary) -> Grid {
+pub fn supply_rules(su: &crate::audit::SupplySummary) -> Grid {
     let mut g = Grid::new(
         "Supply checks with findings",
         &[

@@ -16,14 +16,8 @@ use crate::audit::{AuditOptions, SnapshotAudit};
 use crate::metrics::SummaryParams;
 use serde::Serialize;
 
-/// One input file of a report.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InputRecord {
-    /// Path as given, or `bundled:<path>`.
-    pub location: String,
-    pub sha256: String,
-    pub adapter: String,
-}
+pub use crate::model::InputRecord;
+pub use crate::text::{num, pct};
 
 /// Options that change numbers, recorded so a report can be reproduced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -129,11 +123,6 @@ pub trait Exporter {
     fn render(&self, report: &AuditReport) -> Vec<u8>;
 }
 
-/// Formats a share as a percentage with one decimal.
-pub fn pct(x: f64) -> String {
-    format!("{:.1}%", x * 100.0)
-}
-
 /// A share of a known part with the coverage it rests on: `33.3%`,
 /// `33.3% (cloud known for 40.0% of GPUs; low coverage)`, or
 /// `n/a (cloud known for 0% of GPUs)`.
@@ -158,21 +147,6 @@ pub fn opt_pct(x: Option<f64>) -> String {
 /// Formats an optional count.
 pub fn opt_count(x: Option<usize>) -> String {
     x.map_or("n/a".into(), |n| n.to_string())
-}
-
-/// Formats a number compactly: integers without decimals, others with up to
-/// `digits` significant decimals.
-pub fn num(x: f64, digits: usize) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        format!("{}", x as i64)
-    } else {
-        let s = format!("{x:.digits$}");
-        if s.contains('.') {
-            s.trim_end_matches('0').trim_end_matches('.').to_string()
-        } else {
-            s
-        }
-    }
 }
 
 #[cfg(test)]

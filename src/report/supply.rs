@@ -4,7 +4,8 @@
 use super::InputRecord;
 use super::escape::{csv_cell, markdown as md, terminal};
 use super::layout::{Grid, supply_bases, supply_findings, supply_rules};
-use crate::supply::{Finding, SupplySummary};
+use crate::audit::SupplySummary;
+use crate::supply::Finding;
 use serde::Serialize;
 use std::fmt::Write;
 

@@ -355,7 +355,7 @@ fn merge_snapshot_level(slots: &mut [Option<String>; 4], row: &Row<'_>) -> Resul
                     ));
             }
             None => {
-                let bundled = crate::supply::profile::BUNDLED.map(|(n, _)| n);
+                let bundled = crate::profile::BUNDLED.map(|(n, _)| n);
                 if name == "profile" && !bundled.contains(&value) {
                     return Err(row
                         .err_in(name, format!("`{value}` is not a bundled network profile"))
@@ -809,7 +809,7 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let whole = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
-    let profile = crate::supply::NetworkProfile::for_snapshot(s).name;
+    let profile = crate::profile::NetworkProfile::for_snapshot(s).name;
     let whole_file = [
         guard(&s.network),
         guard(&profile),
@@ -1182,7 +1182,7 @@ mod tests {
         assert_eq!(s.profile.as_deref(), Some("cosmos"));
         assert_eq!(s.taken_at.as_deref(), Some("height 5"));
         assert_eq!(
-            crate::supply::NetworkProfile::for_snapshot(&s).name,
+            crate::profile::NetworkProfile::for_snapshot(&s).name,
             "cosmos"
         );
         // Without them: the generic network, no profile, no unit.

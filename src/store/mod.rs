@@ -185,7 +185,7 @@ impl Store {
                 collector,
                 endpoint,
                 snapshot.taken_at,
-                crate::report::full::generated_at(),
+                crate::time::generated_at(),
                 complete,
                 snapshot.providers.len() as i64,
                 snapshot.input_sha256,

@@ -27,7 +27,7 @@
 
 use super::instance::Instance;
 use super::solver::{Placement, Types, best_greedy, reaches_at_least, upper_bound};
-use crate::report::pct;
+use crate::text::pct;
 use serde::Serialize;
 use std::collections::HashMap;
 

@@ -3,9 +3,9 @@
 
 use super::*;
 use crate::model::{KeyKind, Provider, Snapshot, Source, gpu};
+use crate::rng::Rng;
 use crate::stress::solver::exact_search;
 use crate::stress::workload::{Workload, parse};
-use crate::synth::Rng;
 
 const MODELS: [(&str, f64); 5] = [
     ("h100", 80.0),

@@ -6,7 +6,8 @@ pub use super::nakamoto::NakamotoResult;
 use super::nakamoto::{self, Budget, Groups, Noun};
 use super::solver::{Placement, best_greedy, solve};
 use super::workload::{Class, Workload};
-use crate::audit::{Weight, cloud, provider_vector};
+use crate::audit::{Weight, provider_vector};
+use crate::cloud;
 use crate::entities::{self, ResolveOptions};
 use crate::error::Error;
 use crate::model::Snapshot;
@@ -659,7 +660,7 @@ fn monte_carlo(s: &Snapshot, inst: &Instance, opts: &StressOptions) -> MonteCarl
         .map(|t| {
             // Each trial has its own generator, so results do not depend on
             // how trials are spread over threads.
-            let mut rng = crate::synth::Rng::new(opts.seed ^ t.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            let mut rng = crate::rng::Rng::new(opts.seed ^ t.wrapping_mul(0x9E37_79B9_7F4A_7C15));
             let alive: Vec<bool> = up.iter().map(|&u| rng.unit() < u).collect();
             fraction(
                 best_greedy(&inst.demands, &inst.types(&alive)).0,

@@ -1,7 +1,7 @@
 //! Solver tests: hand-solved instances and agreement with brute force.
 
 use super::*;
-use crate::synth::Rng;
+use crate::rng::Rng;
 
 fn d(unit: u64, units: u64) -> Demand {
     Demand {

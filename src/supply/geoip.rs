@@ -6,8 +6,8 @@
 //! stay pure and a damaged database fails here with the file named.
 
 use crate::error::{Error, Result};
+use crate::model::InputRecord;
 use crate::model::Snapshot;
-use crate::report::InputRecord;
 use maxminddb::{PathElement, Reader};
 use serde::Serialize;
 use std::collections::BTreeMap;

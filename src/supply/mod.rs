@@ -12,268 +12,17 @@
 //! Pure computation on a snapshot, its network profile and (optionally) IP
 //! facts looked up beforehand: no I/O.
 
-mod bases;
 pub mod geoip;
-pub mod profile;
 mod rules;
+mod subsets;
 
-pub use bases::{Basis, BasisKind, BasisThreshold, bases, passing_snapshot};
+pub use crate::profile::{self, Family, NetworkProfile, RULES, Rule, Setting, rule_ids};
 pub use geoip::{GeoFact, GeoFacts, GeoIp};
-pub use profile::NetworkProfile;
+pub use subsets::{BasisKind, observed_snapshot, passing_snapshot};
 
 use crate::model::Snapshot;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// A named check.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Rule {
-    SentinelCount,
-    NegativeCapacity,
-    GpusPerProvider,
-    GpusPerNode,
-    MemoryMismatch,
-    ZeroCapacityOnline,
-    PriceOutlier,
-    DuplicateHost,
-    DuplicateIp,
-    DuplicateFingerprint,
-    DuplicateListing,
-    LocationMismatch,
-    CloudAsnMismatch,
-    StaleOnline,
-    LeasedExceedsCapacity,
-    VendorMismatch,
-    ShareSum,
-    UnknownGpuModel,
-}
-
-/// Every rule, in report order.
-pub const RULES: [Rule; 18] = [
-    Rule::SentinelCount,
-    Rule::NegativeCapacity,
-    Rule::GpusPerProvider,
-    Rule::GpusPerNode,
-    Rule::MemoryMismatch,
-    Rule::ZeroCapacityOnline,
-    Rule::PriceOutlier,
-    Rule::DuplicateHost,
-    Rule::DuplicateIp,
-    Rule::DuplicateFingerprint,
-    Rule::DuplicateListing,
-    Rule::LocationMismatch,
-    Rule::CloudAsnMismatch,
-    Rule::StaleOnline,
-    Rule::LeasedExceedsCapacity,
-    Rule::VendorMismatch,
-    Rule::ShareSum,
-    Rule::UnknownGpuModel,
-];
-
-/// The kind of problem a rule looks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    Impossible,
-    Duplicate,
-    Inconsistent,
-    Unknown,
-}
-
-impl Rule {
-    /// Identifier as in profiles, flags and output.
-    pub fn id(self) -> &'static str {
-        self.spec().0
-    }
-
-    pub fn family(self) -> Family {
-        self.spec().1
-    }
-
-    pub fn default_setting(self) -> Setting {
-        self.spec().2
-    }
-
-    /// What the rule flags, in one sentence.
-    pub fn description(self) -> &'static str {
-        self.spec().3
-    }
-
-    fn spec(self) -> (&'static str, Family, Setting, &'static str) {
-        use Family::*;
-        use Setting::{Error, Info, Warning};
-        match self {
-            Rule::SentinelCount => (
-                "sentinel-count",
-                Impossible,
-                Error,
-                "a GPU count within `sentinel_margin` of 2^31, 2^32, 2^63 or 2^64: an integer overflow or underflow, not hardware",
-            ),
-            Rule::NegativeCapacity => (
-                "negative-capacity",
-                Impossible,
-                Error,
-                "a negative GPU capacity reported by the network (inventory accounting below zero)",
-            ),
-            Rule::GpusPerProvider => (
-                "gpus-per-provider",
-                Impossible,
-                Error,
-                "more GPUs on one provider than `max_gpus_per_provider` when its node count is unknown",
-            ),
-            Rule::GpusPerNode => (
-                "gpus-per-node",
-                Impossible,
-                Error,
-                "more than `max_gpus_per_node` GPUs per machine, where the node count is known or each provider is one machine",
-            ),
-            Rule::MemoryMismatch => (
-                "memory-mismatch",
-                Impossible,
-                Warning,
-                "GPU memory that matches no catalogued variant of the model (within `memory_tolerance`)",
-            ),
-            Rule::ZeroCapacityOnline => (
-                "zero-capacity-online",
-                Impossible,
-                Warning,
-                "an online provider offering no GPUs on a network that reports GPU capacity",
-            ),
-            Rule::PriceOutlier => (
-                "price-outlier",
-                Impossible,
-                Warning,
-                "a price whose robust z-score on log price exceeds `price_outlier_z` among prices of the same model",
-            ),
-            Rule::DuplicateHost => (
-                "duplicate-host",
-                Duplicate,
-                Warning,
-                "several providers behind one host name (all but the first by id are flagged)",
-            ),
-            Rule::DuplicateIp => (
-                "duplicate-ip",
-                Duplicate,
-                Warning,
-                "several providers behind one public IP address (all but the first by id are flagged)",
-            ),
-            Rule::DuplicateFingerprint => (
-                "duplicate-fingerprint",
-                Duplicate,
-                Error,
-                "several providers with one hardware fingerprint (all but the first by id are flagged)",
-            ),
-            Rule::DuplicateListing => (
-                "duplicate-listing",
-                Duplicate,
-                Warning,
-                "a GPU group listed again identically on the same provider (a repeated row: the same offer twice, or two identical machines)",
-            ),
-            Rule::LocationMismatch => (
-                "location-mismatch",
-                Inconsistent,
-                Warning,
-                "a declared country that differs from the country of the provider's IP address (the data's own geolocation or --geoip)",
-            ),
-            Rule::CloudAsnMismatch => (
-                "cloud-asn-mismatch",
-                Inconsistent,
-                Warning,
-                "a declared cloud or location type that contradicts the owner of the provider's AS number",
-            ),
-            Rule::StaleOnline => (
-                "stale-online",
-                Inconsistent,
-                Warning,
-                "declared online, but the last successful probe is older than `max_probe_age_hours` (or older than a later failed check)",
-            ),
-            Rule::LeasedExceedsCapacity => (
-                "leased-exceeds-capacity",
-                Inconsistent,
-                Error,
-                "more GPUs leased than the provider's declared capacity",
-            ),
-            Rule::VendorMismatch => (
-                "vendor-mismatch",
-                Inconsistent,
-                Warning,
-                "a GPU vendor label that contradicts the model (the catalogue's vendor, or a brand word such as Radeon or GeForce in an unknown model's name); vendor dependency counts the model's vendor",
-            ),
-            Rule::ShareSum => (
-                "share-sum",
-                Inconsistent,
-                Warning,
-                "voting-power shares (per `stake_unit`) that do not sum to the whole, 1 or 100%, within 0.5% over all listed validators; one network-level finding, never normalised silently",
-            ),
-            Rule::UnknownGpuModel => (
-                "unknown-gpu-model",
-                Family::Unknown,
-                Info,
-                "a GPU model the catalogue does not know: kept as reported and counted, flagged for review",
-            ),
-        }
-    }
-
-    /// Whether an `error` finding removes its subject from the passing
-    /// basis. Prices, vendor labels, unknown model names and share totals
-    /// say nothing about whether the GPUs or the stake exist, so those rules
-    /// only flag.
-    pub fn removes_supply(self) -> bool {
-        !matches!(
-            self,
-            Rule::PriceOutlier | Rule::UnknownGpuModel | Rule::VendorMismatch | Rule::ShareSum
-        )
-    }
-
-    /// Whether the rule's findings concern the whole network rather than one
-    /// provider: their `provider` is then the network's name, and they count
-    /// no providers in the rule totals.
-    pub fn network_level(self) -> bool {
-        matches!(self, Rule::ShareSum)
-    }
-
-    /// The rule with this identifier.
-    pub fn from_id(id: &str) -> Option<Rule> {
-        RULES.into_iter().find(|r| r.id() == id)
-    }
-}
-
-/// Every rule identifier, for messages.
-pub fn rule_ids() -> Vec<&'static str> {
-    RULES.iter().map(|r| r.id()).collect()
-}
-
-/// How much a finding matters; `Error` findings leave the passing basis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Setting {
-    Off,
-    Info,
-    Warning,
-    Error,
-}
-
-impl Setting {
-    pub fn from_name(name: &str) -> Option<Setting> {
-        match name.trim().to_ascii_lowercase().as_str() {
-            "off" => Some(Setting::Off),
-            "info" => Some(Setting::Info),
-            "warning" | "warn" => Some(Setting::Warning),
-            "error" => Some(Setting::Error),
-            _ => None,
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Setting::Off => "off",
-            Setting::Info => "info",
-            Setting::Warning => "warning",
-            Setting::Error => "error",
-        }
-    }
-}
 
 /// One implausible, duplicated or inconsistent claim.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -402,109 +151,63 @@ impl SupplyOptions {
     }
 }
 
-/// Runs the checks and computes the three bases of one snapshot
-/// (`resolution`: the snapshot's operators, if already resolved).
-pub fn assess(
-    s: &Snapshot,
-    so: &SupplyOptions,
-    weight: crate::audit::Weight,
-    opts: &crate::audit::AuditOptions,
-    resolution: Option<&crate::entities::Resolution>,
-) -> (SupplyCheck, Vec<Basis>) {
-    let profile = so.profile_for(s);
-    let check = check(s, &profile, so.geo.as_ref());
-    let bases = bases(s, &check, weight, opts, resolution);
-    (check, bases)
+/// The supply-check stage's output: the findings (`None` when checks are
+/// off) and the supply that passes them, computed once and passed on to
+/// the measure and stress stages.
+#[derive(Debug, Clone)]
+pub struct Checked<'a> {
+    pub snapshot: &'a Snapshot,
+    pub check: Option<SupplyCheck>,
+    /// Claimed supply minus the subjects of error-level findings: the
+    /// snapshot itself when nothing is removed or checks are off.
+    pub passing: std::borrow::Cow<'a, Snapshot>,
 }
 
-/// The supply a stress test should run on: the passing basis when checks
-/// are on (claimed overflow sentinels would otherwise be "served"), else
-/// the snapshot as claimed.
-pub fn passing_supply<'a>(
-    s: &'a Snapshot,
-    so: Option<&SupplyOptions>,
-) -> std::borrow::Cow<'a, Snapshot> {
+/// The supply-check stage: runs the checks of the snapshot's profile.
+pub fn check_supply<'a>(s: &'a Snapshot, so: Option<&SupplyOptions>) -> Checked<'a> {
     let Some(so) = so else {
-        return std::borrow::Cow::Borrowed(s);
+        return Checked {
+            snapshot: s,
+            check: None,
+            passing: std::borrow::Cow::Borrowed(s),
+        };
     };
-    let check = check(s, &so.profile_for(s), so.geo.as_ref());
-    let removes = check
-        .findings
-        .iter()
-        .any(|f| f.severity == Setting::Error && f.rule.removes_supply());
-    if removes {
-        std::borrow::Cow::Owned(passing_snapshot(s, &check.findings))
-    } else {
-        std::borrow::Cow::Borrowed(s)
+    Checked::new(s, check(s, &so.profile_for(s), so.geo.as_ref()))
+}
+
+impl<'a> Checked<'a> {
+    /// A snapshot with its check: the passing supply is derived here.
+    pub fn new(s: &'a Snapshot, check: SupplyCheck) -> Self {
+        let removes = check
+            .findings
+            .iter()
+            .any(|f| f.severity == Setting::Error && f.rule.removes_supply());
+        let passing = if removes {
+            std::borrow::Cow::Owned(passing_snapshot(s, &check.findings))
+        } else {
+            std::borrow::Cow::Borrowed(s)
+        };
+        Checked {
+            snapshot: s,
+            check: Some(check),
+            passing,
+        }
     }
 }
 
-/// The snapshot of one basis: claimed as is, passing, or observed (`None`
-/// when the data has no online observations).
-pub fn basis_snapshot(s: &Snapshot, so: &SupplyOptions, kind: BasisKind) -> Option<Snapshot> {
-    if kind == BasisKind::Claimed {
-        return Some(s.clone());
-    }
-    let check = check(s, &so.profile_for(s), so.geo.as_ref());
-    let passing = passing_snapshot(s, &check.findings);
-    match kind {
-        BasisKind::Observed => bases::observed_snapshot(s, &passing, &check.findings),
-        _ => Some(passing),
-    }
-}
-
-/// The supply section of an audit: rule totals and the three bases (the
-/// findings themselves are listed by `rackaudit verify-supply`).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct SupplySummary {
-    pub profile: String,
-    pub profile_origin: String,
-    pub thresholds: Vec<profile::Threshold>,
-    pub geoip: Vec<String>,
-    pub findings: usize,
-    pub findings_by_severity: BTreeMap<Setting, usize>,
-    pub rules: Vec<RuleSummary>,
-    pub bases: Vec<Basis>,
-}
-
-impl SupplySummary {
-    pub fn new(check: &SupplyCheck, bases: Vec<Basis>) -> Self {
-        let mut by_severity = BTreeMap::new();
-        for f in &check.findings {
-            *by_severity.entry(f.severity).or_insert(0) += 1;
+/// The snapshot of one basis, from the supply-check stage: claimed as is,
+/// passing, or observed (`None` when the data has no online observations).
+pub fn basis_of<'a>(
+    checked: &'a Checked<'_>,
+    kind: BasisKind,
+) -> Option<std::borrow::Cow<'a, Snapshot>> {
+    use std::borrow::Cow;
+    match (kind, &checked.check) {
+        (BasisKind::Claimed, _) | (_, None) => Some(Cow::Borrowed(checked.snapshot)),
+        (BasisKind::Passing, Some(_)) => Some(Cow::Borrowed(&*checked.passing)),
+        (BasisKind::Observed, Some(c)) => {
+            observed_snapshot(checked.snapshot, &checked.passing, &c.findings).map(Cow::Owned)
         }
-        SupplySummary {
-            profile: check.profile.clone(),
-            profile_origin: check.profile_origin.clone(),
-            thresholds: check.thresholds.clone(),
-            geoip: check.geoip.clone(),
-            findings: check.findings.len(),
-            findings_by_severity: by_severity,
-            rules: check.rules.clone(),
-            bases,
-        }
-    }
-
-    /// The basis of one kind.
-    pub fn basis(&self, kind: BasisKind) -> Option<&Basis> {
-        self.bases.iter().find(|b| b.kind == kind && b.available)
-    }
-
-    /// A clause for the headline sentence when checks change the verdict's
-    /// basis: the Nakamoto coefficients on passing supply.
-    pub fn headline_clause(&self) -> Option<String> {
-        let claimed = self.basis(BasisKind::Claimed)?;
-        let passing = self.basis(BasisKind::Passing)?;
-        if passing.providers == claimed.providers && passing.gpus == claimed.gpus {
-            return None;
-        }
-        let n = |x: Option<usize>| x.map_or("n/a".to_string(), |v| v.to_string());
-        Some(format!(
-            "; on supply passing the checks ({}): {} providers, {} operators",
-            passing.note,
-            n(passing.nakamoto_providers),
-            n(passing.nakamoto_operators)
-        ))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use super::profile::CheckParams;
 use super::{Finding, Located, Rule, Setting};
-use crate::audit::cloud::{self, Category};
+use crate::cloud::{self, Category};
 use crate::model::{Provider, Snapshot, gpu};
 use std::collections::{BTreeMap, HashMap};
 

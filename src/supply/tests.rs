@@ -2,6 +2,7 @@
 //! silent on its negative one.
 
 use super::*;
+use crate::audit::bases;
 use crate::model::{Price, Provider, Source, gpu};
 
 fn snapshot(network: &str, providers: Vec<Provider>) -> Snapshot {
@@ -395,7 +396,12 @@ fn passing_basis_drops_error_subjects_and_keeps_warnings() {
     let dup_left = passing_snapshot(&s, &c_strict.findings).providers[1].gpu_count();
     assert_eq!(dup_left, 8, "only the repeated rows leave");
     let opts = crate::audit::AuditOptions::default();
-    let b = bases(&s, &c, crate::audit::Weight::Gpus, &opts, None);
+    let b = bases(
+        &Checked::new(&s, c.clone()),
+        crate::audit::Weight::Gpus,
+        &opts,
+        None,
+    );
     assert_eq!(
         b[0].gpus,
         u64::MAX,
@@ -458,8 +464,7 @@ fn observed_basis_keeps_online_fresh_providers() {
     );
     let c = check(&s, &profile(), None);
     let b = bases(
-        &s,
-        &c,
+        &Checked::new(&s, c),
         crate::audit::Weight::Gpus,
         &Default::default(),
         None,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-const CLOUDS_CSV: &str = include_str!("../../data/reference/clouds.csv");
+const CLOUDS_CSV: &str = include_str!("../data/reference/clouds.csv");
 
 /// What kind of company a cloud is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

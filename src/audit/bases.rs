@@ -1,28 +1,15 @@
-//! The three bases of an audit: all claimed supply, supply passing the
-//! checks, and supply a probe observed online.
+//! The headline on each supply basis (all claimed supply, supply passing
+//! the checks, supply observed online) and the audit's supply section.
 
-use super::{Finding, Rule, Setting, SupplyCheck};
-use crate::audit::{
-    AuditOptions, Dimension, ShareRow, Weight, basis_cells, find_cell, nvidia_gpu_share,
-};
+use super::{AuditOptions, Dimension, ShareRow, Weight, basis_cells, find_cell, nvidia_gpu_share};
 use crate::entities::Resolution;
 use crate::metrics::Labelled;
 use crate::model::Snapshot;
+use crate::supply::{
+    BasisKind, Checked, Finding, RuleSummary, Setting, SupplyCheck, observed_snapshot, profile,
+};
 use serde::Serialize;
-use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
-
-/// Which supply a basis counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BasisKind {
-    /// Everything the data claims.
-    Claimed,
-    /// Claimed supply minus the subjects of `error` findings.
-    Passing,
-    /// Passing supply that a probe found online (and not stale).
-    Observed,
-}
+use std::collections::BTreeMap;
 
 /// Coalition size at one profile threshold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -62,73 +49,19 @@ pub struct Basis {
     pub country_coverage: Option<f64>,
 }
 
-/// The claimed snapshot minus the subjects of `error` findings that remove
-/// supply: whole providers, or single GPU groups.
-pub fn passing_snapshot(s: &Snapshot, findings: &[Finding]) -> Snapshot {
-    let removing = |f: &&Finding| f.severity == Setting::Error && f.rule.removes_supply();
-    let dropped: BTreeSet<&str> = findings
-        .iter()
-        .filter(removing)
-        .filter(|f| f.gpu_group.is_none())
-        .map(|f| f.provider.as_str())
-        .collect();
-    // GPUs to take off each (provider, group): a whole group for an
-    // overflow sentinel, only the repeated rows for a duplicate listing.
-    let mut cuts: BTreeMap<(&str, usize), u64> = BTreeMap::new();
-    for f in findings.iter().filter(removing) {
-        if let Some(i) = f.gpu_group {
-            let cut = cuts.entry((f.provider.as_str(), i)).or_insert(0);
-            *cut = cut.saturating_add(f.excluded_gpus);
-        }
-    }
-    let mut out = s.clone();
-    out.providers.retain(|p| !dropped.contains(p.id.as_str()));
-    for p in &mut out.providers {
-        let id = p.id.clone();
-        let mut i = 0;
-        p.gpus.retain_mut(|g| {
-            let cut = cuts.get(&(id.as_str(), i));
-            i += 1;
-            let Some(cut) = cut else { return true };
-            g.count = g.count.saturating_sub(*cut);
-            g.duplicated = 0;
-            g.count > 0
-        });
-    }
-    out
-}
-
-/// The passing snapshot restricted to providers a probe found online, or
-/// `None` when the data carries no online observations.
-pub(super) fn observed_snapshot(
-    claimed: &Snapshot,
-    passing: &Snapshot,
-    findings: &[Finding],
-) -> Option<Snapshot> {
-    if claimed.providers.iter().all(|p| p.online.is_none()) {
-        return None;
-    }
-    let stale: BTreeSet<&str> = findings
-        .iter()
-        .filter(|f| f.rule == Rule::StaleOnline)
-        .map(|f| f.provider.as_str())
-        .collect();
-    let mut out = passing.clone();
-    out.providers
-        .retain(|p| p.online == Some(true) && !stale.contains(p.id.as_str()));
-    Some(out)
-}
-
 /// The headline on every basis. `opts` are the audit's options; the bases
 /// use the profile's thresholds instead of the audit's tau list.
 /// `resolution` is the claimed snapshot's, if already computed.
 pub fn bases(
-    s: &Snapshot,
-    check: &SupplyCheck,
+    checked: &Checked<'_>,
     weight: Weight,
     opts: &AuditOptions,
     resolution: Option<&Resolution>,
 ) -> Vec<Basis> {
+    let s = checked.snapshot;
+    let Some(check) = &checked.check else {
+        return Vec::new();
+    };
     let mut opts = opts.clone();
     opts.supply = None;
     opts.top_n = 1;
@@ -153,11 +86,7 @@ pub fn bases(
         .iter()
         .filter(|f| f.severity == Setting::Error && f.rule.removes_supply())
         .collect();
-    let passing_s = if removing.is_empty() {
-        Cow::Borrowed(s)
-    } else {
-        Cow::Owned(passing_snapshot(s, &check.findings))
-    };
+    let passing_s = &checked.passing;
     let passing = if removing.is_empty() {
         Basis {
             kind: BasisKind::Passing,
@@ -178,9 +107,9 @@ pub fn bases(
                 n => format!(" and {n} whole providers"),
             }
         );
-        basis(BasisKind::Passing, &passing_s, weight, &opts, None, note)
+        basis(BasisKind::Passing, passing_s, weight, &opts, None, note)
     };
-    let observed = match observed_snapshot(s, &passing_s, &check.findings) {
+    let observed = match observed_snapshot(s, passing_s, &check.findings) {
         Some(o) => {
             let note = format!(
                 "{} of {} passing providers were online at the last probe",
@@ -273,5 +202,60 @@ fn basis(
         nvidia_gpu_share: nvidia_gpu_share(s),
         largest_country: cell(Dimension::Country).and_then(|c| c.top.first().cloned()),
         country_coverage: provider.map(|_| cell(Dimension::Country).map_or(0.0, |c| c.coverage())),
+    }
+}
+
+/// The supply section of an audit: rule totals and the three bases (the
+/// findings themselves are listed by `rackaudit verify-supply`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SupplySummary {
+    pub profile: String,
+    pub profile_origin: String,
+    pub thresholds: Vec<profile::Threshold>,
+    pub geoip: Vec<String>,
+    pub findings: usize,
+    pub findings_by_severity: BTreeMap<Setting, usize>,
+    pub rules: Vec<RuleSummary>,
+    pub bases: Vec<Basis>,
+}
+
+impl SupplySummary {
+    pub fn new(check: &SupplyCheck, bases: Vec<Basis>) -> Self {
+        let mut by_severity = BTreeMap::new();
+        for f in &check.findings {
+            *by_severity.entry(f.severity).or_insert(0) += 1;
+        }
+        SupplySummary {
+            profile: check.profile.clone(),
+            profile_origin: check.profile_origin.clone(),
+            thresholds: check.thresholds.clone(),
+            geoip: check.geoip.clone(),
+            findings: check.findings.len(),
+            findings_by_severity: by_severity,
+            rules: check.rules.clone(),
+            bases,
+        }
+    }
+
+    /// The basis of one kind.
+    pub fn basis(&self, kind: BasisKind) -> Option<&Basis> {
+        self.bases.iter().find(|b| b.kind == kind && b.available)
+    }
+
+    /// A clause for the headline sentence when checks change the verdict's
+    /// basis: the Nakamoto coefficients on passing supply.
+    pub fn headline_clause(&self) -> Option<String> {
+        let claimed = self.basis(BasisKind::Claimed)?;
+        let passing = self.basis(BasisKind::Passing)?;
+        if passing.providers == claimed.providers && passing.gpus == claimed.gpus {
+            return None;
+        }
+        let n = |x: Option<usize>| x.map_or("n/a".to_string(), |v| v.to_string());
+        Some(format!(
+            "; on supply passing the checks ({}): {} providers, {} operators",
+            passing.note,
+            n(passing.nakamoto_providers),
+            n(passing.nakamoto_operators)
+        ))
     }
 }

@@ -6,26 +6,272 @@
 //! may start from one with `extends = "<name>"` and change only what it names
 //! (tables merge key by key; arrays such as `thresholds` replace).
 
-use super::{Rule, Setting};
 use crate::error::{Error, Result};
 use crate::metrics::Holds;
 use crate::model::Snapshot;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// A named check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Rule {
+    SentinelCount,
+    NegativeCapacity,
+    GpusPerProvider,
+    GpusPerNode,
+    MemoryMismatch,
+    ZeroCapacityOnline,
+    PriceOutlier,
+    DuplicateHost,
+    DuplicateIp,
+    DuplicateFingerprint,
+    DuplicateListing,
+    LocationMismatch,
+    CloudAsnMismatch,
+    StaleOnline,
+    LeasedExceedsCapacity,
+    VendorMismatch,
+    ShareSum,
+    UnknownGpuModel,
+}
+
+/// Every rule, in report order.
+pub const RULES: [Rule; 18] = [
+    Rule::SentinelCount,
+    Rule::NegativeCapacity,
+    Rule::GpusPerProvider,
+    Rule::GpusPerNode,
+    Rule::MemoryMismatch,
+    Rule::ZeroCapacityOnline,
+    Rule::PriceOutlier,
+    Rule::DuplicateHost,
+    Rule::DuplicateIp,
+    Rule::DuplicateFingerprint,
+    Rule::DuplicateListing,
+    Rule::LocationMismatch,
+    Rule::CloudAsnMismatch,
+    Rule::StaleOnline,
+    Rule::LeasedExceedsCapacity,
+    Rule::VendorMismatch,
+    Rule::ShareSum,
+    Rule::UnknownGpuModel,
+];
+
+/// The kind of problem a rule looks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    Impossible,
+    Duplicate,
+    Inconsistent,
+    Unknown,
+}
+
+impl Rule {
+    /// Identifier as in profiles, flags and output.
+    pub fn id(self) -> &'static str {
+        self.spec().0
+    }
+
+    pub fn family(self) -> Family {
+        self.spec().1
+    }
+
+    pub fn default_setting(self) -> Setting {
+        self.spec().2
+    }
+
+    /// What the rule flags, in one sentence.
+    pub fn description(self) -> &'static str {
+        self.spec().3
+    }
+
+    fn spec(self) -> (&'static str, Family, Setting, &'static str) {
+        use Family::*;
+        use Setting::{Error, Info, Warning};
+        match self {
+            Rule::SentinelCount => (
+                "sentinel-count",
+                Impossible,
+                Error,
+                "a GPU count within `sentinel_margin` of 2^31, 2^32, 2^63 or 2^64: an integer overflow or underflow, not hardware",
+            ),
+            Rule::NegativeCapacity => (
+                "negative-capacity",
+                Impossible,
+                Error,
+                "a negative GPU capacity reported by the network (inventory accounting below zero)",
+            ),
+            Rule::GpusPerProvider => (
+                "gpus-per-provider",
+                Impossible,
+                Error,
+                "more GPUs on one provider than `max_gpus_per_provider` when its node count is unknown",
+            ),
+            Rule::GpusPerNode => (
+                "gpus-per-node",
+                Impossible,
+                Error,
+                "more than `max_gpus_per_node` GPUs per machine, where the node count is known or each provider is one machine",
+            ),
+            Rule::MemoryMismatch => (
+                "memory-mismatch",
+                Impossible,
+                Warning,
+                "GPU memory that matches no catalogued variant of the model (within `memory_tolerance`)",
+            ),
+            Rule::ZeroCapacityOnline => (
+                "zero-capacity-online",
+                Impossible,
+                Warning,
+                "an online provider offering no GPUs on a network that reports GPU capacity",
+            ),
+            Rule::PriceOutlier => (
+                "price-outlier",
+                Impossible,
+                Warning,
+                "a price whose robust z-score on log price exceeds `price_outlier_z` among prices of the same model",
+            ),
+            Rule::DuplicateHost => (
+                "duplicate-host",
+                Duplicate,
+                Warning,
+                "several providers behind one host name (all but the first by id are flagged)",
+            ),
+            Rule::DuplicateIp => (
+                "duplicate-ip",
+                Duplicate,
+                Warning,
+                "several providers behind one public IP address (all but the first by id are flagged)",
+            ),
+            Rule::DuplicateFingerprint => (
+                "duplicate-fingerprint",
+                Duplicate,
+                Error,
+                "several providers with one hardware fingerprint (all but the first by id are flagged)",
+            ),
+            Rule::DuplicateListing => (
+                "duplicate-listing",
+                Duplicate,
+                Warning,
+                "a GPU group listed again identically on the same provider (a repeated row: the same offer twice, or two identical machines)",
+            ),
+            Rule::LocationMismatch => (
+                "location-mismatch",
+                Inconsistent,
+                Warning,
+                "a declared country that differs from the country of the provider's IP address (the data's own geolocation or --geoip)",
+            ),
+            Rule::CloudAsnMismatch => (
+                "cloud-asn-mismatch",
+                Inconsistent,
+                Warning,
+                "a declared cloud or location type that contradicts the owner of the provider's AS number",
+            ),
+            Rule::StaleOnline => (
+                "stale-online",
+                Inconsistent,
+                Warning,
+                "declared online, but the last successful probe is older than `max_probe_age_hours` (or older than a later failed check)",
+            ),
+            Rule::LeasedExceedsCapacity => (
+                "leased-exceeds-capacity",
+                Inconsistent,
+                Error,
+                "more GPUs leased than the provider's declared capacity",
+            ),
+            Rule::VendorMismatch => (
+                "vendor-mismatch",
+                Inconsistent,
+                Warning,
+                "a GPU vendor label that contradicts the model (the catalogue's vendor, or a brand word such as Radeon or GeForce in an unknown model's name); vendor dependency counts the model's vendor",
+            ),
+            Rule::ShareSum => (
+                "share-sum",
+                Inconsistent,
+                Warning,
+                "voting-power shares (per `stake_unit`) that do not sum to the whole, 1 or 100%, within 0.5% over all listed validators; one network-level finding, never normalised silently",
+            ),
+            Rule::UnknownGpuModel => (
+                "unknown-gpu-model",
+                Family::Unknown,
+                Info,
+                "a GPU model the catalogue does not know: kept as reported and counted, flagged for review",
+            ),
+        }
+    }
+
+    /// Whether an `error` finding removes its subject from the passing
+    /// basis. Prices, vendor labels, unknown model names and share totals
+    /// say nothing about whether the GPUs or the stake exist, so those rules
+    /// only flag.
+    pub fn removes_supply(self) -> bool {
+        !matches!(
+            self,
+            Rule::PriceOutlier | Rule::UnknownGpuModel | Rule::VendorMismatch | Rule::ShareSum
+        )
+    }
+
+    /// Whether the rule's findings concern the whole network rather than one
+    /// provider: their `provider` is then the network's name, and they count
+    /// no providers in the rule totals.
+    pub fn network_level(self) -> bool {
+        matches!(self, Rule::ShareSum)
+    }
+
+    /// The rule with this identifier.
+    pub fn from_id(id: &str) -> Option<Rule> {
+        RULES.into_iter().find(|r| r.id() == id)
+    }
+}
+
+/// Every rule identifier, for messages.
+pub fn rule_ids() -> Vec<&'static str> {
+    RULES.iter().map(|r| r.id()).collect()
+}
+
+/// How much a finding matters; `Error` findings leave the passing basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Setting {
+    Off,
+    Info,
+    Warning,
+    Error,
+}
+
+impl Setting {
+    pub fn from_name(name: &str) -> Option<Setting> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "off" => Some(Setting::Off),
+            "info" => Some(Setting::Info),
+            "warning" | "warn" => Some(Setting::Warning),
+            "error" => Some(Setting::Error),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Setting::Off => "off",
+            Setting::Info => "info",
+            Setting::Warning => "warning",
+            Setting::Error => "error",
+        }
+    }
+}
+
 /// The `adapter` of a profile file in a report's inputs.
 pub const PROFILE_ADAPTER: &str = "network-profile";
 
 /// The bundled profiles: (name, TOML text).
 pub const BUNDLED: [(&str, &str); 5] = [
-    ("default", include_str!("../../data/profiles/default.toml")),
-    ("akash", include_str!("../../data/profiles/akash.toml")),
-    (
-        "bittensor",
-        include_str!("../../data/profiles/bittensor.toml"),
-    ),
-    ("cosmos", include_str!("../../data/profiles/cosmos.toml")),
-    ("vastai", include_str!("../../data/profiles/vastai.toml")),
+    ("default", include_str!("../data/profiles/default.toml")),
+    ("akash", include_str!("../data/profiles/akash.toml")),
+    ("bittensor", include_str!("../data/profiles/bittensor.toml")),
+    ("cosmos", include_str!("../data/profiles/cosmos.toml")),
+    ("vastai", include_str!("../data/profiles/vastai.toml")),
 ];
 
 /// A coalition size the network's security or service depends on.
@@ -205,7 +451,7 @@ fn resolve(location: &str, raw: RawProfile) -> Result<NetworkProfile> {
     for (id, setting) in &raw.rules {
         let rule = Rule::from_id(id).ok_or_else(|| {
             field(format!("rules.{id}"), "is not a rule".into())
-                .with_hint(format!("rules: {}", super::rule_ids().join(", ")))
+                .with_hint(format!("rules: {}", rule_ids().join(", ")))
         })?;
         let setting = Setting::from_name(setting).ok_or_else(|| {
             field(

@@ -1,0 +1,68 @@
+//! The pipeline, in one place. Every command runs a prefix of it:
+//!
+//! 1. **read** — a source adapter turns input bytes into a canonical
+//!    [`Snapshot`] (`crate::sources`; the CLI loads files and stores);
+//! 2. **check supply** — the network profile's rules flag implausible
+//!    claims and give the supply that passes them ([`check_supply`]);
+//! 3. **resolve operators** — providers are grouped into the operators
+//!    that control them ([`resolve`]);
+//! 4. **measure** — every concentration metric, on every supply basis
+//!    ([`measure`]);
+//! 5. **stress** — the declared workload placed on the passing supply, and
+//!    the losses it survives ([`stress`]);
+//! 6. **publish** — exporters render the results (`crate::report`).
+//!
+//! Each stage is a function of the previous stages' outputs, computed once
+//! and passed on: the supply checks are not run again for the stress test,
+//! nor the operators resolved again for the bases.
+
+use crate::audit::{AuditOptions, SnapshotAudit};
+use crate::entities::Resolution;
+use crate::model::Snapshot;
+use crate::stress::scenarios::{StressOptions, StressResult, stress_checked};
+use crate::stress::workload::Workload;
+pub use crate::supply::{Checked, check_supply};
+
+/// Stage 3: operator resolution.
+pub fn resolve(snapshot: &Snapshot, opts: &AuditOptions) -> Resolution {
+    crate::audit::resolve(snapshot, opts)
+}
+
+/// Stage 4: the audit of a checked, resolved snapshot.
+pub fn measure(
+    checked: &Checked<'_>,
+    resolution: &Resolution,
+    opts: &AuditOptions,
+) -> SnapshotAudit {
+    crate::audit::measure(checked, resolution, opts)
+}
+
+/// Stage 5: the stress test, on the supply passing the checks.
+pub fn stress(
+    checked: &Checked<'_>,
+    workload: &Workload,
+    opts: &StressOptions,
+) -> crate::Result<StressResult> {
+    stress_checked(checked.snapshot, &checked.passing, workload, opts)
+}
+
+/// Stages 2–4: the audit of one snapshot.
+pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
+    let checked = check_supply(snapshot, opts.supply.as_ref());
+    let resolution = resolve(snapshot, opts);
+    measure(&checked, &resolution, opts)
+}
+
+/// Stages 2–5: the audit and the stress test of one snapshot, sharing one
+/// supply check.
+pub fn audit_and_stress(
+    snapshot: &Snapshot,
+    opts: &AuditOptions,
+    workload: &Workload,
+    stress_opts: &StressOptions,
+) -> crate::Result<(SnapshotAudit, StressResult)> {
+    let checked = check_supply(snapshot, opts.supply.as_ref());
+    let resolution = resolve(snapshot, opts);
+    let audit = measure(&checked, &resolution, opts);
+    Ok((audit, stress(&checked, workload, stress_opts)?))
+}

@@ -1,0 +1,23 @@
+//! Numbers in words for sentences and tables: percentages, trimmed
+//! decimals. The lowest layer: measurement modules write their reasons and
+//! headlines with these, and the exporters format with the same rules.
+
+/// Formats a share as a percentage with one decimal.
+pub fn pct(x: f64) -> String {
+    format!("{:.1}%", x * 100.0)
+}
+
+/// Formats a number compactly: integers without decimals, others with up to
+/// `digits` significant decimals.
+pub fn num(x: f64, digits: usize) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        let s = format!("{x:.digits$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    }
+}
