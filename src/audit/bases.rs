@@ -57,30 +57,24 @@ pub fn bases(
     weight: Weight,
     opts: &AuditOptions,
     resolution: Option<&Resolution>,
+    claimed: Option<Claimed>,
 ) -> Vec<Basis> {
     let s = checked.snapshot;
     let Some(check) = &checked.check else {
         return Vec::new();
     };
-    let mut opts = opts.clone();
-    opts.supply = None;
-    opts.top_n = 1;
-    opts.params.tau = check
-        .thresholds
-        .iter()
-        .map(|t| Labelled {
-            label: t.label.clone(),
-            value: t.exact,
-        })
-        .collect();
-    let claimed = basis(
-        BasisKind::Claimed,
-        s,
-        weight,
-        &opts,
-        resolution,
-        String::new(),
-    );
+    let opts = basis_options(check, opts);
+    let claimed = match claimed {
+        Some(c) => from_cells(BasisKind::Claimed, s, weight, &opts, c, String::new()),
+        None => basis(
+            BasisKind::Claimed,
+            s,
+            weight,
+            &opts,
+            resolution,
+            String::new(),
+        ),
+    };
     let removing: Vec<&Finding> = check
         .findings
         .iter()
@@ -149,6 +143,31 @@ fn empty(weight: Weight) -> Basis {
     }
 }
 
+/// The audit's own measurements of the claimed snapshot, reused as its
+/// basis (the claimed basis is the audit's supply).
+pub struct Claimed {
+    pub cells: Vec<crate::audit::Cell>,
+    pub operators: usize,
+    pub nvidia: Option<crate::audit::KnownShare>,
+}
+
+/// The audit options of the bases: the profile's thresholds instead of the
+/// audit's tau list, one top row, no checks of their own.
+pub fn basis_options(check: &SupplyCheck, opts: &AuditOptions) -> AuditOptions {
+    let mut opts = opts.clone();
+    opts.supply = None;
+    opts.top_n = 1;
+    opts.params.tau = check
+        .thresholds
+        .iter()
+        .map(|t| Labelled {
+            label: t.label.clone(),
+            value: t.exact,
+        })
+        .collect();
+    opts
+}
+
 fn basis(
     kind: BasisKind,
     s: &Snapshot,
@@ -158,6 +177,28 @@ fn basis(
     note: String,
 ) -> Basis {
     let (cells, operators) = basis_cells(s, weight, opts, &opts.params, resolution);
+    let measured = Claimed {
+        cells,
+        operators,
+        nvidia: nvidia_gpu_share(s),
+    };
+    from_cells(kind, s, weight, opts, measured, note)
+}
+
+/// A basis from its provider, operator and country cells.
+fn from_cells(
+    kind: BasisKind,
+    s: &Snapshot,
+    weight: Weight,
+    opts: &AuditOptions,
+    measured: Claimed,
+    note: String,
+) -> Basis {
+    let Claimed {
+        cells,
+        operators,
+        nvidia,
+    } = measured;
     let cell = |d: Dimension| find_cell(&cells, d, weight);
     let (provider, operator) = (cell(Dimension::Provider), cell(Dimension::Operator));
     let tau = |c: Option<&crate::audit::Cell>, label: &str| {
@@ -199,7 +240,7 @@ fn basis(
         thresholds,
         max_operator_share: operator.and_then(|c| c.metrics.max_share),
         operator_hhi: operator.and_then(|c| c.metrics.hhi),
-        nvidia_gpu_share: nvidia_gpu_share(s),
+        nvidia_gpu_share: nvidia,
         largest_country: cell(Dimension::Country).and_then(|c| c.top.first().cloned()),
         country_coverage: provider.map(|_| cell(Dimension::Country).map_or(0.0, |c| c.coverage())),
     }

@@ -7,7 +7,7 @@
 
 pub use crate::cloud;
 mod bases;
-pub use bases::{Basis, BasisThreshold, SupplySummary, bases};
+pub use bases::{Basis, BasisThreshold, Claimed, SupplySummary, bases};
 pub mod operators;
 mod sections;
 
@@ -906,16 +906,19 @@ pub fn measure(
             }
             concentration.push(c);
         }
-        if matches!(dim, Dimension::Provider | Dimension::Operator) {
-            // Kept for the Lorenz curves and coalitions, which need the
-            // primary weight first.
+        if matches!(
+            dim,
+            Dimension::Provider | Dimension::Operator | Dimension::Country
+        ) {
+            // Kept for the Lorenz curves, coalitions and the claimed
+            // basis, which need the primary weight first.
             entity_aggs.push((dim, agg));
         }
     }
     let (primary, primary_note) = sections::primary_weight(&concentration, snapshot);
     let wi = primary.index();
     let mut lorenz = BTreeMap::new();
-    for (dim, agg) in &entity_aggs {
+    for (dim, agg) in entity_aggs.iter().filter(|(d, _)| *d != Dimension::Country) {
         let values: Vec<f64> = agg.ranked(wi).iter().map(|r| r.1).collect();
         lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
     }
@@ -930,8 +933,24 @@ pub fn measure(
     let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
     let mut headline =
         sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
+    let hardware = sections::hardware(snapshot);
     let supply = checked.check.as_ref().map(|check| {
-        let bases = bases(checked, primary, opts, Some(&prep.resolution));
+        let basis_params = bases::basis_options(check, opts).params;
+        let claimed = Claimed {
+            cells: entity_aggs
+                .iter()
+                .filter_map(|(dim, agg)| cell(agg, *dim, primary, &basis_params, 1))
+                .collect(),
+            operators: prep.resolution.operators.len(),
+            nvidia: hardware.as_ref().map(|h| h.nvidia.gpu_share.clone()),
+        };
+        let bases = bases(
+            checked,
+            primary,
+            opts,
+            Some(&prep.resolution),
+            Some(claimed),
+        );
         SupplySummary::new(check, bases)
     });
     if let Some(sentence) = supply.as_ref().and_then(|s| s.headline_clause()) {
@@ -960,7 +979,7 @@ pub fn measure(
         unlinked_providers: prep.resolution.unlinked_count(),
         operator_resolution: resolution_summary(&prep.resolution, &opts.entities),
         headline,
-        hardware: sections::hardware(snapshot),
+        hardware,
         cloud: sections::cloud_exposure(snapshot, &prep.clouds, &totals, primary),
         geography: sections::geography(countries, regions, primary),
         uptime: sections::uptime(snapshot, primary),

@@ -27,7 +27,7 @@ use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
 use crate::model::gpu::GpuGroup;
 use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu};
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// The columns, in the documented order.
 pub const COLUMNS: [&str; 15] = [
@@ -280,7 +280,7 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
     }
     let header = Header::parse(file, &record)?;
     let mut providers: Vec<Provider> = Vec::new();
-    let mut by_id: HashMap<String, usize> = HashMap::new();
+    let mut by_id: FxHashMap<String, usize> = FxHashMap::default();
     let mut listings: Vec<Listings> = Vec::new();
     let mut templates = Templates::default();
     let mut whole_file: [Option<String>; 4] = Default::default();
@@ -388,19 +388,22 @@ struct Listings {
 /// text, so each distinct model is normalized once per file, not per row.
 #[derive(Default)]
 struct Templates {
-    index: HashMap<String, usize>,
+    /// model → vendor → memory bits → template: looked up by `&str`,
+    /// without allocating, since most rows repeat a known model.
+    index: FxHashMap<String, FxHashMap<String, FxHashMap<Option<u64>, usize>>>,
     groups: Vec<GpuGroup>,
 }
 
 impl Templates {
     fn get(&mut self, model: Option<&str>, vendor: Option<&str>, memory: Option<f64>) -> usize {
-        let key = format!(
-            "{}\u{1f}{}\u{1f}{:?}",
-            model.unwrap_or(""),
-            vendor.unwrap_or(""),
-            memory.map(f64::to_bits)
-        );
-        if let Some(&i) = self.index.get(&key) {
+        let (m, v) = (model.unwrap_or(""), vendor.unwrap_or(""));
+        let memory_bits = memory.map(f64::to_bits);
+        if let Some(&i) = self
+            .index
+            .get(m)
+            .and_then(|by_vendor| by_vendor.get(v))
+            .and_then(|by_memory| by_memory.get(&memory_bits))
+        {
             return i;
         }
         let group = match model {
@@ -411,7 +414,12 @@ impl Templates {
             },
         };
         self.groups.push(group);
-        self.index.insert(key, self.groups.len() - 1);
+        self.index
+            .entry(m.to_string())
+            .or_default()
+            .entry(v.to_string())
+            .or_default()
+            .insert(memory_bits, self.groups.len() - 1);
         self.groups.len() - 1
     }
 }
@@ -446,13 +454,40 @@ fn set_field<T: PartialEq + std::fmt::Debug>(
             Ok(())
         }
         (Some(old), Some(v)) if *old == v => Ok(()),
-        (Some(old), Some(v)) => Err(row
-            .err(
-                column,
-                format!("{v:?} conflicts with {old:?} given earlier for this provider"),
-            )
-            .with_hint("rows of one provider_id must agree on provider-level fields")),
+        (Some(old), Some(v)) => Err(conflict(row, column, &v, old)),
     }
+}
+
+/// [`set_field`] for text, allocating only for a provider's first value.
+fn set_text(
+    slot: &mut Option<String>,
+    value: Option<&str>,
+    row: &Row<'_>,
+    column: usize,
+) -> Result<()> {
+    match (slot.as_deref(), value) {
+        (_, None) => Ok(()),
+        (None, Some(v)) => {
+            *slot = Some(v.to_string());
+            Ok(())
+        }
+        (Some(old), Some(v)) if old == v => Ok(()),
+        (Some(old), Some(v)) => Err(conflict(row, column, &v, &old)),
+    }
+}
+
+/// Two rows of one provider disagree on a provider-level field.
+fn conflict(
+    row: &Row<'_>,
+    column: usize,
+    new: &impl std::fmt::Debug,
+    old: &impl std::fmt::Debug,
+) -> Error {
+    row.err(
+        column,
+        format!("{new:?} conflicts with {old:?} given earlier for this provider"),
+    )
+    .with_hint("rows of one provider_id must agree on provider-level fields")
 }
 
 fn merge_row(
@@ -461,26 +496,19 @@ fn merge_row(
     templates: &mut Templates,
     row: &Row<'_>,
 ) -> Result<()> {
-    let mut declared = p
-        .operator_keys
-        .iter()
-        .find(|k| k.kind == KeyKind::Declared)
-        .map(|k| k.value.clone());
-    set_field(
-        &mut declared,
-        row.get(C_OPERATOR).map(str::to_string),
-        row,
-        C_OPERATOR,
-    )?;
-    if let Some(op) = declared {
-        p.add_key(KeyKind::Declared, op);
+    if let Some(op) = row.get(C_OPERATOR) {
+        let declared = p
+            .operator_keys
+            .iter()
+            .find(|k| k.kind == KeyKind::Declared)
+            .map(|k| k.value.as_str());
+        match declared {
+            None => p.add_key(KeyKind::Declared, op.to_string()),
+            Some(old) if old == op => {}
+            Some(old) => return Err(conflict(row, C_OPERATOR, &op, &old)),
+        }
     }
-    set_field(
-        &mut p.name,
-        row.get(C_NAME).map(str::to_string),
-        row,
-        C_NAME,
-    )?;
+    set_text(&mut p.name, row.get(C_NAME), row, C_NAME)?;
     let country = match row.get(C_COUNTRY) {
         None => None,
         Some(c) => Some(geo::country_code(c).ok_or_else(|| {
@@ -489,12 +517,7 @@ fn merge_row(
         })?),
     };
     set_field(&mut p.country, country, row, C_COUNTRY)?;
-    set_field(
-        &mut p.region,
-        row.get(C_REGION).map(str::to_string),
-        row,
-        C_REGION,
-    )?;
+    set_text(&mut p.region, row.get(C_REGION), row, C_REGION)?;
     let asn = match row.get(C_ASN) {
         None => None,
         Some(a) => Some(parse_asn(a).ok_or_else(|| {
@@ -503,18 +526,8 @@ fn merge_row(
         })?),
     };
     set_field(&mut p.asn, asn, row, C_ASN)?;
-    set_field(
-        &mut p.cloud,
-        row.get(C_CLOUD).map(str::to_string),
-        row,
-        C_CLOUD,
-    )?;
-    set_field(
-        &mut p.datacenter,
-        row.get(C_DATACENTER).map(str::to_string),
-        row,
-        C_DATACENTER,
-    )?;
+    set_text(&mut p.cloud, row.get(C_CLOUD), row, C_CLOUD)?;
+    set_text(&mut p.datacenter, row.get(C_DATACENTER), row, C_DATACENTER)?;
     let uptime = row.number(C_UPTIME, "uptime is a fraction, e.g. 0.995")?;
     if let Some(u) = uptime.filter(|u| *u > 1.0) {
         return Err(row
