@@ -401,6 +401,7 @@ fn passing_basis_drops_error_subjects_and_keeps_warnings() {
         crate::audit::Weight::Gpus,
         &opts,
         None,
+        None,
     );
     assert_eq!(
         b[0].gpus,
@@ -467,6 +468,7 @@ fn observed_basis_keeps_online_fresh_providers() {
         &Checked::new(&s, c),
         crate::audit::Weight::Gpus,
         &Default::default(),
+        None,
         None,
     );
     assert!(b[2].available);
