@@ -942,7 +942,7 @@ pub fn measure(
                 .filter_map(|(dim, agg)| cell(agg, *dim, primary, &basis_params, 1))
                 .collect(),
             operators: prep.resolution.operators.len(),
-            nvidia: hardware.as_ref().map(|h| h.nvidia.gpu_share.clone()),
+            nvidia: hardware.as_ref().map(|h| h.nvidia.gpu_share),
         };
         let bases = bases(
             checked,

@@ -503,7 +503,7 @@ fn merge_row(
             .find(|k| k.kind == KeyKind::Declared)
             .map(|k| k.value.as_str());
         match declared {
-            None => p.add_key(KeyKind::Declared, op.to_string()),
+            None => p.add_key(KeyKind::Declared, op),
             Some(old) if old == op => {}
             Some(old) => return Err(conflict(row, C_OPERATOR, &op, &old)),
         }
