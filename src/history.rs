@@ -383,81 +383,122 @@ fn up(p: &crate::model::Provider) -> bool {
 /// period the snapshots were chosen from, if any (for the reason when
 /// there are too few).
 pub fn derived_uptime(snapshots: &[Snapshot], since: Option<&str>) -> DerivedUptime {
-    let mut seen: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
+    let mut tally = UptimeTally::default();
     for s in snapshots {
-        let present: BTreeMap<&str, bool> =
+        tally.add(s);
+    }
+    tally.finish(since)
+}
+
+/// [`derived_uptime`] one snapshot at a time: one small record per
+/// provider ever listed, so a history's memory does not grow with the
+/// number of snapshots.
+#[derive(Debug, Default)]
+pub struct UptimeTally {
+    /// Provider id → (observations, observations up).
+    seen: BTreeMap<String, (usize, usize)>,
+    snapshots: usize,
+}
+
+impl UptimeTally {
+    /// Counts the next snapshot (oldest first).
+    pub fn add(&mut self, s: &Snapshot) {
+        self.snapshots += 1;
+        let present: rustc_hash::FxHashMap<&str, bool> =
             s.providers.iter().map(|p| (p.id.as_str(), up(p))).collect();
-        for (id, e) in seen.iter_mut() {
-            if !present.contains_key(id) {
+        for (id, e) in self.seen.iter_mut() {
+            if !present.contains_key(id.as_str()) {
                 e.0 += 1;
             }
         }
         for (id, is_up) in present {
-            let e = seen.entry(id).or_insert((0, 0));
+            let e = match self.seen.get_mut(id) {
+                Some(e) => e,
+                None => self.seen.entry(id.to_string()).or_insert((0, 0)),
+            };
             e.0 += 1;
             e.1 += usize::from(is_up);
         }
     }
-    let seen_once = seen
-        .values()
-        .filter(|(obs, _)| *obs < MIN_UPTIME_SNAPSHOTS)
-        .count();
-    let mut per_provider: Vec<ObservedUptime> = seen
-        .into_iter()
-        .filter(|(_, (obs, _))| *obs >= MIN_UPTIME_SNAPSHOTS)
-        .map(|(id, (obs, ups))| ObservedUptime {
-            provider: id.to_string(),
-            observations: obs,
-            up: ups,
-            uptime: ups as f64 / obs as f64,
-        })
-        .collect();
-    per_provider.sort_by(|a, b| {
-        a.uptime
-            .total_cmp(&b.uptime)
-            .then_with(|| a.provider.cmp(&b.provider))
-    });
-    let values: Vec<f64> = per_provider.iter().map(|u| u.uptime).collect();
-    let reason = if snapshots.len() < MIN_UPTIME_SNAPSHOTS {
-        Some(format!(
-            "uptime needs at least {MIN_UPTIME_SNAPSHOTS} snapshots; the store holds {}{}",
-            snapshots.len(),
-            since.map_or(String::new(), |t| format!(" taken since {t}"))
-        ))
-    } else if per_provider.is_empty() {
-        Some(format!(
-            "no provider was observed in at least {MIN_UPTIME_SNAPSHOTS} snapshots"
-        ))
-    } else {
-        None
-    };
-    DerivedUptime {
-        snapshots: snapshots.len(),
-        providers: per_provider.len(),
-        providers_seen_once: seen_once,
-        dispersion: dispersion(&values),
-        per_provider,
-        rule: UPTIME_RULE,
-        reason,
+
+    /// The uptime of every provider observed often enough.
+    pub fn finish(self, since: Option<&str>) -> DerivedUptime {
+        let seen_once = self
+            .seen
+            .values()
+            .filter(|(obs, _)| *obs < MIN_UPTIME_SNAPSHOTS)
+            .count();
+        let mut per_provider: Vec<ObservedUptime> = self
+            .seen
+            .into_iter()
+            .filter(|(_, (obs, _))| *obs >= MIN_UPTIME_SNAPSHOTS)
+            .map(|(id, (obs, ups))| ObservedUptime {
+                provider: id,
+                observations: obs,
+                up: ups,
+                uptime: ups as f64 / obs as f64,
+            })
+            .collect();
+        per_provider.sort_by(|a, b| {
+            a.uptime
+                .total_cmp(&b.uptime)
+                .then_with(|| a.provider.cmp(&b.provider))
+        });
+        let values: Vec<f64> = per_provider.iter().map(|u| u.uptime).collect();
+        let reason = if self.snapshots < MIN_UPTIME_SNAPSHOTS {
+            Some(format!(
+                "uptime needs at least {MIN_UPTIME_SNAPSHOTS} snapshots; the store holds {}{}",
+                self.snapshots,
+                since.map_or(String::new(), |t| format!(" taken since {t}"))
+            ))
+        } else if per_provider.is_empty() {
+            Some(format!(
+                "no provider was observed in at least {MIN_UPTIME_SNAPSHOTS} snapshots"
+            ))
+        } else {
+            None
+        };
+        DerivedUptime {
+            snapshots: self.snapshots,
+            providers: per_provider.len(),
+            providers_seen_once: seen_once,
+            dispersion: dispersion(&values),
+            per_provider,
+            rule: UPTIME_RULE,
+            reason,
+        }
     }
 }
 
 /// The history of `network` over stored snapshots (oldest first), taken
 /// on or after `since` when given. `metrics` should come from
 /// [`resolve_metrics`].
-pub fn history(
+pub fn history<E>(
     network: &str,
-    stored: &[(StoredSnapshot, Snapshot)],
+    stored: impl IntoIterator<Item = Result<(StoredSnapshot, Snapshot), E>>,
     metrics: &[String],
     opts: &AuditOptions,
     since: Option<&str>,
-) -> HistoryReport {
-    let rows = stored
-        .iter()
-        .map(|(st, s)| row(st, s, metrics, opts))
-        .collect();
-    let snapshots: Vec<Snapshot> = stored.iter().map(|(_, s)| s.clone()).collect();
-    HistoryReport {
+) -> Result<HistoryReport, E> {
+    // A few snapshots at a time (two per thread, measured in parallel):
+    // their rows and uptime observations are kept, the snapshots dropped
+    // before the next are read, so memory is flat in their number.
+    use rayon::prelude::*;
+    let batch = 2 * rayon::current_num_threads().max(1);
+    let mut rows = Vec::new();
+    let mut tally = UptimeTally::default();
+    let mut stored = stored.into_iter();
+    loop {
+        let chunk = stored.by_ref().take(batch).collect::<Result<Vec<_>, E>>()?;
+        if chunk.is_empty() {
+            break;
+        }
+        rows.par_extend(chunk.par_iter().map(|(st, s)| row(st, s, metrics, opts)));
+        for (_, s) in &chunk {
+            tally.add(s);
+        }
+    }
+    Ok(HistoryReport {
         schema_version: crate::SCHEMA_VERSION,
         tool_version: crate::TOOL_VERSION,
         methodology_version: crate::METHODOLOGY_VERSION,
@@ -470,8 +511,8 @@ pub fn history(
             .collect(),
         low_coverage_below: LOW_COVERAGE,
         rows,
-        uptime: derived_uptime(&snapshots, since),
-    }
+        uptime: tally.finish(since),
+    })
 }
 
 #[cfg(test)]

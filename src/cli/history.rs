@@ -65,19 +65,20 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     };
     let path = super::store_path(args.store.as_deref())?;
     let store = crate::store::Store::open(&path)?;
-    let mut stored = Vec::new();
-    for row in store.list(Some(&args.network))? {
-        let when = row
-            .taken_at
-            .as_deref()
-            .and_then(crate::time::parse_datetime);
-        if since.is_some_and(|s| when.is_none_or(|w| w < s)) {
-            continue;
-        }
-        let s = store.snapshot(row.id)?;
-        stored.push((row, s));
-    }
-    if stored.is_empty() {
+    // Listed first (metadata only), then read one at a time while the
+    // history is computed: memory stays flat in the number of snapshots.
+    let chosen: Vec<crate::store::StoredSnapshot> = store
+        .list(Some(&args.network))?
+        .into_iter()
+        .filter(|row| {
+            let when = row
+                .taken_at
+                .as_deref()
+                .and_then(crate::time::parse_datetime);
+            !since.is_some_and(|s| when.is_none_or(|w| w < s))
+        })
+        .collect();
+    if chosen.is_empty() {
         return Err(Error::Usage(format!(
             "store {} holds no snapshot of `{}`{}; see `rackaudit snapshots list`",
             path.display(),
@@ -89,7 +90,17 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             }
         )));
     }
-    let report = history(&args, &stored, &metrics);
+    let stored = chosen.into_iter().map(|row| {
+        let s = store.snapshot(row.id)?;
+        Ok::<_, Error>((row, s))
+    });
+    let report = crate::history::history(
+        &args.network,
+        stored,
+        &metrics,
+        &AuditOptions::default(),
+        args.since.as_deref(),
+    )?;
     let bytes = match args.format {
         Format::Json => crate::report::operators::json(&report),
         Format::Csv => csv(&report),
@@ -97,20 +108,6 @@ pub fn run(args: HistoryArgs) -> Result<()> {
         Format::Md => text(&report, &|s| md(s)),
     };
     super::emit(args.output.as_deref(), &bytes)
-}
-
-fn history(
-    args: &HistoryArgs,
-    stored: &[(crate::store::StoredSnapshot, crate::model::Snapshot)],
-    metrics: &[String],
-) -> HistoryReport {
-    crate::history::history(
-        &args.network,
-        stored,
-        metrics,
-        &AuditOptions::default(),
-        args.since.as_deref(),
-    )
 }
 
 fn value(v: Option<f64>) -> String {

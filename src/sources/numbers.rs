@@ -9,8 +9,14 @@ pub fn parse_numbers(location: &str, text: &str) -> Result<Vec<f64>> {
     if text.trim_start().starts_with('[') {
         return parse_json_array(location, text);
     }
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(text.len() / 4);
     for (i, line) in text.lines().enumerate() {
+        // Fast path: a plain whole number, the usual line of a weight file
+        // (exact below 2^53, like the general parser).
+        if let Some(v) = plain_integer(line.as_bytes()) {
+            out.push(v);
+            continue;
+        }
         let end = line.bytes().position(|b| b == b'#').unwrap_or(line.len());
         let item = line[..end].trim();
         if item.is_empty() {
@@ -21,6 +27,22 @@ pub fn parse_numbers(location: &str, text: &str) -> Result<Vec<f64>> {
         out.push(value);
     }
     Ok(out)
+}
+
+/// A line of 1 to 15 ASCII digits as its value; `None` for anything else.
+fn plain_integer(line: &[u8]) -> Option<f64> {
+    if line.is_empty() || line.len() > 15 {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &b in line {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v * 10 + u64::from(d);
+    }
+    Some(v as f64)
 }
 
 fn parse_json_array(location: &str, text: &str) -> Result<Vec<f64>> {
@@ -61,6 +83,25 @@ fn check(parsed: Option<f64>, text: &str) -> std::result::Result<f64, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_integers_take_the_fast_path_and_agree_with_the_parser() {
+        for text in ["0", "7", "0012", "999999999999999"] {
+            assert_eq!(plain_integer(text.as_bytes()), text.parse::<f64>().ok());
+        }
+        for text in [
+            "",
+            "1.5",
+            "-3",
+            "1e3",
+            " 4",
+            "4 ",
+            "1234567890123456",
+            "1_000",
+        ] {
+            assert_eq!(plain_integer(text.as_bytes()), None, "{text:?}");
+        }
+    }
 
     #[test]
     fn accepts_both_layouts() {
