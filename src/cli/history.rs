@@ -75,7 +75,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
                 .taken_at
                 .as_deref()
                 .and_then(crate::time::parse_datetime);
-            !since.is_some_and(|s| when.is_none_or(|w| w < s))
+            since.is_none_or(|s| when.is_some_and(|w| w >= s))
         })
         .collect();
     if chosen.is_empty() {
