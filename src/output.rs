@@ -23,6 +23,15 @@ fn io_err(path: &Path, action: &'static str, source: std::io::Error) -> Error {
 /// Writes `bytes` next to `path` under a temporary name (`None`: the path
 /// is not a regular file and was written directly).
 fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
+    stage_with(path, &mut |w| w.write_all(bytes))
+}
+
+/// What writes a file's contents, as a stream.
+type Writing<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
+
+/// [`stage`] with the contents streamed by `write` through a buffer, so a
+/// large output is never held in memory whole.
+fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
     let io = |action, source| io_err(path, action, source);
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
@@ -30,12 +39,15 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
                 .write(true)
                 .open(path)
                 .map_err(|e| io("cannot open", e))?;
-            f.write_all(bytes).map_err(|e| io("cannot write", e))?;
+            let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+            write(&mut buffered)
+                .and_then(|_| buffered.flush())
+                .map_err(|e| io("cannot write", e))?;
             return Ok(None);
         }
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
             let target = std::fs::canonicalize(path).map_err(|e| io("cannot resolve link", e))?;
-            return stage(&target, bytes);
+            return stage_with(&target, write);
         }
     }
     let dir = parent(path);
@@ -50,7 +62,11 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
     let written = (|| {
         let mut f =
             std::fs::File::create(&tmp).map_err(|e| io("cannot create temporary file", e))?;
-        f.write_all(bytes).map_err(|e| io("cannot write", e))?;
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+        write(&mut buffered)
+            .and_then(|_| buffered.flush())
+            .map_err(|e| io("cannot write", e))?;
+        drop(buffered);
         f.sync_all().map_err(|e| io("cannot flush", e))
     })();
     match written {
@@ -81,6 +97,27 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     match stage(path, bytes)? {
         Some(s) => commit(s),
         None => Ok(()),
+    }
+}
+
+/// [`write_atomic`] with the contents streamed by `write`.
+pub fn write_atomic_with(path: &Path, write: &mut Writing<'_>) -> Result<()> {
+    match stage_with(path, write)? {
+        Some(s) => commit(s),
+        None => Ok(()),
+    }
+}
+
+/// [`write_stdout`] with the contents streamed by `write`.
+pub fn write_stdout_with(write: &mut Writing<'_>) -> Result<()> {
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, std::io::stdout().lock());
+    match write(&mut out).and_then(|_| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::Io {
+            path: "-".into(),
+            action: "cannot write to standard output",
+            source: e,
+        }),
+        _ => Ok(()),
     }
 }
 

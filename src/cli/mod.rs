@@ -234,6 +234,17 @@ pub fn emit(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// [`emit`] with the contents streamed by `write`.
+pub fn emit_with(
+    output: Option<&std::path::Path>,
+    write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<()> {
+    match output {
+        Some(path) => crate::output::write_atomic_with(path, write),
+        None => crate::output::write_stdout_with(write),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

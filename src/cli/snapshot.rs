@@ -41,13 +41,15 @@ pub enum Format {
 
 pub fn run(args: SnapshotArgs) -> Result<()> {
     let (snapshot, _) = sources::read_path(&args.input, args.source.as_deref())?;
-    let bytes = match args.format {
-        Format::Json => {
-            let mut b = serde_json::to_vec_pretty(&snapshot).expect("snapshots serialize");
-            b.push(b'\n');
-            b
-        }
-        Format::Csv => sources::generic_csv::write_csv(&snapshot),
-    };
-    super::emit(args.output.as_deref(), &bytes)
+    match args.format {
+        // Streamed: a snapshot of a million providers is a gigabyte of JSON.
+        Format::Json => super::emit_with(args.output.as_deref(), &mut |w| {
+            serde_json::to_writer_pretty(&mut *w, &snapshot)?;
+            w.write_all(b"\n")
+        }),
+        Format::Csv => super::emit(
+            args.output.as_deref(),
+            &sources::generic_csv::write_csv(&snapshot),
+        ),
+    }
 }
