@@ -290,6 +290,19 @@ pub struct Threshold {
     pub exact: crate::metrics::Threshold,
 }
 
+/// The thresholds as the tau list of the metrics, labelled as written.
+pub fn tau_list(
+    thresholds: &[Threshold],
+) -> Vec<crate::metrics::Labelled<crate::metrics::Threshold>> {
+    thresholds
+        .iter()
+        .map(|t| crate::metrics::Labelled {
+            label: t.label.clone(),
+            value: t.exact,
+        })
+        .collect()
+}
+
 /// Parameters of the checks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,6 @@
 
 use super::{AuditOptions, Dimension, ShareRow, Weight, basis_cells, find_cell, nvidia_gpu_share};
 use crate::entities::Resolution;
-use crate::metrics::Labelled;
 use crate::model::Snapshot;
 use crate::supply::{
     BasisKind, Checked, Finding, RuleSummary, Setting, SupplyCheck, observed_snapshot, profile,
@@ -157,14 +156,7 @@ pub fn basis_options(check: &SupplyCheck, opts: &AuditOptions) -> AuditOptions {
     let mut opts = opts.clone();
     opts.supply = None;
     opts.top_n = 1;
-    opts.params.tau = check
-        .thresholds
-        .iter()
-        .map(|t| Labelled {
-            label: t.label.clone(),
-            value: t.exact,
-        })
-        .collect();
+    opts.params.tau = profile::tau_list(&check.thresholds);
     opts
 }
 

@@ -12,7 +12,7 @@ pub mod operators;
 mod sections;
 
 use crate::entities;
-use crate::metrics::{Labelled, Summary, SummaryParams, Weights};
+use crate::metrics::{Summary, SummaryParams, Weights};
 use crate::model::{GpuGroup, Provider, Snapshot};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
@@ -188,14 +188,7 @@ impl AuditOptions {
     pub fn params_for(&self, profile: &crate::supply::NetworkProfile) -> SummaryParams {
         let mut params = self.params.clone();
         if self.tau_from_profile {
-            params.tau = profile
-                .thresholds
-                .iter()
-                .map(|t| Labelled {
-                    label: t.label.clone(),
-                    value: t.exact,
-                })
-                .collect();
+            params.tau = crate::profile::tau_list(&profile.thresholds);
         } else {
             for t in params.tau.iter_mut() {
                 let signed = t.label.starts_with(['>', '≥']);

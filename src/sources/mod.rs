@@ -134,6 +134,15 @@ pub fn content<'a>(input: &Input<'a>) -> Result<Content<'a>> {
 
 /// Reads an input with the named adapter, or detects the format.
 pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
+    if kind.is_none_or(|k| k == "snapshot") {
+        let text = input.text()?;
+        if snapshot_json::starts_like(text.trim_start()) {
+            let mut snapshot = snapshot_json::read_text(input.location, text)?;
+            validate(&snapshot, input.location)?;
+            snapshot.canonicalize();
+            return Ok(snapshot);
+        }
+    }
     let content = content(input)?;
     let adapter = match kind {
         Some(name) => adapter_named(name)?,

@@ -22,26 +22,71 @@ impl Adapter for SnapshotJson {
         let Content::Json(value) = content else {
             return Err(Error::input(input.location, None, None, "is not JSON"));
         };
-        let snapshot: Snapshot = serde_path_to_error::deserialize(value).map_err(|e| {
-            let path = e.path().to_string();
-            Error::input(
-                input.location,
-                Some(format!("$.{path}")),
-                None,
-                e.inner().to_string(),
-            )
-            .with_hint("compare with a snapshot written by `rackaudit snapshot`")
-        })?;
-        if snapshot.format != SNAPSHOT_FORMAT {
-            return Err(Error::input(
-                input.location,
-                Some("$".into()),
-                Some("format"),
-                format!("is `{}`, expected `{SNAPSHOT_FORMAT}`", snapshot.format),
-            ));
-        }
-        Ok(snapshot)
+        checked(input.location, serde_path_to_error::deserialize(value))
     }
+}
+
+/// Whether a text starts like snapshot JSON (its `format` member first, as
+/// `rackaudit snapshot` writes it): then it is read straight into the
+/// model, without a JSON tree in between (a tree of a million providers
+/// takes several times the memory of the model).
+pub fn starts_like(text: &str) -> bool {
+    let head = &text.as_bytes()[..text.len().min(256)];
+    let head = String::from_utf8_lossy(head);
+    let compact: String = head.split_whitespace().collect();
+    compact.starts_with(&format!("{{\"format\":\"{SNAPSHOT_FORMAT}\""))
+}
+
+/// Reads snapshot JSON text straight into the model.
+pub fn read_text(location: &str, text: &str) -> Result<Snapshot> {
+    let invalid = |e: &serde_json::Error| {
+        Error::input(
+            location,
+            Some(format!("line {}, column {}", e.line(), e.column())),
+            None,
+            format!("is not valid JSON: {e}"),
+        )
+        .with_hint("check that the file is complete (not truncated)")
+    };
+    let mut de = serde_json::Deserializer::from_str(text);
+    let parsed = serde_path_to_error::deserialize(&mut de);
+    // Broken JSON is reported as such, like any other JSON input; only a
+    // well-formed document with a wrong field gets its JSON path.
+    if let Err(e) = &parsed
+        && (e.inner().is_syntax() || e.inner().is_eof())
+    {
+        return Err(invalid(e.inner()));
+    }
+    let snapshot = checked(location, parsed)?;
+    de.end().map_err(|e| invalid(&e))?;
+    Ok(snapshot)
+}
+
+/// The snapshot, or an error naming the JSON path; its format must be
+/// this version's.
+fn checked<E: std::fmt::Display>(
+    location: &str,
+    parsed: std::result::Result<Snapshot, serde_path_to_error::Error<E>>,
+) -> Result<Snapshot> {
+    let snapshot = parsed.map_err(|e| {
+        let path = e.path().to_string();
+        Error::input(
+            location,
+            Some(format!("$.{path}")),
+            None,
+            e.inner().to_string(),
+        )
+        .with_hint("compare with a snapshot written by `rackaudit snapshot`")
+    })?;
+    if snapshot.format != SNAPSHOT_FORMAT {
+        return Err(Error::input(
+            location,
+            Some("$".into()),
+            Some("format"),
+            format!("is `{}`, expected `{SNAPSHOT_FORMAT}`", snapshot.format),
+        ));
+    }
+    Ok(snapshot)
 }
 
 #[cfg(test)]
