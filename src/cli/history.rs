@@ -90,17 +90,28 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             }
         )));
     }
-    let stored = chosen.into_iter().map(|row| {
-        let s = store.snapshot(row.id)?;
-        Ok::<_, Error>((row, s))
-    });
-    let report = crate::history::history(
-        &args.network,
-        stored,
-        &metrics,
-        &AuditOptions::default(),
-        args.since.as_deref(),
-    )?;
+    // A reader thread decodes the next snapshots from the store while the
+    // current ones are measured; the bounded channel keeps at most a few
+    // in memory.
+    let (sender, received) = std::sync::mpsc::sync_channel(2);
+    let report = std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for row in chosen {
+                let item = store.snapshot(row.id).map(|s| (row, s));
+                let failed = item.is_err();
+                if sender.send(item).is_err() || failed {
+                    break;
+                }
+            }
+        });
+        crate::history::history(
+            &args.network,
+            received,
+            &metrics,
+            &AuditOptions::default(),
+            args.since.as_deref(),
+        )
+    })?;
     let bytes = match args.format {
         Format::Json => crate::report::operators::json(&report),
         Format::Csv => csv(&report),
