@@ -480,11 +480,11 @@ pub fn history<E>(
     opts: &AuditOptions,
     since: Option<&str>,
 ) -> Result<HistoryReport, E> {
-    // A few snapshots at a time (two per thread, measured in parallel):
+    // A few snapshots at a time (one per thread, measured in parallel):
     // their rows and uptime observations are kept, the snapshots dropped
     // before the next are read, so memory is flat in their number.
     use rayon::prelude::*;
-    let batch = 2 * rayon::current_num_threads().max(1);
+    let batch = rayon::current_num_threads().max(1);
     let mut rows = Vec::new();
     let mut tally = UptimeTally::default();
     let mut stored = stored.into_iter();

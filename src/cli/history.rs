@@ -93,7 +93,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     // A reader thread decodes the next snapshots from the store while the
     // current ones are measured; the bounded channel keeps at most a few
     // in memory.
-    let (sender, received) = std::sync::mpsc::sync_channel(2);
+    let (sender, received) = std::sync::mpsc::sync_channel(1);
     let report = std::thread::scope(|scope| {
         scope.spawn(move || {
             for row in chosen {
