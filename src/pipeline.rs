@@ -25,7 +25,7 @@ pub use crate::supply::{Checked, check_supply};
 
 /// Stage 3: operator resolution.
 pub fn resolve(snapshot: &Snapshot, opts: &AuditOptions) -> Resolution {
-    crate::audit::resolve(snapshot, opts)
+    crate::entities::resolve(&snapshot.providers, &opts.entities)
 }
 
 /// Stage 4: the audit of a checked, resolved snapshot.

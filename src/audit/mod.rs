@@ -450,7 +450,7 @@ impl<'a> Prepared<'a> {
             totals: providers
                 .iter()
                 .zip(&group_totals)
-                .map(|(p, groups)| provider_total(p, groups))
+                .map(|(p, groups)| provider_total(p, groups.iter().copied()))
                 .collect(),
             group_totals,
             clouds: providers
@@ -489,15 +489,14 @@ fn group_contribution(p: &Provider, g: &GpuGroup) -> Contribution {
 
 /// What one provider brings to each weight.
 pub fn provider_contribution(p: &Provider) -> Contribution {
-    let groups: Vec<Contribution> = p.gpus.iter().map(|g| group_contribution(p, g)).collect();
-    provider_total(p, &groups)
+    provider_total(p, p.gpus.iter().map(|g| group_contribution(p, g)))
 }
 
 /// What one provider brings, from what its GPU groups bring.
-fn provider_total(p: &Provider, groups: &[Contribution]) -> Contribution {
+fn provider_total(p: &Provider, groups: impl IntoIterator<Item = Contribution>) -> Contribution {
     let mut c = Contribution::default();
     for g in groups {
-        c.add(g);
+        c.add(&g);
     }
     if p.gpus.is_empty() {
         // A provider without GPUs holds none of them: a known zero.
@@ -859,11 +858,6 @@ pub fn resolution_summary(
         denied_domains: r.denied_domains.clone(),
         unmatched_mapping_ids: r.unmatched_mapping.clone(),
     }
-}
-
-/// The operator-resolution stage: who controls each provider.
-pub fn resolve(snapshot: &Snapshot, opts: &AuditOptions) -> entities::Resolution {
-    entities::resolve(&snapshot.providers, &opts.entities)
 }
 
 /// The measure stage: every metric of one snapshot, from its checked
