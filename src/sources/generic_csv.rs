@@ -26,7 +26,7 @@
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
 use crate::model::gpu::GpuGroup;
-use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu};
+use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu, push_exact};
 use rustc_hash::FxHashMap;
 
 /// The columns, in the documented order.
@@ -727,8 +727,8 @@ fn merge_gpus(
     let index = match listings.groups.iter().find(|(t, _)| *t == template) {
         Some(&(_, i)) => i,
         None => {
-            p.gpus.push(templates.groups[template].clone());
-            listings.groups.push((template, p.gpus.len() - 1));
+            push_exact(&mut p.gpus, templates.groups[template].clone());
+            push_exact(&mut listings.groups, (template, p.gpus.len() - 1));
             p.gpus.len() - 1
         }
     };
@@ -743,12 +743,15 @@ fn merge_gpus(
             .find(|pr| pr.gpu_model == model && pr.per_gpu_hour.to_bits() == price.to_bits())
         {
             Some(ask) => ask.gpus = Some(ask.gpus.unwrap_or(0).saturating_add(count)),
-            None => p.prices.push(Price {
-                gpu_model: model,
-                per_gpu_hour: price,
-                currency: "USD".into(),
-                gpus: Some(count),
-            }),
+            None => push_exact(
+                &mut p.prices,
+                Price {
+                    gpu_model: model,
+                    per_gpu_hour: price,
+                    currency: "USD".into(),
+                    gpus: Some(count),
+                },
+            ),
         }
     }
     let fingerprint = (index, count, price.map(f64::to_bits));
@@ -759,7 +762,7 @@ fn merge_gpus(
         // check `duplicate-listing`, and left out of the passing basis.
         g.duplicated = g.duplicated.saturating_add(count);
     } else if listings.seen.iter().filter(|s| s.0 == index).count() < ROWS_REMEMBERED_PER_GROUP {
-        listings.seen.push(fingerprint);
+        push_exact(&mut listings.seen, fingerprint);
     }
     Ok(())
 }
