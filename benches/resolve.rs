@@ -24,13 +24,13 @@ fn random_providers(n: usize) -> Vec<Provider> {
                 format!("https://node.op{}.example", rng.next_u64() % (n as u64 / 5)),
             );
             let ip = rng.next_u64();
-            p.ip = Some(format!(
+            p.ip = Some(rackaudit::model::Text::from(format!(
                 "{}.{}.{}.{}",
                 11 + ip % 200,
                 (ip >> 8) % 256,
                 (ip >> 16) % 256,
                 (ip >> 24) % 256
-            ));
+            )));
             p
         })
         .collect()
@@ -50,13 +50,13 @@ fn providers(n: usize) -> Vec<Provider> {
                 format!("https://node{}.op{}.example", i % 6, i / 6),
             );
             let net = i / 12;
-            p.ip = Some(format!(
+            p.ip = Some(rackaudit::model::Text::from(format!(
                 "{}.{}.{}.{}",
                 11 + net / 65536 % 200,
                 net / 256 % 256,
                 net % 256,
                 1 + rng.next_u64() % 250
-            ));
+            )));
             p
         })
         .collect()

@@ -68,8 +68,8 @@ pub struct SnapshotOperators {
 
 fn evidence_row(s: &Snapshot, e: &entities::Evidence) -> EvidenceRow {
     EvidenceRow {
-        a: s.providers[e.a].id.clone(),
-        b: s.providers[e.b].id.clone(),
+        a: s.providers[e.a].id.to_string(),
+        b: s.providers[e.b].id.to_string(),
         reason: e.reason.clone(),
     }
 }
@@ -109,8 +109,8 @@ pub fn operators(s: &Snapshot, opts: &ResolveOptions) -> SnapshotOperators {
                     .members
                     .iter()
                     .map(|&m| ProviderRef {
-                        id: s.providers[m].id.clone(),
-                        name: s.providers[m].name.clone(),
+                        id: s.providers[m].id.to_string(),
+                        name: s.providers[m].name.as_deref().map(String::from),
                         active_set: s.providers[m].active_set,
                     })
                     .collect(),

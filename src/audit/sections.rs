@@ -406,11 +406,13 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         }
         match &g.model {
             Some(m) => {
-                let e = slot(&mut models, m, || (g.vendor.clone(), 0, 0.0, g.known_model));
+                let e = slot(&mut models, m, || {
+                    (g.vendor.as_deref().map(String::from), 0, 0.0, g.known_model)
+                });
                 e.1 = e.1.saturating_add(g.count);
                 e.2 += mem;
                 if !g.known_model {
-                    unrecognised.extend(g.raw_model.clone());
+                    unrecognised.extend(g.raw_model.as_deref().map(String::from));
                 }
             }
             None => unknown_model = unknown_model.saturating_add(g.count),
@@ -679,7 +681,7 @@ pub fn uptime(s: &Snapshot, primary: Weight) -> Option<UptimeSummary> {
         .collect();
     let values: Vec<f64> = with.iter().map(|(_, u)| u.value).collect();
     let gpus: Vec<f64> = with.iter().map(|(p, _)| p.gpu_count() as f64).collect();
-    let mut windows: Vec<String> = with.iter().map(|(_, u)| u.window.clone()).collect();
+    let mut windows: Vec<String> = with.iter().map(|(_, u)| u.window.to_string()).collect();
     windows.sort();
     windows.dedup();
     let weight = |p: &crate::model::Provider| super::provider_vector(p)[primary.index()];
@@ -830,9 +832,9 @@ pub fn stake(s: &Snapshot) -> Option<StakeSummary> {
     let mut excluded: Vec<ExcludedProvider> = outside
         .iter()
         .map(|p| ExcludedProvider {
-            id: p.id.clone(),
-            name: p.name.clone(),
-            status: p.status.clone(),
+            id: p.id.to_string(),
+            name: p.name.as_deref().map(String::from),
+            status: p.status.as_deref().map(String::from),
             stake: p.stake,
         })
         .collect();

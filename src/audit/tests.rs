@@ -1,7 +1,7 @@
 //! Audit tests on small hand-built snapshots.
 
 use super::*;
-use crate::model::{KeyKind, Price, Source, gpu};
+use crate::model::{KeyKind, Price, Source, Text, gpu};
 use crate::pipeline::audit;
 
 fn snapshot(providers: Vec<Provider>) -> Snapshot {
@@ -29,7 +29,7 @@ fn gpu_provider(
     if let Some(op) = operator {
         p.add_key(KeyKind::Declared, op);
     }
-    p.country = country.map(str::to_string);
+    p.country = country.map(Text::from);
     p.gpus.push(gpu::normalize(model, None, None, count));
     p
 }

@@ -141,7 +141,7 @@ pub fn link_keys(p: &Provider, deny: &DenyList) -> (Vec<LinkKey>, Vec<String>) {
         };
         keys.push(LinkKey {
             kind,
-            value: k.value.clone(),
+            value: k.value.to_string(),
         });
     }
     if let Some(h) = &p.hostname {

@@ -515,15 +515,15 @@ pub fn explain(
             let mut at = m;
             while let Some(&(prev, e)) = came_from.get(&at) {
                 steps.push(Step {
-                    from: providers[prev].id.clone(),
-                    to: providers[at].id.clone(),
+                    from: providers[prev].id.to_string(),
+                    to: providers[at].id.to_string(),
                     reason: e.reason.clone(),
                 });
                 at = prev;
             }
             steps.reverse();
             Path {
-                member: providers[m].id.clone(),
+                member: providers[m].id.to_string(),
                 steps,
             }
         })

@@ -1,7 +1,7 @@
 //! Operator resolution tests on small hand-built provider sets.
 
 use super::*;
-use crate::model::KeyKind;
+use crate::model::{KeyKind, Text};
 
 fn provider(
     id: &str,
@@ -13,8 +13,8 @@ fn provider(
     for (k, v) in keys {
         p.add_key(*k, v);
     }
-    p.hostname = hostname.map(str::to_string);
-    p.ip = ip.map(str::to_string);
+    p.hostname = hostname.map(Text::from);
+    p.ip = ip.map(Text::from);
     p
 }
 
@@ -23,7 +23,12 @@ fn groups(providers: &[Provider], opts: &ResolveOptions) -> Vec<Vec<String>> {
     let mut g: Vec<Vec<String>> = r
         .operators
         .iter()
-        .map(|o| o.members.iter().map(|&m| providers[m].id.clone()).collect())
+        .map(|o| {
+            o.members
+                .iter()
+                .map(|&m| providers[m].id.to_string())
+                .collect()
+        })
         .collect();
     g.sort();
     g
@@ -200,7 +205,7 @@ fn operator_ids_do_not_depend_on_input_order() {
         let mut v: Vec<(String, String)> = ps
             .iter()
             .enumerate()
-            .map(|(i, p)| (p.id.clone(), r.operator_of(i).id.clone()))
+            .map(|(i, p)| (p.id.to_string(), r.operator_of(i).id.clone()))
             .collect();
         v.sort();
         v

@@ -17,6 +17,7 @@
 //! check `vendor-mismatch`: a "Radeon RX 7900 XTX" labelled `nvidia` counts
 //! as AMD in vendor dependency, and the label is reported.
 
+use super::Text;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -28,21 +29,21 @@ pub struct GpuGroup {
     /// Chip vendor: `nvidia`, `amd`, `intel`, … (`None` when unknown). For
     /// a model the catalogue knows (or whose name carries a brand word),
     /// the model's vendor, whatever the source declared.
-    pub vendor: Option<String>,
+    pub vendor: Option<Text>,
     /// The vendor the source declared, as given, kept only when it differs
     /// from the model's vendor in `vendor` (flagged by the `vendor-mismatch`
     /// check).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub declared_vendor: Option<String>,
+    pub declared_vendor: Option<Text>,
     /// Normalized model id, e.g. `h100-80gb` (`None` when the source gives a
     /// count without a model).
-    pub model: Option<String>,
+    pub model: Option<Text>,
     /// The model name exactly as the source gave it.
-    pub raw_model: Option<String>,
+    pub raw_model: Option<Text>,
     /// False when the catalogue does not know the model (kept and flagged).
     pub known_model: bool,
     /// Form factor / interface when stated: `sxm`, `pcie`, `nvl`.
-    pub interface: Option<String>,
+    pub interface: Option<Text>,
     /// Memory per GPU, GB.
     pub memory_gb: Option<f64>,
     /// Number of GPUs.
@@ -337,12 +338,12 @@ pub fn normalize(
             .or_else(|| f.tflops.values().copied().reduce(f64::min))
     });
     GpuGroup {
-        vendor,
-        declared_vendor,
-        model,
-        raw_model: Some(raw_model.to_string()),
+        vendor: vendor.map(Text::from),
+        declared_vendor: declared_vendor.map(Text::from),
+        model: model.map(Text::from),
+        raw_model: Some(Text::from(raw_model)),
         known_model: family.is_some(),
-        interface: parsed.interface,
+        interface: parsed.interface.map(Text::from),
         memory_gb: memory,
         count,
         tflops_fp16: tflops,
@@ -365,7 +366,7 @@ pub fn catalogued_memory(raw_model: &str) -> Option<Vec<f64>> {
 /// A GPU group whose model the source does not state.
 pub fn unnamed(vendor: Option<&str>, count: u64) -> GpuGroup {
     GpuGroup {
-        vendor: vendor.and_then(canonical_vendor),
+        vendor: vendor.and_then(canonical_vendor).map(Text::from),
         count,
         ..GpuGroup::default()
     }

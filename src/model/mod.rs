@@ -11,6 +11,11 @@ use serde::{Deserialize, Serialize};
 
 pub use gpu::GpuGroup;
 
+/// Text of a provider: strings of up to 24 bytes (most ids, countries,
+/// models, currencies, data centers) are stored inline, without a heap
+/// allocation; it derefs to `str` and serializes as a JSON string.
+pub type Text = compact_str::CompactString;
+
 /// Marker written into the snapshot's own JSON form so it can be detected.
 pub const SNAPSHOT_FORMAT: &str = "rackaudit-snapshot/1";
 
@@ -131,7 +136,7 @@ pub fn push_exact<T>(items: &mut Vec<T>, item: T) {
 #[serde(deny_unknown_fields)]
 pub struct OperatorKey {
     pub kind: KeyKind,
-    pub value: String,
+    pub value: Text,
 }
 
 /// Share of time a provider was up, over a stated window.
@@ -141,7 +146,7 @@ pub struct Uptime {
     /// Fraction in [0, 1].
     pub value: f64,
     /// Window the fraction covers, e.g. `7d`, `30d`, `marketplace-reliability`.
-    pub window: String,
+    pub window: Text,
 }
 
 /// Asking price of one GPU-hour of one model.
@@ -149,11 +154,11 @@ pub struct Uptime {
 #[serde(deny_unknown_fields)]
 pub struct Price {
     /// Normalized GPU model the price is for (`None`: all of the provider's GPUs).
-    pub gpu_model: Option<String>,
+    pub gpu_model: Option<Text>,
     /// Price per GPU-hour.
     pub per_gpu_hour: f64,
     /// Currency, e.g. `USD`.
-    pub currency: String,
+    pub currency: Text,
     /// GPUs listed at this price (rows of a generic CSV at the same price
     /// are summed); `None` when the source does not say. A provider's price
     /// for a model is the GPU-weighted mean of its asks (see [`Provider::price_for`]).
@@ -166,29 +171,29 @@ pub struct Price {
 #[serde(deny_unknown_fields, default)]
 pub struct Provider {
     /// Identifier unique within the snapshot.
-    pub id: String,
+    pub id: Text,
     /// Identifiers linking the provider to its controller, strongest first.
     pub operator_keys: Vec<OperatorKey>,
     /// Human-readable name or moniker (untrusted text).
-    pub name: Option<String>,
+    pub name: Option<Text>,
     /// ISO 3166-1 alpha-2 country code.
-    pub country: Option<String>,
-    pub region: Option<String>,
-    pub city: Option<String>,
+    pub country: Option<Text>,
+    pub region: Option<Text>,
+    pub city: Option<Text>,
     /// Autonomous system number of the provider's address.
     pub asn: Option<u32>,
     /// Hosting company / cloud, as declared by the source.
-    pub cloud: Option<String>,
+    pub cloud: Option<Text>,
     /// Named data center (facility), if the source names one.
-    pub datacenter: Option<String>,
+    pub datacenter: Option<Text>,
     /// Whether the provider runs in a data center (`false`: home, office or
     /// another non-data-center location), when the source says.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub in_datacenter: Option<bool>,
     /// Host name (untrusted text).
-    pub hostname: Option<String>,
+    pub hostname: Option<Text>,
     /// Public IP address, if known.
-    pub ip: Option<String>,
+    pub ip: Option<Text>,
     /// GPUs by model.
     pub gpus: Vec<GpuGroup>,
     /// GPUs the provider currently offers for rent in listed offers, where
@@ -198,7 +203,7 @@ pub struct Provider {
     pub gpus_offered: Option<u64>,
     /// GPU models the provider advertises without saying how many (Akash
     /// on-chain attributes): they carry no GPU weight.
-    pub declared_gpu_models: Vec<String>,
+    pub declared_gpu_models: Vec<Text>,
     /// CPU cores.
     pub cpu_cores: Option<f64>,
     /// Memory, GB.
@@ -211,7 +216,7 @@ pub struct Provider {
     /// (bonded and not jailed). `Some(false)` providers hold no voting power.
     pub active_set: Option<bool>,
     /// Raw status as the source stated it (e.g. `BOND_STATUS_UNBONDED`).
-    pub status: Option<String>,
+    pub status: Option<Text>,
     pub prices: Vec<Price>,
     /// Stake or voting power, in the snapshot's `stake_unit`.
     pub stake: Option<f64>,
@@ -227,24 +232,24 @@ pub struct Provider {
     pub gpus_leased: Option<u64>,
     /// Last time a probe found the provider online (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<String>,
+    pub last_seen: Option<Text>,
     /// Last time a probe checked the provider, whatever it found (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub last_checked: Option<String>,
+    pub last_checked: Option<Text>,
     /// Country the provider declares (on-chain attributes), when the source
     /// also gives an IP-derived `country`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub declared_country: Option<String>,
+    pub declared_country: Option<Text>,
     /// Region the provider declares, beside an IP-derived `region`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub declared_region: Option<String>,
+    pub declared_region: Option<Text>,
     /// A GPU capacity the source reported that cannot be a count (negative),
     /// kept for the supply checks; such a provider counts no GPUs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub invalid_gpu_total: Option<f64>,
     /// Hardware fingerprint (e.g. a machine or board id), where the data has one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub fingerprint: Option<String>,
+    pub fingerprint: Option<Text>,
 }
 
 /// A provider's asking price for one model: the GPU-weighted mean of its
@@ -259,7 +264,7 @@ pub struct Ask<'a> {
 
 impl Provider {
     /// A provider with only its id set.
-    pub fn new(id: impl Into<String>) -> Self {
+    pub fn new(id: impl Into<Text>) -> Self {
         Provider {
             id: id.into(),
             ..Provider::default()
@@ -274,7 +279,7 @@ impl Provider {
         }
         let key = OperatorKey {
             kind,
-            value: value.to_string(),
+            value: Text::from(value),
         };
         if !self.operator_keys.contains(&key) {
             push_exact(&mut self.operator_keys, key);

@@ -13,7 +13,7 @@
 use super::json::{Rec, each_object, first_object_has};
 use super::{Adapter, Content, Input, host_of};
 use crate::error::{Error, Result};
-use crate::model::{KeyKind, Provider, Snapshot, Source, Uptime, geo, gpu};
+use crate::model::{KeyKind, Provider, Snapshot, Source, Text, Uptime, geo, gpu};
 use serde_json::Value;
 
 fn snapshot(adapter: &str, input: &Input<'_>) -> Snapshot {
@@ -79,8 +79,8 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     let owner = r.req_str("owner")?;
     let mut p = Provider::new(owner.clone());
     p.add_key(KeyKind::OwnerAddress, &owner);
-    p.hostname = r.str("hostUri")?.and_then(|u| host_of(&u));
-    p.name = r.str("name")?.or(r.str("organization")?);
+    p.hostname = r.str("hostUri")?.and_then(|u| host_of(&u)).map(Text::from);
+    p.name = r.str("name")?.or(r.str("organization")?).map(Text::from);
     if let Some(email) = r.str("email")? {
         p.add_email_domain(&email);
     }
@@ -98,23 +98,31 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         r.str("ipCountryCode")?
             .or(r.str("country")?)
             .or(attr("country")),
-    );
+    )
+    .map(Text::from);
     p.region = r
         .str("ipRegion")?
         .or(r.str("locationRegion")?)
-        .or(attr("location-region"));
-    p.city = r.str("city")?.or(attr("city"));
-    p.cloud = r.str("hostingProvider")?.or(attr("hosting-provider"));
+        .or(attr("location-region"))
+        .map(Text::from);
+    p.city = r.str("city")?.or(attr("city")).map(Text::from);
+    p.cloud = r
+        .str("hostingProvider")?
+        .or(attr("hosting-provider"))
+        .map(Text::from);
     p.in_datacenter = r
         .str("locationType")?
         .or(attr("location-type"))
         .and_then(|t| crate::model::in_datacenter(&t));
-    p.datacenter = attr("datacenter");
+    p.datacenter = attr("datacenter").map(Text::from);
     p.online = r.bool("isOnline")?;
-    p.last_seen = r.str("lastOnlineDate")?;
-    p.last_checked = r.str("lastCheckDate")?;
-    p.declared_country = country(r.str("country")?.or(attr("country")));
-    p.declared_region = r.str("locationRegion")?.or(attr("location-region"));
+    p.last_seen = r.str("lastOnlineDate")?.map(Text::from);
+    p.last_checked = r.str("lastCheckDate")?.map(Text::from);
+    p.declared_country = country(r.str("country")?.or(attr("country"))).map(Text::from);
+    p.declared_region = r
+        .str("locationRegion")?
+        .or(attr("location-region"))
+        .map(Text::from);
     for (field, window) in [("uptime30d", "30d"), ("uptime7d", "7d"), ("uptime1d", "1d")] {
         if let Some(u) = r.fraction(field)? {
             p.uptime = Some(Uptime {
@@ -261,8 +269,8 @@ fn attributes(r: &Rec<'_>) -> Result<Vec<(String, String)>> {
 }
 
 /// GPU models named by `capabilities/gpu/vendor/<v>/model/<m>[/…]` attributes.
-fn declared_models(attributes: &[(String, String)]) -> Vec<String> {
-    let mut models: Vec<String> = attributes
+fn declared_models(attributes: &[(String, String)]) -> Vec<Text> {
+    let mut models: Vec<Text> = attributes
         .iter()
         .filter(|(_, v)| v != "false")
         .filter_map(|(k, _)| {
@@ -317,7 +325,7 @@ impl Adapter for ChainProviders {
             let owner = r.req_str("owner")?;
             let mut p = Provider::new(owner.clone());
             p.add_key(KeyKind::OwnerAddress, &owner);
-            p.hostname = r.str("host_uri")?.and_then(|u| host_of(&u));
+            p.hostname = r.str("host_uri")?.and_then(|u| host_of(&u)).map(Text::from);
             let attrs = attributes(&r)?;
             let attr = |k: &str| {
                 attrs
@@ -325,13 +333,13 @@ impl Adapter for ChainProviders {
                     .find(|(key, _)| key == k)
                     .map(|(_, v)| v.clone())
             };
-            p.name = attr("organization");
-            p.country = country(attr("country"));
-            p.region = attr("location-region").or(attr("region"));
-            p.city = attr("city");
-            p.cloud = attr("hosting-provider");
+            p.name = attr("organization").map(Text::from);
+            p.country = country(attr("country")).map(Text::from);
+            p.region = attr("location-region").or(attr("region")).map(Text::from);
+            p.city = attr("city").map(Text::from);
+            p.cloud = attr("hosting-provider").map(Text::from);
             p.in_datacenter = attr("location-type").and_then(|t| crate::model::in_datacenter(&t));
-            p.datacenter = attr("datacenter");
+            p.datacenter = attr("datacenter").map(Text::from);
             p.declared_gpu_models = declared_models(&attrs);
             let info_path = format!("{}.info", r.path);
             let info = r.child("info", &info_path);
@@ -377,7 +385,10 @@ impl Adapter for Aep4Snapshot {
             if let Some(owner) = prov.str("owner")? {
                 p.add_key(KeyKind::OwnerAddress, owner);
             }
-            p.hostname = prov.str("hostURI")?.and_then(|u| host_of(&u));
+            p.hostname = prov
+                .str("hostURI")?
+                .and_then(|u| host_of(&u))
+                .map(Text::from);
             let attrs = attributes(&prov)?;
             let attr = |k: &str| {
                 attrs
@@ -385,8 +396,8 @@ impl Adapter for Aep4Snapshot {
                     .find(|(key, _)| key == k)
                     .map(|(_, v)| v.clone())
             };
-            p.name = attr("moniker");
-            p.region = attr("region");
+            p.name = attr("moniker").map(Text::from);
+            p.region = attr("region").map(Text::from);
             let inventory = r
                 .value
                 .pointer("/status/status/cluster/inventory/available/0");

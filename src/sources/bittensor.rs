@@ -9,7 +9,7 @@
 use super::json::{Rec, each_object, first_object_has, kind};
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
-use crate::model::{KeyKind, Provider, Snapshot, Source};
+use crate::model::{KeyKind, Provider, Snapshot, Source, Text};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -55,7 +55,7 @@ fn hotkey_provider(hotkey: &str, coldkey: Option<&str>) -> Provider {
         p.add_key(KeyKind::Coldkey, c);
     }
     if let Some((name, url)) = delegate_names().get(hotkey) {
-        p.name = Some(name.clone());
+        p.name = Some(Text::from(name.clone()));
         p.add_key(KeyKind::Domain, url);
     }
     p
@@ -196,12 +196,15 @@ fn neuron(r: &Rec<'_>) -> Result<Provider> {
     p.status = role(r.bool("validator_permit")?);
     p.online = r.bool("active")?;
     let axon = r.get("axon_info").or(r.get("axon"));
-    p.ip = axon.and_then(|a| a.get("ip")).and_then(axon_ip);
+    p.ip = axon
+        .and_then(|a| a.get("ip"))
+        .and_then(axon_ip)
+        .map(Text::from);
     Ok(p)
 }
 
-fn role(validator_permit: Option<bool>) -> Option<String> {
-    validator_permit.map(|v| if v { "validator" } else { "miner" }.to_string())
+fn role(validator_permit: Option<bool>) -> Option<Text> {
+    validator_permit.map(|v| Text::from(if v { "validator" } else { "miner" }))
 }
 
 /// Reads the columnar export, checking every column has one entry per uid.
@@ -272,7 +275,7 @@ fn columnar(file: &str, root: &Value) -> Result<Vec<Provider>> {
 }
 
 /// An axon IP from the SDK's integer or text forms; `0.0.0.0` means none.
-fn axon_ip(v: &Value) -> Option<String> {
+fn axon_ip(v: &Value) -> Option<Text> {
     let ip = match v {
         Value::Number(n) => {
             let x = n.as_u64()?;
@@ -288,7 +291,7 @@ fn axon_ip(v: &Value) -> Option<String> {
             .to_string(),
         _ => return None,
     };
-    (!matches!(ip.as_str(), "0.0.0.0" | "" | "::")).then_some(ip)
+    (!matches!(ip.as_str(), "0.0.0.0" | "" | "::")).then(|| Text::from(ip))
 }
 
 #[cfg(test)]

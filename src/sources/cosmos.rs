@@ -17,7 +17,7 @@
 use super::json::{Rec, each_object, first_object_has};
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
-use crate::model::{KeyKind, Provider, Snapshot, Source};
+use crate::model::{KeyKind, Provider, Snapshot, Source, Text};
 use serde_json::Value;
 
 /// Adapter for Cosmos-SDK validator sets.
@@ -137,7 +137,8 @@ fn validator(r: &Rec<'_>) -> Result<Provider> {
     p.name = match description {
         Some(d) => d.str("moniker")?,
         None => r.str("moniker")?,
-    };
+    }
+    .map(Text::from);
     if let Some(d) = description {
         if let Some(identity) = d.str("identity")? {
             p.add_key(KeyKind::Identity, identity.to_ascii_uppercase());
@@ -157,8 +158,8 @@ fn validator(r: &Rec<'_>) -> Result<Provider> {
     let bonded = status.as_deref().is_none_or(|s| s == "BOND_STATUS_BONDED");
     p.active_set = Some(bonded && !jailed);
     p.status = Some(match (&status, jailed) {
-        (Some(s), true) => format!("{s} (jailed)"),
-        (Some(s), false) => s.clone(),
+        (Some(s), true) => compact_str::format_compact!("{s} (jailed)"),
+        (Some(s), false) => Text::from(s.as_str()),
         (None, true) => "jailed".into(),
         (None, false) => "active".into(),
     });

@@ -26,7 +26,9 @@
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
 use crate::model::gpu::GpuGroup;
-use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu, push_exact};
+use crate::model::{
+    KeyKind, Price, Provider, Snapshot, Source, Text, Uptime, geo, gpu, push_exact,
+};
 use rustc_hash::FxHashMap;
 
 /// The columns, in the documented order.
@@ -381,7 +383,7 @@ struct Listings {
     /// (group index, count, price bits) of rows seen; a few per group.
     seen: Vec<(usize, u64, Option<u64>)>,
     /// The window of the provider's uptime (`uptime_window`), if given.
-    uptime_window: Option<String>,
+    uptime_window: Option<Text>,
 }
 
 /// Normalized GPU groups (count 0) per distinct (model, vendor, memory)
@@ -460,7 +462,7 @@ fn set_field<T: PartialEq + std::fmt::Debug>(
 
 /// [`set_field`] for text, allocating only for a provider's first value.
 fn set_text(
-    slot: &mut Option<String>,
+    slot: &mut Option<Text>,
     value: Option<&str>,
     row: &Row<'_>,
     column: usize,
@@ -468,7 +470,7 @@ fn set_text(
     match (slot.as_deref(), value) {
         (_, None) => Ok(()),
         (None, Some(v)) => {
-            *slot = Some(v.to_string());
+            *slot = Some(Text::from(v));
             Ok(())
         }
         (Some(old), Some(v)) if old == v => Ok(()),
@@ -516,7 +518,7 @@ fn merge_row(
                 .with_hint("use an ISO 3166-1 alpha-2 code such as US or DE")
         })?),
     };
-    set_field(&mut p.country, country, row, C_COUNTRY)?;
+    set_field(&mut p.country, country.map(Text::from), row, C_COUNTRY)?;
     set_text(&mut p.region, row.get(C_REGION), row, C_REGION)?;
     let asn = match row.get(C_ASN) {
         None => None,
@@ -542,7 +544,7 @@ fn merge_row(
             window: "declared".into(),
         });
     }
-    let text = |t: &str| Some(t.to_string());
+    let text = |t: &str| Some(Text::from(t));
     optional_field(
         &mut listings.uptime_window,
         row,
@@ -590,15 +592,15 @@ fn optional_field<T: PartialEq + std::fmt::Debug>(
 }
 
 fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
-    let text = |t: &str| Some(t.to_string());
-    let ip = |t: &str| t.parse::<std::net::IpAddr>().ok().map(|_| t.to_string());
+    let text = |t: &str| Some(Text::from(t));
+    let ip = |t: &str| t.parse::<std::net::IpAddr>().ok().map(|_| Text::from(t));
     let whole = |t: &str| t.parse::<u64>().ok();
     let flag = |t: &str| match t.to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" => Some(true),
         "false" | "0" | "no" => Some(false),
         _ => None,
     };
-    let time = |t: &str| crate::time::parse_datetime(t).map(|_| t.to_string());
+    let time = |t: &str| crate::time::parse_datetime(t).map(|_| Text::from(t));
     optional_field(&mut p.ip, row, 0, ip, "an IP address")?;
     optional_field(&mut p.hostname, row, 1, text, "a host name")?;
     optional_field(&mut p.nodes, row, 2, whole, "a whole number of machines")?;
@@ -615,7 +617,7 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         &mut p.declared_country,
         row,
         6,
-        geo::country_code,
+        |t| geo::country_code(t).map(Text::from),
         "a known country",
     )?;
     optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")?;
@@ -681,15 +683,15 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
 
 /// `declared_gpu_models`: GPU model names separated by `|`, normalized
 /// (model ids such as `a100-80gb` stay as they are), sorted, distinct.
-fn gpu_model_list(text: &str) -> Option<Vec<String>> {
-    let mut models: Vec<String> = text
+fn gpu_model_list(text: &str) -> Option<Vec<Text>> {
+    let mut models: Vec<Text> = text
         .split('|')
         .map(str::trim)
         .filter(|m| !m.is_empty())
         .map(|m| {
             gpu::normalize(m, None, None, 0)
                 .model
-                .unwrap_or_else(|| m.to_string())
+                .unwrap_or_else(|| Text::from(m))
         })
         .collect();
     models.sort();
@@ -821,7 +823,9 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
         .copied()
         .collect();
     let _ = w.write_record(&header);
-    let text = |v: &Option<String>| v.as_deref().map(guard).unwrap_or_default();
+    fn text<T: AsRef<str>>(v: &Option<T>) -> String {
+        v.as_ref().map(|t| guard(t.as_ref())).unwrap_or_default()
+    }
     let num = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     let whole = |v: Option<u64>| v.map(|n| n.to_string()).unwrap_or_default();
     let flag = |v: Option<bool>| v.map(|b| b.to_string()).unwrap_or_default();
@@ -840,7 +844,7 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
                 guard(&p.id),
                 guard(operator),
                 text(&p.name),
-                p.country.clone().unwrap_or_default(),
+                p.country.as_deref().unwrap_or_default().to_string(),
                 text(&p.region),
                 p.asn.map(|a| a.to_string()).unwrap_or_default(),
                 text(&p.cloud),
@@ -858,7 +862,10 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
                 whole(p.gpus_leased),
                 flag(p.online),
                 text(&p.last_seen),
-                p.declared_country.clone().unwrap_or_default(),
+                p.declared_country
+                    .as_deref()
+                    .unwrap_or_default()
+                    .to_string(),
                 text(&p.fingerprint),
                 flag(p.active_set),
                 flag(p.in_datacenter),
@@ -1400,8 +1407,8 @@ mod tests {
     fn declared_gpu_models_are_normalized_and_stay_ids() {
         let names = "H100 SXM 80GB | A100 80GB|RTX 4090|Some Future GPU|";
         let ids = gpu_model_list(names).unwrap();
-        assert!(ids.contains(&"h100-80gb".to_string()), "{ids:?}");
-        assert!(ids.contains(&"a100-80gb".to_string()), "{ids:?}");
+        assert!(ids.contains(&Text::from("h100-80gb")), "{ids:?}");
+        assert!(ids.contains(&Text::from("a100-80gb")), "{ids:?}");
         assert_eq!(ids.len(), 4, "{ids:?}");
         // Ids as `snapshot --format csv` writes them read back unchanged.
         assert_eq!(gpu_model_list(&ids.join("|")).unwrap(), ids);

@@ -14,7 +14,7 @@
 use super::json::{Rec, each_object, first_object_has};
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
-use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Uptime, geo, gpu};
+use crate::model::{KeyKind, Price, Provider, Snapshot, Source, Text, Uptime, geo, gpu};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
@@ -123,17 +123,17 @@ fn machine(offers: Vec<Offer>) -> Provider {
             Some((region, code)) => (Some(region.trim()), code.trim()),
             None => (None, geo_text.trim()),
         };
-        p.country = geo::country_code(code);
-        p.region = region.filter(|r| !r.is_empty()).map(str::to_string);
+        p.country = geo::country_code(code).map(Text::from);
+        p.region = region.filter(|r| !r.is_empty()).map(Text::from);
     }
     p.in_datacenter = first.datacenter;
     p.uptime = first.uptime.map(|u| Uptime {
         value: u,
         window: "vast-reliability2".into(),
     });
-    p.ip = first.ip.clone();
+    p.ip = first.ip.clone().map(Text::from);
     p.nodes = Some(1);
-    p.status = first.verification.clone();
+    p.status = first.verification.clone().map(Text::from);
     let count = offers.iter().map(|o| o.gpus_on_machine).max().unwrap_or(0);
     // Offers are slices of the machine: the largest listed slice is what
     // can be rented now; the machine's GPUs are its capacity.

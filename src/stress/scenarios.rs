@@ -306,7 +306,11 @@ pub fn stress_checked(
             .collect(),
     };
     let providers = Groups {
-        labels: snapshot.providers.iter().map(|p| p.id.clone()).collect(),
+        labels: snapshot
+            .providers
+            .iter()
+            .map(|p| p.id.to_string())
+            .collect(),
         members: (0..n).map(|i| vec![i]).collect(),
     };
     let has = |part| opts.parts.contains(&part);
@@ -346,14 +350,17 @@ pub fn stress_checked(
             let levels: Vec<(Groups, Noun)> = vec![
                 (operators.clone(), Noun::OPERATOR),
                 (providers.clone(), Noun::PROVIDER),
-                (field_groups(snapshot, |p| p.country.clone()), Noun::COUNTRY),
+                (
+                    field_groups(snapshot, |p| p.country.as_deref().map(String::from)),
+                    Noun::COUNTRY,
+                ),
                 (cloud_groups(snapshot), Noun::CLOUD),
                 (
                     field_groups(snapshot, |p| p.asn.map(|a| format!("AS{a}"))),
                     Noun::ASN,
                 ),
                 (
-                    field_groups(snapshot, |p| p.datacenter.clone()),
+                    field_groups(snapshot, |p| p.datacenter.as_deref().map(String::from)),
                     Noun::DATACENTER,
                 ),
             ];
@@ -618,10 +625,16 @@ fn cloud_groups(s: &Snapshot) -> Groups {
 fn single_losses(s: &Snapshot, inst: &Instance) -> BTreeMap<String, Vec<Loss>> {
     let n = s.providers.len();
     let dims: [(&str, Groups); 4] = [
-        ("country", field_groups(s, |p| p.country.clone())),
+        (
+            "country",
+            field_groups(s, |p| p.country.as_deref().map(String::from)),
+        ),
         ("asn", field_groups(s, |p| p.asn.map(|a| format!("AS{a}")))),
         ("cloud", cloud_groups(s)),
-        ("datacenter", field_groups(s, |p| p.datacenter.clone())),
+        (
+            "datacenter",
+            field_groups(s, |p| p.datacenter.as_deref().map(String::from)),
+        ),
     ];
     dims.into_iter()
         .map(|(name, g)| {

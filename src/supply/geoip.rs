@@ -7,7 +7,7 @@
 
 use crate::error::{Error, Result};
 use crate::model::InputRecord;
-use crate::model::Snapshot;
+use crate::model::{Snapshot, Text};
 use maxminddb::{PathElement, Reader};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -158,7 +158,7 @@ impl GeoIp {
                 continue;
             };
             let before = (p.country.is_some(), p.asn.is_some());
-            p.country = p.country.take().or(f.country.clone());
+            p.country = p.country.take().or(f.country.clone().map(Text::from));
             p.asn = p.asn.or(f.asn);
             changed += usize::from(before != (p.country.is_some(), p.asn.is_some()));
         }

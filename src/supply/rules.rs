@@ -5,7 +5,7 @@
 use super::profile::CheckParams;
 use super::{Finding, Located, Rule, Setting};
 use crate::cloud::{self, Category};
-use crate::model::{Provider, Snapshot, gpu};
+use crate::model::{Provider, Snapshot, Text, gpu};
 use std::collections::{BTreeMap, HashMap};
 
 /// What every rule reads.
@@ -71,7 +71,7 @@ fn finding(
     Finding {
         rule,
         severity: Setting::Error,
-        provider: p.id.clone(),
+        provider: p.id.to_string(),
         gpu_group: group,
         field,
         claimed,
@@ -416,7 +416,7 @@ fn controllers(group: &[&Provider]) -> String {
 fn duplicate_listing(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
     let mut out = Vec::new();
     // Same-model groups at different prices are distinct offers.
-    let one_price = |model: &Option<String>| {
+    let one_price = |model: &Option<Text>| {
         let mut prices = p
             .prices
             .iter()
@@ -501,7 +501,7 @@ fn location_mismatch(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
     }
     let declared = match &p.declared_region {
         Some(r) => format!("{claimed} ({r})"),
-        None => claimed.clone(),
+        None => claimed.to_string(),
     };
     vec![finding(
         Rule::LocationMismatch,
@@ -568,7 +568,10 @@ fn cloud_asn_mismatch(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
 }
 
 fn stale_online(c: &Context<'_>) -> Vec<Finding> {
-    let parse = |t: &Option<String>| t.as_deref().and_then(crate::time::parse_datetime);
+    fn parse<T: AsRef<str>>(t: &Option<T>) -> Option<i64> {
+        t.as_ref()
+            .and_then(|t| crate::time::parse_datetime(t.as_ref()))
+    }
     let latest_check = c
         .snapshot
         .providers
@@ -633,7 +636,7 @@ fn unknown_models(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
                 p,
                 Some(i),
                 format!("gpus[{i}].model"),
-                g.raw_model.clone().unwrap_or_default(),
+                g.raw_model.clone().unwrap_or_default().to_string(),
                 format!(
                     "not in the GPU catalogue: counted as `{}` with no memory or FP16 reference",
                     g.model.as_deref().unwrap_or_default()

@@ -381,7 +381,7 @@ fn passing_basis_drops_error_subjects_and_keeps_warnings() {
     let gpus: Vec<(String, u64)> = passing
         .providers
         .iter()
-        .map(|p| (p.id.clone(), p.gpu_count()))
+        .map(|p| (p.id.to_string(), p.gpu_count()))
         .collect();
     assert_eq!(
         gpus,
