@@ -423,8 +423,6 @@ impl Contribution {
 struct Prepared<'a> {
     snapshot: &'a Snapshot,
     resolution: Cow<'a, entities::Resolution>,
-    /// Per provider, per GPU group: what the group brings.
-    group_totals: Vec<Vec<Contribution>>,
     /// Per provider: what it brings.
     totals: Vec<Contribution>,
     clouds: Vec<Option<cloud::CloudOf>>,
@@ -440,19 +438,17 @@ impl<'a> Prepared<'a> {
 
     fn with(snapshot: &'a Snapshot, resolution: Cow<'a, entities::Resolution>) -> Self {
         let providers = &snapshot.providers;
-        let group_totals: Vec<Vec<Contribution>> = providers
+        // Group contributions are not kept: at a million GPU groups they
+        // would hold 120 MB, and remaking them for the two per-group
+        // dimensions costs a few milliseconds.
+        let totals = providers
             .iter()
-            .map(|p| p.gpus.iter().map(|g| group_contribution(p, g)).collect())
+            .map(|p| provider_total(p, p.gpus.iter().map(|g| group_contribution(p, g))))
             .collect();
         Prepared {
             snapshot,
             resolution,
-            totals: providers
-                .iter()
-                .zip(&group_totals)
-                .map(|(p, groups)| provider_total(p, groups.iter().copied()))
-                .collect(),
-            group_totals,
+            totals,
             clouds: providers
                 .iter()
                 .map(|p| cloud::resolve(p.cloud.as_deref(), p.asn))
@@ -538,7 +534,9 @@ pub fn provider_vector(p: &Provider) -> Vector {
 struct Aggregate<'a> {
     keys: Vec<Cow<'a, str>>,
     labels: Vec<Option<Cow<'a, str>>>,
-    totals: Vec<Contribution>,
+    /// Borrowed for the provider dimension, whose entities are the
+    /// providers themselves.
+    totals: Cow<'a, [Contribution]>,
     /// Position of each id in the string order of the keys.
     rank: Vec<u32>,
     unattributed: Contribution,
@@ -562,7 +560,7 @@ impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
             agg: Aggregate {
                 keys: Vec::new(),
                 labels: Vec::new(),
-                totals: Vec::new(),
+                totals: Cow::Owned(Vec::new()),
                 rank: Vec::new(),
                 unattributed: Contribution::default(),
             },
@@ -581,10 +579,10 @@ impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
             let (key, label) = name(k);
             agg.keys.push(key);
             agg.labels.push(label);
-            agg.totals.push(Contribution::default());
+            agg.totals.to_mut().push(Contribution::default());
             (agg.keys.len() - 1) as u32
         });
-        agg.totals[id as usize].add(c);
+        agg.totals.to_mut()[id as usize].add(c);
     }
 
     fn finish(self) -> Aggregate<'a> {
@@ -636,24 +634,30 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
     match dim {
         Dimension::GpuVendor | Dimension::GpuModel => {
             let mut b = AggregateBuilder::new();
-            for (p, groups) in providers.iter().zip(&prep.group_totals) {
-                for (g, c) in p.gpus.iter().zip(groups) {
+            for p in providers {
+                for g in &p.gpus {
                     let key = match dim {
                         Dimension::GpuVendor => g.vendor.as_deref(),
                         _ => g.model.as_deref(),
                     };
-                    b.add(key, c, borrowed);
+                    b.add(key, &group_contribution(p, g), borrowed);
                 }
             }
             b.finish()
         }
         Dimension::Provider => {
-            let mut b = AggregateBuilder::new();
-            for (p, c) in providers.iter().zip(totals) {
-                b.add(Some(p.id.as_str()), c, |k| {
-                    (Cow::Borrowed(*k), p.name.as_deref().map(Cow::Borrowed))
-                });
-            }
+            // Provider ids are unique (validated on reading): entity `i` is
+            // provider `i`, no interning needed.
+            let mut b = AggregateBuilder::<usize>::new();
+            b.agg.keys = providers
+                .iter()
+                .map(|p| Cow::Borrowed(p.id.as_str()))
+                .collect();
+            b.agg.labels = providers
+                .iter()
+                .map(|p| p.name.as_deref().map(Cow::Borrowed))
+                .collect();
+            b.agg.totals = Cow::Borrowed(&prep.totals);
             b.finish()
         }
         Dimension::Operator => {
