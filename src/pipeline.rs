@@ -46,10 +46,21 @@ pub fn stress(
     stress_checked(checked.snapshot, &checked.passing, workload, opts)
 }
 
+/// Stages 2 and 3 side by side: the supply checks and operator resolution
+/// both read only the snapshot, so they run on two cores at once.
+pub fn check_and_resolve<'a>(
+    snapshot: &'a Snapshot,
+    opts: &AuditOptions,
+) -> (Checked<'a>, Resolution) {
+    rayon::join(
+        || check_supply(snapshot, opts.supply.as_ref()),
+        || resolve(snapshot, opts),
+    )
+}
+
 /// Stages 2–4: the audit of one snapshot.
 pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
-    let checked = check_supply(snapshot, opts.supply.as_ref());
-    let resolution = resolve(snapshot, opts);
+    let (checked, resolution) = check_and_resolve(snapshot, opts);
     measure(&checked, &resolution, opts)
 }
 
@@ -61,8 +72,7 @@ pub fn audit_and_stress(
     workload: &Workload,
     stress_opts: &StressOptions,
 ) -> crate::Result<(SnapshotAudit, StressResult)> {
-    let checked = check_supply(snapshot, opts.supply.as_ref());
-    let resolution = resolve(snapshot, opts);
+    let (checked, resolution) = check_and_resolve(snapshot, opts);
     let audit = measure(&checked, &resolution, opts);
     Ok((audit, stress(&checked, workload, stress_opts)?))
 }

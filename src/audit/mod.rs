@@ -14,6 +14,7 @@ mod sections;
 use crate::entities;
 use crate::metrics::{Summary, SummaryParams, Weights};
 use crate::model::{GpuGroup, Provider, Snapshot};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::borrow::Cow;
@@ -864,6 +865,52 @@ pub fn resolution_summary(
     }
 }
 
+/// What one dimension contributes to an audit.
+struct Measured<'a> {
+    dim: Dimension,
+    cells: Vec<Cell>,
+    /// Rows of the place dimensions (country, region), for the geography.
+    place: Option<Rows>,
+    /// The aggregate, kept for the dimensions the Lorenz curves, coalitions
+    /// and the claimed basis need (provider, operator, country).
+    kept: Option<Aggregate<'a>>,
+}
+
+/// Every cell of one dimension, one per weight it takes.
+fn measure_dimension<'a>(
+    prep: &'a Prepared<'_>,
+    dim: Dimension,
+    worst: &Aggregate<'_>,
+    params: &SummaryParams,
+    top_n: usize,
+) -> Measured<'a> {
+    let agg = aggregate(prep, dim);
+    let place = matches!(dim, Dimension::Country | Dimension::Region).then(|| agg_rows(&agg));
+    let mut cells = Vec::new();
+    for weight in WEIGHTS {
+        if dim.per_gpu_group() && !weight.per_gpu_group() {
+            continue;
+        }
+        let Some(mut c) = cell(&agg, dim, weight, params, top_n) else {
+            continue;
+        };
+        if dim == Dimension::Operator {
+            add_bounds(&mut c, worst, prep, params);
+        }
+        cells.push(c);
+    }
+    let keep = matches!(
+        dim,
+        Dimension::Provider | Dimension::Operator | Dimension::Country
+    );
+    Measured {
+        dim,
+        cells,
+        place,
+        kept: keep.then_some(agg),
+    }
+}
+
 /// The measure stage: every metric of one snapshot, from its checked
 /// supply and its resolved operators (each computed once, upstream), on
 /// every supply basis when the supply was checked.
@@ -876,35 +923,32 @@ pub fn measure(
     let prep = Prepared::with(snapshot, Cow::Borrowed(resolution));
     let profile = opts.profile_for(snapshot);
     let params = opts.params_for(&profile);
+    // The dimensions, and the sections that need no primary weight, are
+    // independent: they run on both cores, and are put together in a fixed
+    // order, so the output does not depend on the schedule.
+    let ((worst, per_dimension), (hardware, (pricing, stake))) = rayon::join(
+        || {
+            let worst = worst_case_operators(&prep);
+            let per_dimension: Vec<Measured> = DIMENSIONS
+                .par_iter()
+                .map(|&dim| measure_dimension(&prep, dim, &worst, &params, opts.top_n))
+                .collect();
+            (worst, per_dimension)
+        },
+        || {
+            rayon::join(
+                || sections::hardware(snapshot),
+                || rayon::join(|| sections::pricing(snapshot), || sections::stake(snapshot)),
+            )
+        },
+    );
     let mut concentration = Vec::new();
     let mut places = Vec::new();
     let mut entity_aggs = Vec::new();
-    let worst = worst_case_operators(&prep);
-    for dim in DIMENSIONS {
-        let agg = aggregate(&prep, dim);
-        if matches!(dim, Dimension::Country | Dimension::Region) {
-            places.push(agg_rows(&agg));
-        }
-        for weight in WEIGHTS {
-            if dim.per_gpu_group() && !weight.per_gpu_group() {
-                continue;
-            }
-            let Some(mut c) = cell(&agg, dim, weight, &params, opts.top_n) else {
-                continue;
-            };
-            if dim == Dimension::Operator {
-                add_bounds(&mut c, &worst, &prep, &params);
-            }
-            concentration.push(c);
-        }
-        if matches!(
-            dim,
-            Dimension::Provider | Dimension::Operator | Dimension::Country
-        ) {
-            // Kept for the Lorenz curves, coalitions and the claimed
-            // basis, which need the primary weight first.
-            entity_aggs.push((dim, agg));
-        }
+    for m in per_dimension {
+        concentration.extend(m.cells);
+        places.extend(m.place);
+        entity_aggs.extend(m.kept.map(|agg| (m.dim, agg)));
     }
     let (primary, primary_note) = sections::primary_weight(&concentration, snapshot);
     let wi = primary.index();
@@ -924,7 +968,6 @@ pub fn measure(
     let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
     let mut headline =
         sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
-    let hardware = sections::hardware(snapshot);
     let supply = checked.check.as_ref().map(|check| {
         let basis_params = bases::basis_options(check, opts).params;
         let claimed = Claimed {
@@ -974,8 +1017,8 @@ pub fn measure(
         cloud: sections::cloud_exposure(snapshot, &prep.clouds, &totals, primary),
         geography: sections::geography(countries, regions, primary),
         uptime: sections::uptime(snapshot, primary),
-        pricing: sections::pricing(snapshot),
-        stake: sections::stake(snapshot),
+        pricing,
+        stake,
         coverage: sections::coverage(snapshot, &prep.clouds),
         supply,
         concentration,
