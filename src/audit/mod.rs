@@ -606,23 +606,35 @@ impl Aggregate<'_> {
     /// The entities taking part in weight `w` as (id, weight), largest
     /// first (ties by key).
     fn ranked(&self, w: usize) -> Vec<(u32, f64)> {
-        let mut rows: Vec<(u32, f64)> = self
+        // Sorted as plain integers (descending weight as ordered bits, then
+        // key rank, then id), without looking up ranks while comparing.
+        let mut keyed: Vec<(u64, u32, u32)> = self
             .totals
             .iter()
             .enumerate()
             .filter(|(_, c)| c.present[w])
-            .map(|(id, c)| (id as u32, c.value[w]))
+            .map(|(id, c)| (!ordered_bits(c.value[w]), self.rank[id], id as u32))
             .collect();
-        rows.sort_unstable_by(|a, b| {
-            b.1.total_cmp(&a.1)
-                .then_with(|| self.rank[a.0 as usize].cmp(&self.rank[b.0 as usize]))
-        });
-        rows
+        keyed.sort_unstable();
+        keyed
+            .into_iter()
+            .map(|(_, _, id)| (id, self.totals[id as usize].value[w]))
+            .collect()
     }
 
     /// The weight vector of weight `w` over the entities taking part.
     fn weights(&self, w: usize) -> Option<Weights> {
         Weights::from_vec(self.ranked(w).iter().map(|r| r.1).collect()).ok()
+    }
+}
+
+/// The bits of `x` as an integer that orders like [`f64::total_cmp`].
+fn ordered_bits(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
     }
 }
 
