@@ -48,6 +48,17 @@ pub fn read_text(location: &str, text: &str) -> Result<Snapshot> {
         )
         .with_hint("check that the file is complete (not truncated)")
     };
+    // Fast path first: tracking the JSON path of every value costs an
+    // allocation per key, so the path is only traced when reading fails.
+    let mut de = serde_json::Deserializer::from_str(text);
+    if let Ok(snapshot) = <Snapshot as serde::Deserialize>::deserialize(&mut de)
+        && de.end().is_ok()
+    {
+        return checked(
+            location,
+            Ok::<_, serde_path_to_error::Error<serde_json::Error>>(snapshot),
+        );
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = serde_path_to_error::deserialize(&mut de);
     // Broken JSON is reported as such, like any other JSON input; only a
