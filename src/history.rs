@@ -12,7 +12,7 @@
 use crate::audit::{AuditOptions, Dimension, LOW_COVERAGE, Weight, find_cell};
 use crate::metrics::dispersion::{Dispersion, dispersion};
 use crate::model::Snapshot;
-use crate::pipeline::audit;
+use crate::pipeline::audit_headline;
 use crate::store::StoredSnapshot;
 use crate::supply::BasisKind;
 use serde::Serialize;
@@ -254,7 +254,7 @@ fn row(
     metrics: &[String],
     opts: &AuditOptions,
 ) -> HistoryRow {
-    let a = audit(s, opts);
+    let a = audit_headline(s, opts);
     let w = a.headline.primary_weight;
     let cell = |d| find_cell(&a.concentration, d, w);
     let (provider, operator) = (cell(Dimension::Provider), cell(Dimension::Operator));

@@ -64,6 +64,13 @@ pub fn audit(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
     measure(&checked, &resolution, opts)
 }
 
+/// Stages 2–4 computing only what the headline rows of `history` read
+/// (see [`crate::audit::Scope::Headline`]).
+pub fn audit_headline(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit {
+    let (checked, resolution) = check_and_resolve(snapshot, opts);
+    crate::audit::measure_scoped(&checked, &resolution, opts, crate::audit::Scope::Headline)
+}
+
 /// Stages 2–5: the audit and the stress test of one snapshot, sharing one
 /// supply check.
 pub fn audit_and_stress(

@@ -923,6 +923,19 @@ fn measure_dimension<'a>(
     }
 }
 
+/// How much of an audit to compute.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Everything a report shows.
+    Full,
+    /// Only what the headline rows of `history` read: the provider,
+    /// operator and country dimensions, headline, hardware, cloud,
+    /// geography by country, uptime and the supply bases. Regions,
+    /// prices, stake, Lorenz curves and the coverage list are left empty;
+    /// such an audit is never published.
+    Headline,
+}
+
 /// The measure stage: every metric of one snapshot, from its checked
 /// supply and its resolved operators (each computed once, upstream), on
 /// every supply basis when the supply was checked.
@@ -931,6 +944,18 @@ pub fn measure(
     resolution: &entities::Resolution,
     opts: &AuditOptions,
 ) -> SnapshotAudit {
+    measure_scoped(checked, resolution, opts, Scope::Full)
+}
+
+/// The measure stage, computing only what `scope` needs.
+pub fn measure_scoped(
+    checked: &crate::supply::Checked<'_>,
+    resolution: &entities::Resolution,
+    opts: &AuditOptions,
+    scope: Scope,
+) -> SnapshotAudit {
+    let full = scope == Scope::Full;
+    let dimensions: &[Dimension] = if full { &DIMENSIONS } else { &DIMENSIONS[..3] };
     let snapshot = checked.snapshot;
     let prep = Prepared::with(snapshot, Cow::Borrowed(resolution));
     let profile = opts.profile_for(snapshot);
@@ -941,7 +966,7 @@ pub fn measure(
     let ((worst, per_dimension), (hardware, (pricing, stake))) = rayon::join(
         || {
             let worst = worst_case_operators(&prep);
-            let per_dimension: Vec<Measured> = DIMENSIONS
+            let per_dimension: Vec<Measured> = dimensions
                 .par_iter()
                 .map(|&dim| measure_dimension(&prep, dim, &worst, &params, opts.top_n))
                 .collect();
@@ -950,7 +975,12 @@ pub fn measure(
         || {
             rayon::join(
                 || sections::hardware(snapshot),
-                || rayon::join(|| sections::pricing(snapshot), || sections::stake(snapshot)),
+                || {
+                    if !full {
+                        return (Vec::new(), None);
+                    }
+                    rayon::join(|| sections::pricing(snapshot), || sections::stake(snapshot))
+                },
             )
         },
     );
@@ -965,7 +995,10 @@ pub fn measure(
     let (primary, primary_note) = sections::primary_weight(&concentration, snapshot);
     let wi = primary.index();
     let mut lorenz = BTreeMap::new();
-    for (dim, agg) in entity_aggs.iter().filter(|(d, _)| *d != Dimension::Country) {
+    for (dim, agg) in entity_aggs
+        .iter()
+        .filter(|(d, _)| full && *d != Dimension::Country)
+    {
         let values: Vec<f64> = agg.ranked(wi).iter().map(|r| r.1).collect();
         lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
     }
@@ -976,7 +1009,8 @@ pub fn measure(
         worst.weights(wi).as_ref(),
         prep.resolution.unlinked_count() > 0,
     );
-    let (countries, regions) = (&places[0], &places[1]);
+    let no_regions = Rows::new();
+    let (countries, regions) = (&places[0], places.get(1).unwrap_or(&no_regions));
     let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
     let mut headline =
         sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
@@ -1031,7 +1065,11 @@ pub fn measure(
         uptime: sections::uptime(snapshot, primary),
         pricing,
         stake,
-        coverage: sections::coverage(snapshot, &prep.clouds),
+        coverage: if full {
+            sections::coverage(snapshot, &prep.clouds)
+        } else {
+            Vec::new()
+        },
         supply,
         concentration,
         lorenz,
