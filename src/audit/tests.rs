@@ -187,3 +187,56 @@ fn unlinked_supply_is_bounded() {
             .is_none()
     );
 }
+
+/// `history` reads its rows from the headline-scoped audit: every part it
+/// reads must equal the full audit's, on every bundled snapshot, with and
+/// without supply checks.
+#[test]
+fn headline_scope_matches_the_full_audit_where_history_reads_it() {
+    fn json<T: Serialize>(v: &T) -> serde_json::Value {
+        serde_json::to_value(v).unwrap()
+    }
+    for b in crate::bundled::BUNDLED {
+        let (s, _) = crate::bundled::read_bundled(b).unwrap();
+        for supply in [None, Some(crate::supply::SupplyOptions::default())] {
+            let opts = AuditOptions {
+                supply,
+                ..AuditOptions::default()
+            };
+            let full = audit(&s, &opts);
+            let head = crate::pipeline::audit_headline(&s, &opts);
+            let at = b.path;
+            assert_eq!(json(&full.headline), json(&head.headline), "{at}");
+            assert_eq!(json(&full.hardware), json(&head.hardware), "{at}");
+            assert_eq!(json(&full.cloud), json(&head.cloud), "{at}");
+            assert_eq!(json(&full.uptime), json(&head.uptime), "{at}");
+            assert_eq!(json(&full.supply), json(&head.supply), "{at}");
+            assert_eq!(
+                (full.providers, full.operators),
+                (head.providers, head.operators),
+                "{at}"
+            );
+            let g = (&full.geography, &head.geography);
+            assert_eq!(
+                json(&g.0.largest_country_share),
+                json(&g.1.largest_country_share),
+                "{at}"
+            );
+            assert_eq!(g.0.country_coverage, g.1.country_coverage, "{at}");
+            let kept = |a: &SnapshotAudit| {
+                a.concentration
+                    .iter()
+                    .filter(|c| {
+                        matches!(
+                            c.dimension,
+                            Dimension::Provider | Dimension::Operator | Dimension::Country
+                        )
+                    })
+                    .map(|c| serde_json::to_value(c).unwrap())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(kept(&full), kept(&head), "{at}");
+            assert!(head.pricing.is_empty() && head.lorenz.is_empty(), "{at}");
+        }
+    }
+}
