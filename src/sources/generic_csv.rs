@@ -267,17 +267,17 @@ fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
 /// into their provider as they are read, so memory grows with providers,
 /// GPU models per provider and distinct prices, not with rows. The
 /// snapshot's `input_sha256` is left empty for the caller to fill.
-pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
+pub fn read_rows<R: std::io::Read + Send>(file: &str, source: R) -> Result<Snapshot> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
         .buffer_capacity(1 << 16)
         .from_reader(source);
     let mut record = csv::StringRecord::new();
-    let mut read_next = |record: &mut csv::StringRecord| {
-        reader.read_record(record).map_err(|e| csv_error(file, &e))
-    };
-    if !read_next(&mut record)? {
+    if !reader
+        .read_record(&mut record)
+        .map_err(|e| csv_error(file, &e))?
+    {
         return Err(Error::input(file, None, None, "has no header line"));
     }
     let header = Header::parse(file, &record)?;
@@ -286,15 +286,15 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
     let mut listings: Vec<Listings> = Vec::new();
     let mut templates = Templates::default();
     let mut whole_file: [Option<String>; 4] = Default::default();
-    while read_next(&mut record)? {
+    let mut merge = |record: &csv::StringRecord| -> Result<()> {
         if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
+            return Ok(());
         }
         let line = record.position().map_or(0, |p| p.line());
         let row = Row {
             file,
             line,
-            record: &record,
+            record,
             header: &header,
         };
         let id = row.get(C_ID).ok_or_else(|| {
@@ -316,8 +316,9 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
             &mut listings[index],
             &mut templates,
             &row,
-        )?;
-    }
+        )
+    };
+    each_record(file, reader, &mut merge)?;
     let [network, profile, stake_unit, taken_at] = whole_file;
     let mut snapshot = Snapshot::new(
         network.unwrap_or_else(|| "generic".into()),
@@ -333,6 +334,57 @@ pub fn read_rows<R: std::io::Read>(file: &str, source: R) -> Result<Snapshot> {
     snapshot.taken_at = taken_at;
     snapshot.providers = providers;
     Ok(snapshot)
+}
+
+/// Records parsed at a time by the parsing thread.
+const RECORD_BATCH: usize = 1024;
+
+/// Calls `merge` on every remaining record, in order. A second thread
+/// parses the CSV (and reads and hashes the input) while this one merges:
+/// batches of records go through a channel of two and come back empty to
+/// be filled again, so memory stays bounded and records are not
+/// reallocated. The first error, from either side, stops both.
+fn each_record<R: std::io::Read + Send>(
+    file: &str,
+    mut reader: csv::Reader<R>,
+    merge: &mut dyn FnMut(&csv::StringRecord) -> Result<()>,
+) -> Result<()> {
+    type Batch = Vec<csv::StringRecord>;
+    let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(2);
+    let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            loop {
+                let mut batch = empty_rx.try_recv().unwrap_or_default();
+                batch.resize_with(RECORD_BATCH, csv::StringRecord::new);
+                let mut filled = 0;
+                while filled < RECORD_BATCH {
+                    match reader.read_record(&mut batch[filled]) {
+                        Ok(true) => filled += 1,
+                        Ok(false) => break,
+                        Err(e) => {
+                            let _ = full_tx.send(Err(csv_error(file, &e)));
+                            return;
+                        }
+                    }
+                }
+                batch.truncate(filled);
+                let done = filled < RECORD_BATCH;
+                // The merging side hung up after an error: stop reading.
+                if full_tx.send(Ok(batch)).is_err() || done {
+                    return;
+                }
+            }
+        });
+        for batch in full_rx {
+            let batch = batch?;
+            for record in &batch {
+                merge(record)?;
+            }
+            let _ = empty_tx.send(batch);
+        }
+        Ok(())
+    })
 }
 
 /// Reads the snapshot-level columns of one row: every row must give the
