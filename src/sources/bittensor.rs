@@ -196,10 +196,7 @@ fn neuron(r: &Rec<'_>) -> Result<Provider> {
     p.status = role(r.bool("validator_permit")?);
     p.online = r.bool("active")?;
     let axon = r.get("axon_info").or(r.get("axon"));
-    p.ip = axon
-        .and_then(|a| a.get("ip"))
-        .and_then(axon_ip)
-        .map(Text::from);
+    p.ip = axon.and_then(|a| a.get("ip")).and_then(axon_ip);
     Ok(p)
 }
 
