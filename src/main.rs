@@ -9,21 +9,20 @@ use clap::Parser;
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// mimalloc option numbers (`mi_option_e` in mimalloc.h, the same in v2 and v3).
-const MI_OPTION_ARENA_EAGER_COMMIT: i32 = 4;
+/// mimalloc's option number of `mi_option_purge_delay` (`mi_option_e` in
+/// mimalloc.h, the same in v2 and v3).
 const MI_OPTION_PURGE_DELAY: i32 = 15;
 
 /// Keeps freed memory for reuse instead of handing it back to the OS after
 /// 10 ms: the stages of an audit free and then allocate again hundreds of
 /// megabytes, and on a VM every page handed back and touched again is
-/// zeroed by the kernel once more (a third of an audit's time at 500,000
+/// zeroed by the kernel once more (seconds of system time at 500,000
 /// providers). Peak memory is unchanged; a run's memory is freed at exit.
 fn tune_allocator() {
-    // SAFETY: mi_option_set only stores an integer option; both options
-    // exist in the bundled mimalloc (see mimalloc.h).
+    // SAFETY: mi_option_set only stores an integer option, which exists in
+    // the bundled mimalloc (see mimalloc.h).
     unsafe {
         libmimalloc_sys::mi_option_set(MI_OPTION_PURGE_DELAY, -1);
-        libmimalloc_sys::mi_option_set(MI_OPTION_ARENA_EAGER_COMMIT, 1);
     }
 }
 

@@ -512,6 +512,23 @@ fn set_field<T: PartialEq + std::fmt::Debug>(
     }
 }
 
+/// A number compared by its exact bits (rows of one provider must repeat
+/// it exactly) and shown as a number in a conflict message.
+#[derive(Clone, Copy)]
+struct Exact(f64);
+
+impl PartialEq for Exact {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.to_bits() == other.0.to_bits()
+    }
+}
+
+impl std::fmt::Debug for Exact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
 /// [`set_field`] for text, allocating only for a provider's first value.
 fn set_text(
     slot: &mut Option<Text>,
@@ -588,8 +605,8 @@ fn merge_row(
             .err(C_UPTIME, format!("{u} is outside [0, 1]"))
             .with_hint("uptime is a fraction: write 0.995 for 99.5%"));
     }
-    let mut current = p.uptime.as_ref().map(|u| u.value.to_bits());
-    set_field(&mut current, uptime.map(f64::to_bits), row, C_UPTIME)?;
+    let mut current = p.uptime.as_ref().map(|u| Exact(u.value));
+    set_field(&mut current, uptime.map(Exact), row, C_UPTIME)?;
     if let Some(u) = uptime {
         p.uptime = Some(Uptime {
             value: u,
@@ -608,8 +625,8 @@ fn merge_row(
         u.window.clone_from(window);
     }
     let stake = row.number(C_STAKE, "stake is a non-negative amount")?;
-    let mut current = p.stake.map(f64::to_bits);
-    set_field(&mut current, stake.map(f64::to_bits), row, C_STAKE)?;
+    let mut current = p.stake.map(Exact);
+    set_field(&mut current, stake.map(Exact), row, C_STAKE)?;
     p.stake = p.stake.or(stake);
     merge_optional(p, row)?;
     merge_gpus(p, listings, templates, row)
@@ -1295,6 +1312,30 @@ mod tests {
             let text = e.to_string();
             assert!(text.contains(expected), "{body:?}: {text}");
         }
+    }
+
+    #[test]
+    fn number_conflicts_show_the_numbers() {
+        let cases = [
+            (
+                "p,,,,,,,,,,,,0.99,,\np,,,,,,,,,,,,0.95,,\n",
+                "line 3: field `uptime`: 0.95 conflicts with 0.99 given earlier for this provider",
+            ),
+            (
+                "p,,,,,,,,,,,,,,100\np,,,,,,,,,,,,,,250.5\n",
+                "line 3: field `stake`: 250.5 conflicts with 100 given earlier for this provider",
+            ),
+        ];
+        for (body, expected) in cases {
+            let e = read_text(&format!("{HEADER}{body}")).unwrap_err();
+            let text = e.to_string();
+            assert!(text.contains(expected), "{body:?}: {text}");
+        }
+        // The same number written twice is no conflict.
+        read_text(&format!(
+            "{HEADER}p,,,,,,,,,,,,0.99,,\np,,,,,,,,,,,,0.990,,\n"
+        ))
+        .unwrap();
     }
 
     #[test]
