@@ -1285,6 +1285,17 @@ mod tests {
         );
     }
 
+    /// Each body after `header` fails to read with a message containing
+    /// its expected text.
+    fn assert_read_errors(header: &str, cases: &[(&str, &str)]) {
+        for (body, expected) in cases {
+            let text = read_text(&format!("{header}{body}"))
+                .unwrap_err()
+                .to_string();
+            assert!(text.contains(expected), "{body:?}: {text}");
+        }
+    }
+
     #[test]
     fn snapshot_level_conflicts_name_the_line() {
         let header = format!("{},network,profile,stake_unit\n", HEADER.trim_end());
@@ -1307,11 +1318,7 @@ mod tests {
                 "line 2: field `profile`: `mainnet` is not a bundled network profile",
             ),
         ];
-        for (body, expected) in cases {
-            let e = read_text(&format!("{header}{body}")).unwrap_err();
-            let text = e.to_string();
-            assert!(text.contains(expected), "{body:?}: {text}");
-        }
+        assert_read_errors(&header, &cases);
     }
 
     #[test]
@@ -1326,11 +1333,7 @@ mod tests {
                 "line 3: field `stake`: 250.5 conflicts with 100 given earlier for this provider",
             ),
         ];
-        for (body, expected) in cases {
-            let e = read_text(&format!("{HEADER}{body}")).unwrap_err();
-            let text = e.to_string();
-            assert!(text.contains(expected), "{body:?}: {text}");
-        }
+        assert_read_errors(HEADER, &cases);
         // The same number written twice is no conflict.
         read_text(&format!(
             "{HEADER}p,,,,,,,,,,,,0.99,,\np,,,,,,,,,,,,0.990,,\n"
