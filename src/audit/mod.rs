@@ -587,22 +587,26 @@ impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
     }
 
     fn finish(self) -> Aggregate<'a> {
-        let mut agg = self.agg;
-        let mut order: Vec<u32> = (0..agg.keys.len() as u32).collect();
-        // Keys usually arrive sorted (providers are in id order): one pass
-        // checks that before sorting.
-        if !agg.keys.windows(2).all(|w| w[0] < w[1]) {
-            order.sort_unstable_by(|&a, &b| agg.keys[a as usize].cmp(&agg.keys[b as usize]));
-        }
-        agg.rank = vec![0; order.len()];
-        for (position, &id) in order.iter().enumerate() {
-            agg.rank[id as usize] = position as u32;
-        }
-        agg
+        self.agg.with_rank()
     }
 }
 
 impl Aggregate<'_> {
+    /// Sets each id's position in the string order of the keys.
+    fn with_rank(mut self) -> Self {
+        let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
+        // Keys usually arrive sorted (providers are in id order): one pass
+        // checks that before sorting.
+        if !self.keys.windows(2).all(|w| w[0] < w[1]) {
+            order.sort_unstable_by(|&a, &b| self.keys[a as usize].cmp(&self.keys[b as usize]));
+        }
+        self.rank = vec![0; order.len()];
+        for (position, &id) in order.iter().enumerate() {
+            self.rank[id as usize] = position as u32;
+        }
+        self
+    }
+
     /// The entities taking part in weight `w` as (id, weight), largest
     /// first (ties by key).
     fn ranked(&self, w: usize) -> Vec<(u32, f64)> {
@@ -661,17 +665,20 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
         Dimension::Provider => {
             // Provider ids are unique (validated on reading): entity `i` is
             // provider `i`, no interning needed.
-            let mut b = AggregateBuilder::<usize>::new();
-            b.agg.keys = providers
-                .iter()
-                .map(|p| Cow::Borrowed(p.id.as_str()))
-                .collect();
-            b.agg.labels = providers
-                .iter()
-                .map(|p| p.name.as_deref().map(Cow::Borrowed))
-                .collect();
-            b.agg.totals = Cow::Borrowed(&prep.totals);
-            b.finish()
+            Aggregate {
+                keys: providers
+                    .iter()
+                    .map(|p| Cow::Borrowed(p.id.as_str()))
+                    .collect(),
+                labels: providers
+                    .iter()
+                    .map(|p| p.name.as_deref().map(Cow::Borrowed))
+                    .collect(),
+                totals: Cow::Borrowed(&prep.totals),
+                rank: Vec::new(),
+                unattributed: Contribution::default(),
+            }
+            .with_rank()
         }
         Dimension::Operator => {
             let r = &*prep.resolution;

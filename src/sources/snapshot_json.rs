@@ -54,10 +54,7 @@ pub fn read_text(location: &str, text: &str) -> Result<Snapshot> {
     if let Ok(snapshot) = <Snapshot as serde::Deserialize>::deserialize(&mut de)
         && de.end().is_ok()
     {
-        return checked(
-            location,
-            Ok::<_, serde_path_to_error::Error<serde_json::Error>>(snapshot),
-        );
+        return of_this_format(location, snapshot);
     }
     let mut de = serde_json::Deserializer::from_str(text);
     let parsed = serde_path_to_error::deserialize(&mut de);
@@ -89,6 +86,11 @@ fn checked<E: std::fmt::Display>(
         )
         .with_hint("compare with a snapshot written by `rackaudit snapshot`")
     })?;
+    of_this_format(location, snapshot)
+}
+
+/// The snapshot, if its format is this version's.
+fn of_this_format(location: &str, snapshot: Snapshot) -> Result<Snapshot> {
     if snapshot.format != SNAPSHOT_FORMAT {
         return Err(Error::input(
             location,
