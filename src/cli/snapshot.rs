@@ -44,7 +44,7 @@ pub fn run(args: SnapshotArgs) -> Result<()> {
     match args.format {
         // Streamed: a snapshot of a million providers is a gigabyte of JSON.
         Format::Json => super::emit_with(args.output.as_deref(), &mut |w| {
-            serde_json::to_writer_pretty(&mut *w, &snapshot)?;
+            crate::model::json::write_pretty(w, &snapshot)?;
             w.write_all(b"\n")
         }),
         Format::Csv => super::emit(

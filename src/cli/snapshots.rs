@@ -132,8 +132,9 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
                     .expect("stored inputs end in #ID");
                 export_raw(&store, id, &dir)?;
             }
-            let bytes = serde_json::to_vec_pretty(&s).expect("snapshots serialize");
-            super::emit(output.as_deref(), &bytes)
+            super::emit_with(output.as_deref(), &mut |w| {
+                crate::model::json::write_pretty(w, &s)
+            })
         }
         SnapshotsCommand::Import { files, source } => {
             if files.is_empty() {

@@ -6,6 +6,7 @@
 
 pub mod geo;
 pub mod gpu;
+pub mod json;
 
 use serde::{Deserialize, Serialize};
 
