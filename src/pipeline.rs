@@ -10,12 +10,15 @@
 //!    ([`measure`]);
 //! 5. **stress** — the declared workload placed on the passing supply, and
 //!    the losses it survives ([`stress`]);
-//! 6. **publish** — exporters render the results (`crate::report`).
+//! 6. **disclose** — the disclosure card of each snapshot, from its audit
+//!    and its stress test ([`disclose`]);
+//! 7. **publish** — exporters render the results (`crate::report`).
 //!
 //! Each stage is a function of the previous stages' outputs, computed once
 //! and passed on: the supply checks are not run again for the stress test,
 //! nor the operators resolved again for the bases.
 
+use crate::audit::disclosure::{AfterLoss, NakamotoFigure, ResilienceFigures, card};
 use crate::audit::{AuditOptions, SnapshotAudit};
 use crate::entities::Resolution;
 use crate::model::Snapshot;
@@ -82,4 +85,48 @@ pub fn audit_and_stress(
     let (checked, resolution) = check_and_resolve(snapshot, opts);
     let audit = measure(&checked, &resolution, opts);
     Ok((audit, stress(&checked, workload, stress_opts)?))
+}
+
+/// Stage 6: the disclosure card, with the stress test's figures.
+pub fn disclose(audit: &mut SnapshotAudit, resilience: &ResilienceFigures) {
+    audit.disclosure = Some(card(audit, resilience));
+}
+
+/// What the card reads from a stress result.
+pub fn resilience_figures(st: &StressResult, workload: &Workload) -> ResilienceFigures {
+    let mut r = ResilienceFigures {
+        workload: workload.name.clone(),
+        not_applicable: st.not_applicable.clone(),
+        baseline: st.baseline.as_ref().map(|b| b.served_fraction),
+        ..Default::default()
+    };
+    if let Some(res) = &st.resilience {
+        r.by = Some(res.by);
+        r.after_operators = res
+            .operators
+            .iter()
+            .map(|s| AfterLoss {
+                k: s.k,
+                served_fraction: s.served_fraction,
+                exact: s.exact,
+            })
+            .collect();
+    }
+    r.nakamoto = st.workload_nakamoto.as_ref().map(|n| NakamotoFigure {
+        level: n.level,
+        value: n.operators.value,
+        exact: n.operators.exact,
+        lower_bound: n.operators.lower_bound,
+        upper_bound: n.operators.upper_bound,
+        reason: n.operators.reason.clone(),
+    });
+    r
+}
+
+/// The card's resilience row when no stress test ran.
+pub fn not_stressed(why: &str) -> ResilienceFigures {
+    ResilienceFigures {
+        not_measured: Some(why.to_string()),
+        ..Default::default()
+    }
 }

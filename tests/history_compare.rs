@@ -436,19 +436,19 @@ fn compare_counts_coalitions_at_the_same_thresholds() {
     let v = json_of(&["compare", &a, &b, "--json"]);
     let third = json_row(&v, "operators holding 1/3");
     assert_eq!(third["metric"], "operators holding 1/3 (A ≥, B ≥)");
-    assert_eq!(third["a"].as_f64(), coalition(&a, "1/3"));
+    assert_eq!(third["values"][0].as_f64(), coalition(&a, "1/3"));
     let half = json_row(&v, "operators holding 1/2");
     assert_eq!(half["metric"], "operators holding 1/2 (A ≥, B ≥)");
-    assert_eq!(half["b"].as_f64(), coalition(&b, "1/2"));
+    assert_eq!(half["values"][1].as_f64(), coalition(&b, "1/2"));
     let two_thirds = json_row(&v, "operators holding 2/3");
     assert_eq!(two_thirds["metric"], "operators holding 2/3 (A >, B >)");
-    assert_eq!(two_thirds["a"].as_f64(), coalition(&a, "2/3"));
-    assert_eq!(two_thirds["b"].as_f64(), coalition(&b, "2/3"));
+    assert_eq!(two_thirds["values"][0].as_f64(), coalition(&a, "2/3"));
+    assert_eq!(two_thirds["values"][1].as_f64(), coalition(&b, "2/3"));
     assert_eq!(two_thirds["holds"], json!(["more_than", "more_than"]));
     assert_eq!(v["compared_thresholds"], json!(["1/3", "1/2", "2/3"]));
     // Counts print as integers, shares with 4 decimals.
     let row = compare_row(&t, "operators holding 1/2");
-    let delta = half["delta"].as_f64().unwrap();
+    let delta = half["deltas"][1].as_f64().unwrap();
     assert_eq!(row[3], format!("{delta:+}"), "{t}");
     assert!(!row[3].contains('.'), "{t}");
     let row = compare_row(&t, "operator Nakamoto (at least 50%)");
@@ -471,11 +471,19 @@ fn compare_says_when_comparisons_or_weights_differ() {
         "operators holding 2/3 (A ≥, B >: the comparisons differ)",
     );
     compare_row(&t, "operators holding 1/3 (A ≥, B ≥)");
-    assert!(t.contains("A: by gpus") && t.contains("B: by stake"), "{t}");
     assert!(
-        t.contains("A is weighed by GPUs (gpus) and B by voting stake (stake)"),
+        t.contains(" by gpus, thresholds") && t.contains(" by stake, thresholds"),
         "{t}"
     );
+    assert!(
+        t.contains("weighed differently (A by GPUs (gpus), B by voting stake (stake))"),
+        "{t}"
+    );
+    // Weighed rows are shown side by side but not subtracted.
+    let row = compare_row(&t, "operator max share (of known)");
+    assert_eq!(row[3], "n/a (weights differ)", "{t}");
+    let row = compare_row(&t, "providers");
+    assert!(row[3].starts_with('+') || row[3].starts_with('-'), "{t}");
 }
 
 #[test]
@@ -497,17 +505,17 @@ fn compare_coverage_is_a_known_zero_not_na() {
     for field in ["cloud coverage", "country coverage", "uptime coverage"] {
         let r = json_row(&v, field);
         assert_eq!(
-            (r["a"].as_f64(), r["b"].as_f64()),
+            (r["values"][0].as_f64(), r["values"][1].as_f64()),
             (Some(0.0), Some(0.0)),
             "{r}"
         );
     }
     // No GPUs at all: the vendor coverage is n/a.
     let vendor = json_row(&v, "vendor coverage");
-    assert!(vendor["a"].is_null() && vendor["b"].is_null());
+    assert!(vendor["values"][0].is_null() && vendor["values"][1].is_null());
     let hyper = json_row(&v, "hyperscaler share (cloud known)");
-    assert!(hyper["a"].is_null());
-    assert_eq!(hyper["coverage"]["a"], 0.0);
+    assert!(hyper["values"][0].is_null());
+    assert_eq!(hyper["coverage"]["values"][0], 0.0);
 
     // A partly known network: each share shows its coverage, flagged.
     let dir = scratch("compare-coverage");
@@ -525,5 +533,48 @@ fn compare_coverage_is_a_known_zero_not_na() {
     let row = compare_row(&t, "vendor coverage");
     assert_eq!((row[1], row[2]), ("0.4", "n/a (no GPUs)"));
     let row = compare_row(&t, "cloud coverage");
-    assert_eq!((row[1], row[2], row[3]), ("0.4", "0", "-0.4000"));
+    // A coverage of GPUs against one of voting stake: not subtracted.
+    assert_eq!(
+        (row[1], row[2], row[3]),
+        ("0.4", "0", "n/a (weights differ)")
+    );
+}
+
+#[test]
+fn compare_takes_several_snapshots_in_every_format() {
+    let (a, b, c) = (
+        data("cosmos/osmosis1_valset_height471386.json"),
+        data("cosmos/cosmoshub_validators_2019.json"),
+        data("cosmos/celestia_validators_vp_2025-07.json"),
+    );
+    let v = json_of(&["compare", &a, &b, &c, "--format", "json"]);
+    assert_eq!(v["snapshots"].as_array().unwrap().len(), 3);
+    let row = json_row(&v, "provider Nakamoto (at least 50%)");
+    let values: Vec<f64> = (0..3).map(|i| row["values"][i].as_f64().unwrap()).collect();
+    for i in 0..3 {
+        assert_eq!(row["deltas"][i].as_f64(), Some(values[i] - values[0]));
+    }
+    assert_eq!(row["comparable"], true);
+    let t = ok(&["compare", &a, &b, &c]);
+    let row = compare_row(&t, "provider Nakamoto (at least 50%)");
+    assert_eq!(row.len(), 6, "metric, three values, two deltas: {t}");
+    assert!(
+        !row[4].contains('.') && !row[5].contains('.'),
+        "integer deltas: {t}"
+    );
+    let md = ok(&["compare", &a, &b, &c, "--format", "md"]);
+    assert!(md.contains("| metric | A: osmosis-1 "), "{md}");
+    assert!(md.lines().any(|l| l.starts_with("|---|")), "{md}");
+    let csv = ok(&["compare", &a, &b, &c, "--format", "csv"]);
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some(
+            "metric,kind,side,network,input_sha256,weight,value,delta_vs_first,comparable,coverage"
+        )
+    );
+    assert_eq!(lines.count(), 3 * v["rows"].as_array().unwrap().len());
+    // One snapshot is not a comparison.
+    let o = run(&["compare", &a]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -55,7 +55,7 @@ fn report_writes_every_file_and_verifies() {
         "self-contained, no scripts"
     );
     assert!(html.matches("<svg").count() >= 10);
-    assert!(html.contains("<h2>Methodology</h2>"));
+    assert!(html.contains("<h2 id=\"methodology\">Methodology</h2>"));
     let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("## Methodology"));
     let report = dir.join("report.json");
@@ -193,13 +193,152 @@ fn chromium() -> Option<PathBuf> {
         })
 }
 
+/// Chromium, or `None` (the test is skipped, saying so) when it is
+/// missing; CI sets `RACKAUDIT_REQUIRE_BROWSER=1` (in `.ci/run`), so a
+/// missing browser fails there instead of skipping silently.
+fn browser_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("RACKAUDIT_REQUIRE_BROWSER").is_none(),
+            "RACKAUDIT_REQUIRE_BROWSER is set but no chromium is on PATH"
+        );
+        eprintln!("skipped: no chromium on PATH (.ci/run installs Debian's chromium)");
+    }
+    found
+}
+
+fn headless_flags(profile: &Path) -> Vec<String> {
+    vec![
+        "--headless".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--hide-scrollbars".into(),
+        format!("--user-data-dir={}", profile.display()),
+    ]
+}
+
+/// Lays `html` out in a frame `width` px wide (headless Chromium's
+/// window has a minimum width, a frame does not) and returns the frame's
+/// scroll width, its client width and the elements reaching past its
+/// right edge. The measuring script is in the wrapper page: the report
+/// itself forbids scripts.
+fn laid_out(browser: &Path, dir: &Path, html: &Path, width: u32) -> (u32, u32, String) {
+    let wrapper = format!(
+        "<!DOCTYPE html><html><head><title>wait</title></head><body style=\"margin:0\">\
+         <iframe id=\"f\" src=\"{}\" style=\"width:{width}px;height:900px;border:0\"></iframe>\
+         <script>f.onload=()=>{{const d=f.contentDocument.documentElement;\
+         const over=[...f.contentDocument.querySelectorAll('body *')].filter(e=>e.getBoundingClientRect().right>d.clientWidth+0.5&&!(e.parentElement&&e.parentElement.closest('.scroll'))).slice(0,6).map(e=>e.tagName+'.'+(e.className.baseVal??e.className)+':'+Math.round(e.getBoundingClientRect().right)).join(',');\
+         document.title='layout '+d.scrollWidth+' '+d.clientWidth+' '+over}}</script></body></html>",
+        html.file_name().unwrap().to_string_lossy()
+    );
+    let page = html.with_file_name(format!("probe-{width}.html"));
+    std::fs::write(&page, wrapper).unwrap();
+    let o = Command::new(browser)
+        .args(headless_flags(&dir.join(format!("profile-probe-{width}"))))
+        .args([
+            "--allow-file-access-from-files",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            &format!("file://{}", page.display()),
+        ])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&o.stdout).to_string();
+    let title = dom
+        .split("<title>layout ")
+        .nth(1)
+        .and_then(|t| t.split("</title>").next())
+        .unwrap_or_else(|| panic!("no layout measured: {}", String::from_utf8_lossy(&o.stderr)))
+        .to_string();
+    let mut parts = title.splitn(3, ' ');
+    let mut n = || parts.next().unwrap_or("").to_string();
+    let (scroll, client, over) = (n(), n(), n());
+    (scroll.parse().unwrap(), client.parse().unwrap(), over)
+}
+
+/// Screenshots of the bundled report (seven networks, league table) and
+/// of a one-network report at 1280 px and 375 px, kept in
+/// `target/test-artifacts/`; the DOM has a title and axis labels on every
+/// chart, the disclosure card first in every network's section, and
+/// nothing wider than the phone's viewport.
+#[test]
+fn browser_reads_the_report_at_desktop_and_phone_width() {
+    let Some(browser) = browser_or_skip() else {
+        return;
+    };
+    let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let vast = data("data/vastai/vast_offers_A100SXM4_fieldsubset.json");
+    for (name, inputs) in [("bundled", vec![]), ("vastai", vec![vast.as_str()])] {
+        let dir = scratch(&format!("reader-{name}"));
+        let mut args = vec!["report"];
+        args.extend(inputs);
+        args.extend(["--out", dir.to_str().unwrap()]);
+        assert!(run(&args).status.success());
+        let html = dir.join("report.html");
+        let page = std::fs::read_to_string(&html).unwrap();
+        // Every chart: an SVG <title>, a visible title, axis labels.
+        let charts: Vec<&str> = page.split("<figure>").skip(1).collect();
+        assert!(!charts.is_empty());
+        for c in &charts {
+            let c = &c[..c.find("</figure>").unwrap()];
+            assert!(c.starts_with("<h4>"), "visible title: {c:.200}");
+            let svg = &c[c.find("<svg").unwrap()..];
+            assert!(svg.contains("<title>"), "svg title: {c:.200}");
+            assert!(svg.contains("class=\"axis-label\""), "axis label: {c:.200}");
+            assert!(
+                svg.contains("%</text>") || svg.contains("price per GPU-hour"),
+                "ticks: {c:.200}"
+            );
+        }
+        // The card opens every network's section.
+        for section in page.split("<section id=\"net-").skip(1) {
+            let after_heading = &section[section.find("</h2>").unwrap() + 5..];
+            assert!(
+                after_heading.starts_with("<h3>Disclosure card</h3>"),
+                "{section:.300}"
+            );
+        }
+        assert_eq!(page.contains("id=\"league\""), name == "bundled");
+        for width in [1280, 375] {
+            let (scroll, client, over) = laid_out(&browser, &dir, &html, width);
+            assert_eq!(client, width, "{name}: the frame is {width} px wide");
+            assert!(
+                scroll <= client,
+                "{name} at {width} px: content {scroll} px wide in a {client} px viewport; past the edge: {over}"
+            );
+            let shot = artifacts.join(format!("report-{name}-{width}.png"));
+            let _ = std::fs::remove_file(&shot);
+            let o = Command::new(&browser)
+                .args(headless_flags(&dir.join(format!("profile-shot-{width}"))))
+                .args([
+                    &format!("--window-size={width},3000"),
+                    &format!("--screenshot={}", shot.display()),
+                    &format!("file://{}", html.display()),
+                ])
+                .output()
+                .unwrap();
+            assert!(
+                shot.exists() && std::fs::metadata(&shot).unwrap().len() > 10_000,
+                "{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+        }
+    }
+}
+
 /// Renders the hostile report in headless Chromium: the charts are in the
 /// DOM, no injected script ran, and a screenshot is kept as an artifact in
 /// `target/test-artifacts/report.png`. `.ci/run` installs Chromium.
 #[test]
 fn browser_renders_the_report_and_runs_no_injected_script() {
-    let Some(browser) = chromium() else {
-        eprintln!("skipped: no chromium on PATH (.ci/run installs Debian's chromium)");
+    let Some(browser) = browser_or_skip() else {
         return;
     };
     let dir = scratch("browser");
@@ -332,10 +471,14 @@ fn compare_shows_deltas() {
         .find(|r| r["metric"] == "provider Nakamoto (at least 50%)")
         .unwrap();
     assert_eq!(
-        (row["a"].as_f64(), row["b"].as_f64(), row["delta"].as_f64()),
+        (
+            row["values"][0].as_f64(),
+            row["values"][1].as_f64(),
+            row["deltas"][1].as_f64()
+        ),
         (Some(8.0), Some(6.0), Some(-2.0))
     );
-    assert_eq!(v["a"]["weight"], "stake");
+    assert_eq!(v["snapshots"][0]["weight"], "stake");
     // Shares of an unknown field are n/a, never 0: no cloud is known.
     let hyper = v["rows"]
         .as_array()
@@ -343,7 +486,11 @@ fn compare_shows_deltas() {
         .iter()
         .find(|r| r["metric"] == "hyperscaler share (cloud known)")
         .unwrap();
-    assert!(hyper["a"].is_null() && hyper["b"].is_null() && hyper["delta"].is_null());
+    assert!(
+        hyper["values"][0].is_null()
+            && hyper["values"][1].is_null()
+            && hyper["deltas"][1].is_null()
+    );
 }
 
 /// Golden Markdown of the full report on the bundled data, time fixed by

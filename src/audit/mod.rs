@@ -7,6 +7,7 @@
 
 pub use crate::cloud;
 mod bases;
+pub mod disclosure;
 pub use bases::{Basis, BasisThreshold, Claimed, SupplySummary, bases};
 pub mod operators;
 mod sections;
@@ -348,6 +349,10 @@ pub struct SnapshotAudit {
     pub stake_unit: Option<String>,
     /// The network profile whose thresholds the coalitions use.
     pub profile: String,
+    /// The disclosure card (filled by the pipeline's disclose stage, after
+    /// the stress test; absent where only headline rows are measured).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disclosure: Option<disclosure::Disclosure>,
     /// The tau thresholds of every cell's `tau_index`, in key order.
     pub tau_thresholds: Vec<TauThreshold>,
     pub providers: usize,
@@ -1052,6 +1057,7 @@ pub fn measure_scoped(
         input_sha256: snapshot.input_sha256.clone(),
         stake_unit: snapshot.stake_unit.clone(),
         profile: profile.name.clone(),
+        disclosure: None,
         tau_thresholds: params
             .tau
             .iter()

@@ -5,10 +5,12 @@
 //!   rackaudit audit providers.csv --format json
 //!   rackaudit audit validators.json --source cosmos --format md -o report.md
 
+use super::report::load_workload;
 use crate::audit::AuditOptions;
 use crate::error::Result;
-use crate::pipeline::audit;
+use crate::pipeline::{audit, audit_and_stress, disclose, not_stressed, resilience_figures};
 use crate::report::{AuditReport, Exporter};
+use crate::stress::scenarios::StressOptions;
 use clap::{Args, ValueEnum};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -44,6 +46,18 @@ pub struct AuditArgs {
     /// Largest entities listed per dimension and weight.
     #[arg(long, default_value_t = 10)]
     pub top_n: usize,
+    /// Workload of the disclosure card's resilience row (default: the
+    /// built-in one, as `report` and `stress` use).
+    #[arg(long)]
+    pub workload: Option<String>,
+    /// Skip the stress test behind the card's resilience row (baseline,
+    /// resilience curve, workload Nakamoto coefficient): for very large
+    /// networks, where it takes longer than the audit. The row then reads
+    /// "not measured".
+    #[arg(long)]
+    pub no_stress: bool,
+    #[command(flatten)]
+    pub nakamoto: super::NakamotoArgs,
 }
 
 pub fn run(args: AuditArgs) -> Result<()> {
@@ -61,10 +75,35 @@ pub fn run(args: AuditArgs) -> Result<()> {
     };
     let mut inputs = Vec::new();
     let mut audits = Vec::new();
+    let stress = if args.no_stress {
+        None
+    } else {
+        let stress_opts = StressOptions {
+            nakamoto_time_limit: args.nakamoto.limit()?,
+            ..StressOptions::card(opts.entities.clone())
+        };
+        Some((load_workload(args.workload.as_deref())?, stress_opts))
+    };
     for (snapshot, record) in loaded {
-        audits.push(audit(&snapshot, &opts));
+        let audited = match &stress {
+            None => {
+                let mut a = audit(&snapshot, &opts);
+                disclose(
+                    &mut a,
+                    &not_stressed("run without the stress test (--no-stress)"),
+                );
+                a
+            }
+            Some(((workload, _), stress_opts)) => {
+                let (mut a, st) = audit_and_stress(&snapshot, &opts, workload, stress_opts)?;
+                disclose(&mut a, &resilience_figures(&st, workload));
+                a
+            }
+        };
+        audits.push(audited);
         inputs.push(record);
     }
+    inputs.extend(stress.map(|((_, record), _)| record));
     inputs.extend(mapping);
     inputs.extend(setup.records);
     let report = AuditReport::new(inputs, &opts, audits);

@@ -1,13 +1,17 @@
-//! `rackaudit compare A B`: headline metrics of two snapshots side by side
-//! (two networks, or one network at two dates), with deltas.
+//! `rackaudit compare A B [C …]`: headline metrics of two or more
+//! snapshots side by side (several networks, or one network at several
+//! dates), with each one's delta against the first.
 //!
-//! Coalitions are compared at the same thresholds: both snapshots are
+//! Coalitions are compared at the same thresholds: every snapshot is
 //! audited with the union of their profiles' thresholds, each taking its
 //! own profile's comparison (at least / more than) for a share its profile
 //! names, and one row per threshold says which comparison each side uses.
 //! Every share of a known part is shown with its coverage, and each
 //! coverage has a row of its own (n/a only when there is no weight at
-//! all).
+//! all). Rows measured on a weight (shares, HHI, Gini, Nakamoto,
+//! coalitions, coverages) are not comparable between snapshots weighed
+//! differently (GPUs against voting stake): their deltas are left out and
+//! the rows say so.
 //!
 //! Example: rackaudit compare data/cosmos/cosmoshub_validators_2019.json data/cosmos/osmosis1_valset_height471386.json
 
@@ -23,18 +27,35 @@ use clap::Args;
 use serde::Serialize;
 use std::fmt::Write;
 
+/// Output formats of `compare`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Csv,
+    Md,
+}
+
 #[derive(Debug, Args)]
+#[command(
+    after_help = "Examples:\n  rackaudit compare cosmoshub.json osmosis.json\n  rackaudit compare jan.csv feb.csv mar.csv --format csv -o trend.csv"
+)]
 pub struct CompareArgs {
-    /// First snapshot.
-    pub a: String,
-    /// Second snapshot.
-    pub b: String,
-    /// Input format of both (detected when omitted).
+    /// Snapshots to compare (two or more); deltas are against the first.
+    #[arg(required = true, num_args = 2.., value_name = "SNAPSHOT")]
+    pub inputs: Vec<String>,
+    /// Input format of all of them (detected when omitted).
     #[arg(long)]
     pub source: Option<String>,
-    /// Print JSON instead of a table.
-    #[arg(long)]
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Same as `--format json` (kept for scripts written before `--format`).
+    #[arg(long, hide = true)]
     pub json: bool,
+    /// Write to this file (atomically) instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
@@ -62,12 +83,10 @@ pub struct SideCoverage {
     pub field: &'static str,
     /// What the coverage is a share of, per side (`GPUs`, `voting stake`,
     /// `the providers`).
-    pub of: [String; 2],
-    pub a: Option<f64>,
-    pub b: Option<f64>,
+    pub of: Vec<String>,
+    pub values: Vec<Option<f64>>,
     /// Coverage below 50%: the share describes a minority of the weight.
-    pub low_a: bool,
-    pub low_b: bool,
+    pub low: Vec<bool>,
 }
 
 /// One compared figure.
@@ -75,15 +94,20 @@ pub struct SideCoverage {
 pub struct Row {
     pub metric: String,
     pub kind: Kind,
-    pub a: Option<f64>,
-    pub b: Option<f64>,
-    pub delta: Option<f64>,
-    /// Coalition rows: the threshold (as in `a.tau_thresholds` and
-    /// `b.tau_thresholds`) and each side's comparison.
+    /// One value per snapshot, in input order.
+    pub values: Vec<Option<f64>>,
+    /// Each value minus the first one's (the first is 0 when known); null
+    /// when either is n/a or the row is not comparable.
+    pub deltas: Vec<Option<f64>>,
+    /// False when the row is measured on a weight and the snapshots are
+    /// weighed differently (their values are shown, not subtracted).
+    pub comparable: bool,
+    /// Coalition rows: the threshold (as in each snapshot's
+    /// `tau_thresholds`) and each side's comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub threshold: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub holds: Option<[Holds; 2]>,
+    pub holds: Option<Vec<Holds>>,
     /// Shares of a known part: the coverage each rests on.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub coverage: Option<SideCoverage>,
@@ -115,11 +139,10 @@ impl Fig {
 /// either profile, once per share, smallest first, without a sign (so each
 /// snapshot takes its own profile's comparison for a share it names).
 pub fn union_thresholds(
-    pa: &NetworkProfile,
-    pb: &NetworkProfile,
+    profiles: &[NetworkProfile],
 ) -> std::result::Result<Vec<Labelled<Threshold>>, String> {
     let mut all: Vec<&crate::supply::profile::Threshold> = Vec::new();
-    for t in pa.thresholds.iter().chain(&pb.thresholds) {
+    for t in profiles.iter().flat_map(|p| &p.thresholds) {
         if !all.iter().any(|u| u.exact.same_share(&t.exact)) {
             all.push(t);
         }
@@ -293,41 +316,76 @@ fn field_of(metric: &str) -> &'static str {
     }
 }
 
-/// The compared rows: figures of both sides with deltas.
-fn rows(a: &SnapshotAudit, b: &SnapshotAudit, tau: &[Labelled<Threshold>]) -> Vec<Row> {
-    figures(a, tau)
-        .into_iter()
-        .zip(figures(b, tau))
-        .map(|((metric, kind, x), (_, _, y))| {
-            let delta = x.value.zip(y.value).map(|(x, y)| y - x);
-            let mut metric = metric;
-            let holds = x.holds.zip(y.holds).map(|(ha, hb)| [ha, hb]);
-            if let Some([ha, hb]) = holds {
-                metric = if ha == hb {
-                    format!("{metric} (A {}, B {})", ha.symbol(), hb.symbol())
-                } else {
-                    format!(
-                        "{metric} (A {}, B {}: the comparisons differ)",
-                        ha.symbol(),
-                        hb.symbol()
-                    )
-                };
+/// Side names: A, B, C, …, then S27, S28, … past Z.
+pub fn side_name(i: usize) -> String {
+    match u8::try_from(i) {
+        Ok(i) if i < 26 => char::from(b'A' + i).to_string(),
+        _ => format!("S{}", i + 1),
+    }
+}
+
+/// Whether a row's value depends on the weight (everything but the
+/// provider and operator counts).
+fn weighed(metric: &str) -> bool {
+    !matches!(metric, "providers" | "operators" | "unlinked providers")
+}
+
+/// The compared rows: the figures of every side with deltas against the
+/// first.
+fn rows(audits: &[SnapshotAudit], tau: &[Labelled<Threshold>]) -> Vec<Row> {
+    let figs: Vec<Vec<(String, Kind, Fig)>> = audits.iter().map(|a| figures(a, tau)).collect();
+    let same_weight = audits
+        .windows(2)
+        .all(|w| w[0].headline.primary_weight == w[1].headline.primary_weight);
+    (0..figs[0].len())
+        .map(|i| {
+            let (metric, kind, _) = &figs[0][i];
+            let sides: Vec<&Fig> = figs.iter().map(|f| &f[i].2).collect();
+            let values: Vec<Option<f64>> = sides.iter().map(|f| f.value).collect();
+            let comparable = same_weight || !weighed(metric);
+            let deltas = values
+                .iter()
+                .map(|v| {
+                    comparable
+                        .then(|| v.zip(values[0]).map(|(v, first)| v - first))
+                        .flatten()
+                })
+                .collect();
+            let mut metric = metric.clone();
+            let holds: Option<Vec<Holds>> = sides.iter().map(|f| f.holds).collect();
+            if let Some(h) = &holds {
+                let each: Vec<String> = h
+                    .iter()
+                    .enumerate()
+                    .map(|(j, x)| format!("{} {}", side_name(j), x.symbol()))
+                    .collect();
+                let differ = h.windows(2).any(|w| w[0] != w[1]);
+                metric = format!(
+                    "{metric} ({}{})",
+                    each.join(", "),
+                    if differ {
+                        ": the comparisons differ"
+                    } else {
+                        ""
+                    }
+                );
             }
-            let coverage = (kind == Kind::KnownShare).then(|| SideCoverage {
+            let coverage = (*kind == Kind::KnownShare).then(|| SideCoverage {
                 field: field_of(&metric),
-                of: [x.of.clone(), y.of.clone()],
-                a: x.coverage,
-                b: y.coverage,
-                low_a: x.coverage.is_some_and(|c| c < LOW_COVERAGE),
-                low_b: y.coverage.is_some_and(|c| c < LOW_COVERAGE),
+                of: sides.iter().map(|f| f.of.clone()).collect(),
+                values: sides.iter().map(|f| f.coverage).collect(),
+                low: sides
+                    .iter()
+                    .map(|f| f.coverage.is_some_and(|c| c < LOW_COVERAGE))
+                    .collect(),
             });
             Row {
                 metric,
-                kind,
-                a: x.value,
-                b: y.value,
-                delta,
-                threshold: x.threshold,
+                kind: *kind,
+                values,
+                deltas,
+                comparable,
+                threshold: sides[0].threshold.clone(),
                 holds,
                 coverage,
             }
@@ -397,37 +455,57 @@ fn delta(kind: Kind, d: Option<f64>) -> String {
     }
 }
 
-fn read(
-    path: &str,
-    args: &CompareArgs,
-    opts: &AuditOptions,
-) -> Result<(crate::model::Snapshot, NetworkProfile)> {
-    let (s, _) = crate::sources::read_path(path, args.source.as_deref())?;
-    let p = opts.profile_for(&s);
-    Ok((s, p))
-}
-
 pub fn run(args: CompareArgs) -> Result<()> {
     let (entities, _) = args.resolve.options()?;
     let mut opts = AuditOptions {
         entities,
         ..AuditOptions::default()
     };
-    let (sa, pa) = read(&args.a, &args, &opts)?;
-    let (sb, pb) = read(&args.b, &args, &opts)?;
-    // Both at the same thresholds: the union of the two profiles'.
-    let tau = union_thresholds(&pa, &pb).map_err(Error::Usage)?;
+    let mut snapshots = Vec::new();
+    let mut profiles = Vec::new();
+    for path in &args.inputs {
+        let (s, _) = crate::sources::read_path(path, args.source.as_deref())?;
+        profiles.push(opts.profile_for(&s));
+        snapshots.push(s);
+    }
+    // All at the same thresholds: the union of the profiles'.
+    let tau = union_thresholds(&profiles).map_err(Error::Usage)?;
     opts.tau_from_profile = false;
     opts.params.tau = tau.clone();
-    let (a, b) = (
-        crate::pipeline::audit(&sa, &opts),
-        crate::pipeline::audit(&sb, &opts),
-    );
-    let rows = rows(&a, &b, &tau);
-    let (wa, wb) = (a.headline.primary_weight, b.headline.primary_weight);
-    let bytes = if args.json {
-        let side = |s: &SnapshotAudit, location: &str| {
+    let audits: Vec<SnapshotAudit> = snapshots
+        .iter()
+        .map(|s| crate::pipeline::audit(s, &opts))
+        .collect();
+    let rows = rows(&audits, &tau);
+    let format = if args.json { Format::Json } else { args.format };
+    let bytes = match format {
+        Format::Json => json_document(&audits, &args.inputs, &rows, &tau),
+        Format::Csv => csv_document(&audits, &rows),
+        Format::Table => text(&audits, &rows, &tau, false),
+        Format::Md => text(&audits, &rows, &tau, true),
+    };
+    super::emit(args.output.as_deref(), &bytes)
+}
+
+fn same_weight(audits: &[SnapshotAudit]) -> bool {
+    audits
+        .windows(2)
+        .all(|w| w[0].headline.primary_weight == w[1].headline.primary_weight)
+}
+
+fn json_document(
+    audits: &[SnapshotAudit],
+    locations: &[String],
+    rows: &[Row],
+    tau: &[Labelled<Threshold>],
+) -> Vec<u8> {
+    let sides: Vec<serde_json::Value> = audits
+        .iter()
+        .zip(locations)
+        .enumerate()
+        .map(|(i, (s, location))| {
             serde_json::json!({
+                "side": side_name(i),
                 "network": s.network,
                 "location": location,
                 "input_sha256": s.input_sha256,
@@ -436,89 +514,145 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 "thresholds": s.headline.coalitions.iter().map(|c| format!("{}{}", c.holds.symbol(), c.label)).collect::<Vec<_>>(),
                 "tau_thresholds": s.tau_thresholds,
             })
-        };
-        json(&serde_json::json!({
-            "a": side(&a, &args.a),
-            "b": side(&b, &args.b),
-            "same_weight": wa == wb,
-            "compared_thresholds": tau.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
-            "low_coverage_below": LOW_COVERAGE,
-            "rows": rows,
-        }))
-    } else {
-        text(&a, &b, &rows, &tau)
-    };
-    crate::output::write_stdout(&bytes)
+        })
+        .collect();
+    json(&serde_json::json!({
+        "snapshots": sides,
+        "same_weight": same_weight(audits),
+        "compared_thresholds": tau.iter().map(|t| t.label.clone()).collect::<Vec<_>>(),
+        "low_coverage_below": LOW_COVERAGE,
+        "rows": rows,
+    }))
 }
 
+/// Long CSV: one line per metric and snapshot, as a data frame wants it.
+fn csv_document(audits: &[SnapshotAudit], rows: &[Row]) -> Vec<u8> {
+    use crate::report::escape::csv_cell;
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record([
+        "metric",
+        "kind",
+        "side",
+        "network",
+        "input_sha256",
+        "weight",
+        "value",
+        "delta_vs_first",
+        "comparable",
+        "coverage",
+    ]);
+    let opt = |x: Option<f64>| x.map_or(String::new(), |x| x.to_string());
+    for r in rows {
+        for (i, s) in audits.iter().enumerate() {
+            let _ = w.write_record([
+                csv_cell(&r.metric),
+                crate::variant_name(&r.kind),
+                side_name(i),
+                csv_cell(&s.network),
+                s.input_sha256.clone(),
+                s.headline.primary_weight.name().to_string(),
+                opt(r.values[i]),
+                opt(r.deltas[i]),
+                r.comparable.to_string(),
+                opt(r.coverage.as_ref().and_then(|c| c.values[i])),
+            ]);
+        }
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// The table (terminal or Markdown) with the notes a reader needs.
 fn text(
-    a: &SnapshotAudit,
-    b: &SnapshotAudit,
+    audits: &[SnapshotAudit],
     rows: &[Row],
     tau: &[Labelled<Threshold>],
+    markdown: bool,
 ) -> Vec<u8> {
-    let (wa, wb) = (a.headline.primary_weight, b.headline.primary_weight);
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::ASCII_MARKDOWN);
-    t.set_header(vec![
-        "metric".to_string(),
-        terminal(&format!("A: {}", a.network)),
-        terminal(&format!("B: {}", b.network)),
-        "B − A".into(),
-    ]);
+    let cell = |x: &str| {
+        if markdown {
+            crate::report::escape::markdown(x)
+        } else {
+            terminal(x)
+        }
+    };
+    let mut header = vec!["metric".to_string()];
+    for (i, s) in audits.iter().enumerate() {
+        header.push(cell(&format!(
+            "{}: {} [{}]",
+            side_name(i),
+            s.network,
+            s.headline.primary_weight.name()
+        )));
+    }
+    for i in 1..audits.len() {
+        header.push(format!("{} − A", side_name(i)));
+    }
+    let mut grid = vec![header];
     for r in rows {
-        let side = |v: Option<f64>, i: usize| {
-            shown(
+        let mut line = vec![cell(&r.metric)];
+        for (i, v) in r.values.iter().enumerate() {
+            line.push(cell(&shown(
                 &r.metric,
                 r.kind,
-                v,
-                r.coverage.as_ref().map(|c| {
-                    let k = if i == 0 { c.a } else { c.b };
-                    (c, k, c.of[i].as_str())
-                }),
-            )
-        };
-        t.add_row(vec![
-            r.metric.clone(),
-            side(r.a, 0),
-            side(r.b, 1),
-            delta(r.kind, r.delta),
-        ]);
+                *v,
+                r.coverage
+                    .as_ref()
+                    .map(|c| (c, c.values[i], c.of[i].as_str())),
+            )));
+        }
+        for d in &r.deltas[1..] {
+            line.push(if r.comparable {
+                delta(r.kind, *d)
+            } else {
+                "n/a (weights differ)".into()
+            });
+        }
+        grid.push(line);
     }
     let mut s = String::new();
-    let describe = |x: &SnapshotAudit| {
+    for (i, x) in audits.iter().enumerate() {
         let t: Vec<String> = x
             .headline
             .coalitions
             .iter()
             .map(|c| format!("{}{}", c.holds.symbol(), c.label))
             .collect();
-        format!(
-            "by {}, thresholds {} (profile {})",
-            x.headline.primary_weight.name(),
-            t.join(", "),
-            x.profile
-        )
-    };
-    let _ = writeln!(
-        s,
-        "A: {}\nB: {}",
-        terminal(&describe(a)),
-        terminal(&describe(b))
-    );
-    if wa != wb {
         let _ = writeln!(
             s,
-            "Note: A is weighed by {} and B by {}: Nakamoto, coalition, share and coverage rows compare different weights.",
-            weight_phrase(wa),
-            weight_phrase(wb)
+            "{}: {}",
+            side_name(i),
+            cell(&format!(
+                "{} by {}, thresholds {} (profile {})",
+                x.network,
+                x.headline.primary_weight.name(),
+                t.join(", "),
+                x.profile
+            ))
+        );
+    }
+    if !same_weight(audits) {
+        let each: Vec<String> = audits
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                format!(
+                    "{} by {}",
+                    side_name(i),
+                    weight_phrase(a.headline.primary_weight)
+                )
+            })
+            .collect();
+        let _ = writeln!(
+            s,
+            "Note: the snapshots are weighed differently ({}): rows measured on the weight (Nakamoto, coalitions, shares, HHI, Gini, coverages) show each value but no delta.",
+            each.join(", ")
         );
     }
     if !tau.is_empty() {
         let labels: Vec<&str> = tau.iter().map(|t| t.label.as_str()).collect();
         let _ = writeln!(
             s,
-            "Coalitions are compared at the same thresholds, every threshold of either profile ({}): \"≥\" counts coalitions holding at least the share, \">\" more than it; each side takes its own profile's comparison for a share its profile names, else \"≥\".",
+            "Coalitions are compared at the same thresholds, every threshold of any profile ({}): \"≥\" counts coalitions holding at least the share, \">\" more than it; each side takes its own profile's comparison for a share its profile names, else \"≥\".",
             labels.join(", ")
         );
     }
@@ -527,7 +661,22 @@ fn text(
         "Shares of a known part are shares of the weight whose field is known, shown with that coverage (\"low coverage\" below {:.0}%); n/a when nothing is known.",
         LOW_COVERAGE * 100.0
     );
-    let _ = writeln!(s, "{t}");
+    if markdown {
+        s.push('\n');
+        let _ = writeln!(s, "| {} |", grid[0].join(" | "));
+        let _ = writeln!(s, "|{}|", vec!["---"; grid[0].len()].join("|"));
+        for line in &grid[1..] {
+            let _ = writeln!(s, "| {} |", line.join(" | "));
+        }
+    } else {
+        let mut t = comfy_table::Table::new();
+        t.load_style(comfy_table::presets::ASCII_MARKDOWN);
+        t.set_header(grid[0].clone());
+        for line in &grid[1..] {
+            t.add_row(line.clone());
+        }
+        let _ = writeln!(s, "{t}");
+    }
     s.into_bytes()
 }
 
@@ -544,7 +693,7 @@ mod tests {
     fn union_of_thresholds_is_sorted_and_unique() {
         let cosmos = NetworkProfile::bundled("cosmos").unwrap();
         let bittensor = NetworkProfile::bundled("bittensor").unwrap();
-        let u = union_thresholds(&cosmos, &bittensor).unwrap();
+        let u = union_thresholds(&[cosmos, bittensor]).unwrap();
         let labels: Vec<&str> = u.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["1/3", "1/2", "2/3"]);
     }

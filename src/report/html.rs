@@ -5,28 +5,35 @@
 
 use super::escape::html as esc;
 use super::full::FullReport;
-use super::layout::{grids, summary_lines};
+use super::layout::{grids, league, summary_lines};
 use super::{num, pct};
 use crate::audit::{Dimension, SnapshotAudit, find_cell};
 use crate::stress::scenarios::StressResult;
 use std::fmt::Write;
 
 const CSS: &str = "
-:root{--fg:#1b1f24;--bg:#ffffff;--muted:#5b6570;--accent:#2563eb;--accent2:#d97706;--grid:#d8dee4;--card:#f6f8fa}
-@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9aa5b1;--accent:#60a5fa;--accent2:#fbbf24;--grid:#30363d;--card:#161b22}}
+:root{--fg:#1b1f24;--bg:#ffffff;--muted:#5b6570;--accent:#2563eb;--accent2:#b45309;--grid:#d8dee4;--card:#f6f8fa;--high:#b42318;--moderate:#8a5300;--low:#166534}
+@media (prefers-color-scheme:dark){:root{--fg:#e6edf3;--bg:#0d1117;--muted:#9aa5b1;--accent:#60a5fa;--accent2:#fbbf24;--grid:#30363d;--card:#161b22;--high:#ff9b8f;--moderate:#fbbf24;--low:#6ee7a0}}
 body{font:15px/1.5 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:var(--fg);background:var(--bg);max-width:1100px;margin:2em auto;padding:0 1.2em}
-h1{font-size:1.8em;margin-bottom:.2em}h2{border-bottom:2px solid var(--grid);padding-bottom:.2em;margin-top:2.2em}
-.meta,.caption,figcaption{color:var(--muted);font-size:.9em}
+h1{font-size:1.8em;margin-bottom:.2em}h2{border-bottom:2px solid var(--grid);padding-bottom:.2em;margin-top:2.2em;overflow-wrap:anywhere}h4{margin:0 0 .4em}
+a{color:var(--accent)}
+.meta,.caption,figcaption{color:var(--muted);font-size:.9em;overflow-wrap:anywhere}
 .headline{background:var(--card);border-left:4px solid var(--accent);padding:.8em 1em;font-weight:600}
 figure{margin:1.2em 0;background:var(--card);padding:1em;border-radius:6px;break-inside:avoid}
-svg{max-width:100%;height:auto}svg.chart{max-width:720px;display:block}svg text{fill:var(--fg);font-size:12px}svg .axis{stroke:var(--muted)}svg .grid{stroke:var(--grid)}
-svg .bar{fill:var(--accent)}svg .bar2{fill:var(--accent2)}svg .line{fill:none;stroke:var(--accent);stroke-width:2}svg .diag{stroke:var(--muted);stroke-dasharray:4 4}
-svg .mark{stroke:var(--accent2);stroke-width:2;stroke-dasharray:5 3}
-svg .s1{stroke:var(--accent2);stroke-dasharray:6 3}svg .level{stroke:var(--muted);stroke-dasharray:2 4}svg .band{fill:var(--accent2);opacity:.18}
-table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}th,td{border-bottom:1px solid var(--grid);padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-td.n{text-align:right;font-variant-numeric:tabular-nums}ul.lines li{margin:.15em 0}
+.scroll{overflow-x:auto;max-width:100%}
+svg{max-width:100%;height:auto}svg.chart{max-width:520px;width:100%;display:block}svg text{fill:var(--fg);font-size:13px}svg .axis{stroke:var(--muted)}svg .grid{stroke:var(--grid)}
+svg .bar{fill:var(--accent)}svg .line{fill:none;stroke:var(--accent);stroke-width:2.5}svg .diag{stroke:var(--muted);stroke-dasharray:4 4}
+svg .mark{stroke:var(--fg);stroke-width:1.5;stroke-dasharray:2 3}
+svg .s1{stroke:var(--accent2);stroke-dasharray:7 4}svg .level{stroke:var(--muted);stroke-dasharray:2 4}svg .band{fill:var(--accent2);opacity:.2}
+table{border-collapse:collapse;width:100%;font-size:.85em;margin:.5em 0}th,td{border-bottom:1px solid var(--grid);padding:.25em .5em;text-align:left;vertical-align:top;overflow-wrap:break-word}th{min-width:4.5em}
+td.n{text-align:right;font-variant-numeric:tabular-nums}ul.lines li{margin:.15em 0}p,li{overflow-wrap:anywhere}
+table.card td:first-child{font-weight:600}
+.verdict{font-weight:700;white-space:nowrap;border-left:4px solid currentColor;padding-left:.4em}
+.v-high{color:var(--high)}.v-moderate{color:var(--moderate)}.v-low{color:var(--low)}.v-not-disclosed,.v-not-measured{color:var(--muted);font-weight:400;border-left-style:dotted}
 details summary{cursor:pointer;color:var(--muted)}code{font-size:.85em;word-break:break-all}
-@media print{body{max-width:none;margin:0}details{display:block}details>*{display:block}figure{background:none;border:1px solid #ccc}}
+nav ol{padding-left:1.4em}
+@media (max-width:600px){body{margin:1em auto;padding:0 .6em;font-size:14px}figure{padding:.5em;margin:1em 0}table{font-size:.8em}th,td{padding:.2em .3em}table.card,table.card tbody,table.card tr,table.card td{display:block;width:auto}table.card thead{display:none}table.card tr{border-bottom:2px solid var(--grid);padding:.4em 0}table.card td{border:none;padding:.1em 0}table.card td:nth-child(3)::before{content:'value: ';color:var(--muted)}table.card td:nth-child(4)::before{content:'rests on: ';color:var(--muted)}}
+@media print{body{max-width:none;margin:0}details{display:block}details>*{display:block}figure{background:none;border:1px solid #ccc}.scroll{overflow:visible}}
 ";
 
 /// Renders the full report as one HTML document.
@@ -47,9 +54,11 @@ pub fn render(r: &FullReport) -> Vec<u8> {
         esc(&r.generated_at),
         esc(&r.input_sha256)
     );
-    for s in &r.audit.snapshots {
+    contents(&mut o, &r.audit.snapshots);
+    for (i, s) in r.audit.snapshots.iter().enumerate() {
         snapshot(
             &mut o,
+            i,
             s,
             r.stress
                 .snapshots
@@ -62,13 +71,76 @@ pub fn render(r: &FullReport) -> Vec<u8> {
     o.into_bytes()
 }
 
-fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
-    let when = s
-        .taken_at
-        .as_deref()
-        .map(|t| format!(" · {}", esc(t)))
-        .unwrap_or_default();
-    let _ = write!(o, "<h2>{}{when}</h2>", esc(&s.network));
+/// The section heading of a snapshot: network and time.
+fn title(s: &SnapshotAudit) -> String {
+    match &s.taken_at {
+        Some(t) => format!("{} · {t}", s.network),
+        None => s.network.clone(),
+    }
+}
+
+/// The table of contents and, for several snapshots, the league table
+/// (pre-sorted: no scripts), each network linking to its section.
+fn contents(o: &mut String, snapshots: &[SnapshotAudit]) {
+    if snapshots.len() > 1 {
+        let (g, order) = league(snapshots);
+        let _ = write!(
+            o,
+            "<h2 id=\"league\">League table</h2><p class=\"caption\">One row per snapshot, sorted by {}. Coalitions are counted at each network's own profile threshold (shown in brackets) on the weight in the second column; shares are of the part whose field is known (see each card for coverage).</p><div class=\"scroll\"><table><thead><tr>",
+            esc(super::layout::LEAGUE_SORTED_BY)
+        );
+        for h in &g.header {
+            let _ = write!(o, "<th>{}</th>", esc(h));
+        }
+        o.push_str("</tr></thead><tbody>");
+        for (row, &i) in g.rows.iter().zip(&order) {
+            let _ = write!(o, "<tr><td><a href=\"#net-{i}\">{}</a></td>", esc(&row[0]));
+            for c in &row[1..] {
+                let _ = write!(o, "<td>{}</td>", esc(c));
+            }
+            o.push_str("</tr>");
+        }
+        o.push_str("</tbody></table></div>");
+    }
+    if snapshots.len() < 2 {
+        return;
+    }
+    o.push_str("<nav aria-label=\"contents\"><h2>Contents</h2><ol>");
+    for (i, s) in snapshots.iter().enumerate() {
+        let _ = write!(o, "<li><a href=\"#net-{i}\">{}</a></li>", esc(&title(s)));
+    }
+    o.push_str("<li><a href=\"#methodology\">Methodology</a></li></ol></nav>");
+}
+
+/// The disclosure card: item, verdict (word and colour), value, coverage,
+/// sentence.
+fn card(o: &mut String, s: &SnapshotAudit) {
+    let Some(d) = &s.disclosure else { return };
+    let _ = write!(
+        o,
+        "<h3>Disclosure card</h3><p class=\"caption\">Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p><div class=\"scroll\"><table class=\"card\"><thead><tr><th>item</th><th>verdict</th><th>value</th><th>rests on</th><th>in one sentence</th></tr></thead><tbody>",
+        esc(crate::audit::weight_words(d.weight))
+    );
+    for i in &d.items {
+        let band = i.verdict.name();
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td><span class=\"verdict v-{}\" title=\"{}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(i.title),
+            band.replace(' ', "-"),
+            esc(i.band_rule),
+            esc(band),
+            esc(&i.value),
+            esc(&i.coverage),
+            esc(&i.sentence)
+        );
+    }
+    o.push_str("</tbody></table></div>");
+}
+
+fn snapshot(o: &mut String, index: usize, s: &SnapshotAudit, stress: Option<&StressResult>) {
+    let _ = write!(o, "<section id=\"net-{index}\"><h2>{}</h2>", esc(&title(s)));
+    card(o, s);
     let _ = write!(
         o,
         "<p class=\"meta\">{} ({}) · sha256 <code>{}</code></p>",
@@ -88,6 +160,9 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
         let _ = write!(o, "<li>{}</li>", esc(&l));
     }
     o.push_str("</ul>");
+    if let Some(st) = stress {
+        stress_section(o, st);
+    }
     let w = s.headline.primary_weight;
     for (dim, points) in &s.lorenz {
         if points.len() > 1 {
@@ -111,13 +186,22 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
                 .into_iter()
                 .map(|(x, y)| vec![pct(x), pct(y)])
                 .collect();
+            let title = format!(
+                "Lorenz curve of {} over {dim}s",
+                crate::audit::weight_words(w)
+            );
             figure(
                 o,
+                &title,
                 &line_chart(
-                    &[("Lorenz curve", points.clone())],
-                    "share of entities (smallest first)",
-                    "share of weight",
-                    true,
+                    &title,
+                    &[("Lorenz curve (this network)", points.clone())],
+                    &Axes {
+                        x_label: &format!("share of {dim}s, smallest first (%)"),
+                        y_label: &format!("share of {} (%)", crate::audit::weight_words(w)),
+                        x_ticks: share_ticks(),
+                    },
+                    Some("perfect equality"),
                     &[],
                 ),
                 &caption,
@@ -155,7 +239,14 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
                 c.metrics.hhi.map_or("n/a".into(), |h| num(h, 0)),
                 pct(c.unattributed_share)
             );
-            bar_figure(o, &bars, &caption, dim.name());
+            let words = crate::audit::weight_words(w);
+            bar_figure(
+                o,
+                &format!("Largest {plural} by {words}"),
+                &bars,
+                &format!("share of attributed {words} (%)"),
+                &caption,
+            );
         }
     }
     if let Some(h) = &s.hardware
@@ -168,7 +259,9 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             .collect();
         bar_figure(
             o,
+            "GPU vendors",
             &bars,
+            "share of GPUs whose vendor is known (%)",
             &format!(
                 "GPU vendor dependency: share of the {} GPUs whose vendor is known ({} of all {} GPUs); Nvidia {} of GPU memory.",
                 h.gpus - h.unknown_vendor_gpus,
@@ -176,7 +269,6 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
                 h.gpus,
                 super::known_pct(&h.nvidia.memory_share, "vendor", "GPU memory")
             ),
-            "vendor",
         );
     }
     if s.cloud.coverage > 0.0 {
@@ -186,15 +278,17 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             .iter()
             .map(|(k, v)| (k.clone(), *v))
             .collect();
+        let words = crate::audit::weight_words(s.cloud.weight);
         bar_figure(
             o,
+            "Cloud and hosting categories",
             &cloud_bars,
+            &format!("share of {words} whose cloud is known (%)"),
             &format!(
                 "Cloud and hosting dependency: hyperscalers, GPU clouds and hosting companies as shares of the {} whose cloud is known (known for {}).",
                 crate::audit::weight_words(s.cloud.weight),
                 pct(s.cloud.coverage)
             ),
-            "category",
         );
     }
     if let Some(u) = &s.uptime {
@@ -211,7 +305,9 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
             .collect();
         bar_figure(
             o,
+            "Uptime of providers",
             &bars,
+            "share of providers with a known uptime (%)",
             &format!(
                 "Uptime distribution ({}): share of {} providers per uptime band; mean {}, std dev {}.",
                 u.windows.join("/"),
@@ -219,20 +315,17 @@ fn snapshot(o: &mut String, s: &SnapshotAudit, stress: Option<&StressResult>) {
                 pct(u.providers.mean),
                 pct(u.providers.std_dev)
             ),
-            "uptime",
         );
     }
     if !s.pricing.is_empty() {
         price_figure(o, s);
-    }
-    if let Some(st) = stress {
-        stress_section(o, st);
     }
     for g in grids(s) {
         let _ = write!(o, "<details><summary>{}</summary>", esc(&g.title));
         table(o, &g.header, &g.rows);
         o.push_str("</details>");
     }
+    o.push_str("</section>");
 }
 
 /// The Lorenz points a table shows: all of them for small networks, else
@@ -251,8 +344,10 @@ pub fn lorenz_rows(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     rows
 }
 
+/// A chart with its visible title, caption and table fallback.
 fn figure<H: AsRef<str>>(
     o: &mut String,
+    title: &str,
     svg: &str,
     caption: &str,
     header: &[H],
@@ -260,7 +355,8 @@ fn figure<H: AsRef<str>>(
 ) {
     let _ = write!(
         o,
-        "<figure>{svg}<figcaption>{}</figcaption><details><summary>Table</summary>",
+        "<figure><h4>{}</h4>{svg}<figcaption>{}</figcaption><details><summary>Table</summary>",
+        esc(title),
         esc(caption)
     );
     table(o, header, rows);
@@ -268,7 +364,7 @@ fn figure<H: AsRef<str>>(
 }
 
 fn table<H: AsRef<str>>(o: &mut String, header: &[H], rows: &[Vec<String>]) {
-    o.push_str("<table><thead><tr>");
+    o.push_str("<div class=\"scroll\"><table><thead><tr>");
     for h in header {
         let _ = write!(o, "<th>{}</th>", esc(h.as_ref()));
     }
@@ -285,48 +381,78 @@ fn table<H: AsRef<str>>(o: &mut String, header: &[H], rows: &[Vec<String>]) {
         }
         o.push_str("</tr>");
     }
-    o.push_str("</tbody></table>");
+    o.push_str("</tbody></table></div>");
 }
 
-fn bar_figure(o: &mut String, bars: &[(String, f64)], caption: &str, what: &str) {
+/// A bar chart of shares with its title, axis label and table.
+fn bar_figure(o: &mut String, title: &str, bars: &[(String, f64)], axis: &str, caption: &str) {
     if bars.is_empty() {
         return;
     }
     let rows: Vec<Vec<String>> = bars.iter().map(|(l, v)| vec![l.clone(), pct(*v)]).collect();
-    figure(o, &bar_chart(bars), caption, &[what, "share"], &rows);
+    figure(
+        o,
+        title,
+        &bar_chart(title, bars, axis),
+        caption,
+        &["", "share"],
+        &rows,
+    );
 }
 
-/// Horizontal bars, one per label, values in [0, 1].
-fn bar_chart(bars: &[(String, f64)]) -> String {
-    let (label_w, bar_w, row_h) = (260.0, 520.0, 22.0);
-    let h = row_h * bars.len() as f64 + 10.0;
+/// Chart width in SVG units: narrow enough that 13-unit text stays
+/// legible when a phone (375 px) scales the chart down.
+const CHART_W: f64 = 400.0;
+
+/// Horizontal bars of shares in [0, 1]: the label above each bar, the
+/// value at its end, and a share axis with ticks below.
+fn bar_chart(title: &str, bars: &[(String, f64)], axis: &str) -> String {
+    let (left, right, row_h, top) = (16.0, 56.0, 36.0, 4.0);
+    let plot_w = CHART_W - left - right;
+    let rows_h = top + row_h * bars.len() as f64;
+    let h = rows_h + 44.0;
+    let x = |v: f64| left + v.clamp(0.0, 1.0) * plot_w;
     let mut s = format!(
-        "<svg viewBox=\"0 0 {} {h}\" role=\"img\">",
-        label_w + bar_w + 70.0
+        "<svg class=\"chart\" viewBox=\"0 0 {CHART_W} {h}\" role=\"img\"><title>{}</title>",
+        esc(title)
     );
-    for (i, (label, v)) in bars.iter().enumerate() {
-        let y = 5.0 + i as f64 * row_h;
-        let short: String = if label.chars().count() > 30 {
-            format!("{}…", label.chars().take(29).collect::<String>())
-        } else {
-            label.clone()
-        };
+    for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let _ = write!(
             s,
-            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect class=\"bar\" x=\"{label_w}\" y=\"{}\" width=\"{:.1}\" height=\"{}\"/><text x=\"{:.1}\" y=\"{}\">{}</text>",
-            label_w - 6.0,
-            y + 15.0,
-            esc(&short),
-            y + 3.0,
-            (v.clamp(0.0, 1.0) * bar_w).max(0.5),
-            row_h - 6.0,
-            label_w + v.clamp(0.0, 1.0) * bar_w + 5.0,
-            y + 15.0,
+            "<line class=\"grid\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top}\" y2=\"{rows_h:.1}\"/><text x=\"{0:.1}\" y=\"{1:.1}\" text-anchor=\"middle\">{2}</text>",
+            x(t),
+            rows_h + 16.0,
+            tick_pct(t)
+        );
+    }
+    for (i, (label, v)) in bars.iter().enumerate() {
+        let y = top + i as f64 * row_h;
+        let _ = write!(
+            s,
+            "<text x=\"{left}\" y=\"{:.1}\">{}</text><rect class=\"bar\" x=\"{left}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\"/><text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
+            y + 13.0,
+            esc(&crate::text::truncate(label, 40)),
+            y + 18.0,
+            (x(*v) - left).max(0.5),
+            x(*v) + 4.0,
+            y + 29.0,
             pct(*v)
         );
     }
-    s.push_str("</svg>");
+    let _ = write!(
+        s,
+        "<line class=\"axis\" x1=\"{left}\" x2=\"{:.1}\" y1=\"{rows_h:.1}\" y2=\"{rows_h:.1}\"/><text class=\"axis-label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text></svg>",
+        x(1.0),
+        x(0.5),
+        rows_h + 36.0,
+        esc(axis)
+    );
     s
+}
+
+/// `0%`, `25%`, `100%`: tick labels without decimals.
+fn tick_pct(t: f64) -> String {
+    format!("{}%", num(t * 100.0, 0))
 }
 
 /// Something drawn over a line chart, in the axes' own [0, 1] units.
@@ -339,19 +465,40 @@ pub enum Marker {
     Level(f64, String),
 }
 
+/// A line chart's axes: labels with units, and the x ticks (position in
+/// [0, 1], label); the y axis is a share with ticks every 25%.
+struct Axes<'a> {
+    x_label: &'a str,
+    y_label: &'a str,
+    x_ticks: Vec<(f64, String)>,
+}
+
+/// Ticks every 25% for an x axis of shares.
+fn share_ticks() -> Vec<(f64, String)> {
+    [0.0, 0.25, 0.5, 0.75, 1.0]
+        .iter()
+        .map(|&t| (t, tick_pct(t)))
+        .collect()
+}
+
 /// Line chart on [0,1]×[0,1] of one or more named series (a legend when
-/// there are several), an optional diagonal, and markers.
+/// there are several; the second series is dashed, so colour is never
+/// the only cue), an optional diagonal, and markers.
 fn line_chart(
+    title: &str,
     series: &[(&str, Vec<(f64, f64)>)],
-    x_label: &str,
-    y_label: &str,
-    diagonal: bool,
+    axes: &Axes<'_>,
+    diagonal: Option<&str>,
     markers: &[Marker],
 ) -> String {
-    let (w, h, m) = (640.0, 320.0, 56.0);
-    let px = |x: f64| m + x * (w - 2.0 * m);
-    let py = |y: f64| h - m - y * (h - 2.0 * m);
-    let mut s = format!("<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\">");
+    let (w, h) = (CHART_W, 300.0);
+    let (left, right, top, bottom) = (60.0, 24.0, 50.0, 52.0);
+    let px = |x: f64| left + x * (w - left - right);
+    let py = |y: f64| h - bottom - y * (h - top - bottom);
+    let mut s = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" role=\"img\"><title>{}</title>",
+        esc(title)
+    );
     for t in [0.0, 0.25, 0.5, 0.75, 1.0] {
         let _ = write!(
             s,
@@ -360,9 +507,20 @@ fn line_chart(
             px(1.0),
             py(t),
             py(t),
-            m - 6.0,
+            left - 5.0,
             py(t) + 4.0,
-            pct(t)
+            tick_pct(t)
+        );
+    }
+    for (x, label) in &axes.x_ticks {
+        let _ = write!(
+            s,
+            "<line class=\"axis\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\"/><text x=\"{0:.1}\" y=\"{3:.1}\" text-anchor=\"middle\">{4}</text>",
+            px(*x),
+            py(0.0),
+            py(0.0) + 5.0,
+            py(0.0) + 18.0,
+            esc(label)
         );
     }
     let _ = write!(
@@ -373,7 +531,8 @@ fn line_chart(
         py(0.0),
         py(1.0)
     );
-    if diagonal {
+    let mut legend: Vec<(String, &str)> = Vec::new();
+    if let Some(name) = diagonal {
         let _ = write!(
             s,
             "<line class=\"diag\" x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\"/>",
@@ -382,31 +541,40 @@ fn line_chart(
             px(1.0),
             py(1.0)
         );
+        legend.push((name.to_string(), "diag"));
     }
+    // A marker's label runs to the side with room.
+    let side = |x: f64| {
+        if x > 0.5 {
+            (px(x) - 4.0, "end")
+        } else {
+            (px(x) + 4.0, "start")
+        }
+    };
     for marker in markers {
         match marker {
             Marker::Band(x0, x1, label) => {
+                let (tx, anchor) = side(*x0);
                 let _ = write!(
                     s,
-                    "<rect class=\"band\" x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\"/><text x=\"{:.1}\" y=\"{}\">{}</text>",
+                    "<rect class=\"band\" x=\"{:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\"/><text x=\"{tx:.1}\" y=\"{}\" text-anchor=\"{anchor}\">{}</text>",
                     px(*x0),
                     py(1.0),
                     (px(*x1) - px(*x0)).max(2.0),
                     py(0.0) - py(1.0),
-                    px(*x0) + 4.0,
-                    py(1.0) + 12.0,
+                    py(1.0) + 14.0,
                     esc(label)
                 );
             }
             Marker::At(x, label) => {
+                let (tx, anchor) = side(*x);
                 let _ = write!(
                     s,
-                    "<line class=\"mark\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2}\"/><text x=\"{3:.1}\" y=\"{4}\">{5}</text>",
+                    "<line class=\"mark\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2}\"/><text x=\"{tx:.1}\" y=\"{3}\" text-anchor=\"{anchor}\">{4}</text>",
                     px(*x),
                     py(0.0),
                     py(1.0),
-                    px(*x) + 4.0,
-                    py(1.0) + 12.0,
+                    py(1.0) + 14.0,
                     esc(label)
                 );
             }
@@ -424,7 +592,7 @@ fn line_chart(
             }
         }
     }
-    for (i, (_, pts)) in series.iter().enumerate() {
+    for (i, (name, pts)) in series.iter().enumerate() {
         let path: Vec<String> = pts
             .iter()
             .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
@@ -434,30 +602,37 @@ fn line_chart(
             "<polyline class=\"line s{i}\" points=\"{}\"/>",
             path.join(" ")
         );
+        legend.insert(
+            i,
+            (name.to_string(), if i == 0 { "line s0" } else { "line s1" }),
+        );
     }
-    if series.len() > 1 {
-        for (i, (name, _)) in series.iter().enumerate() {
-            // Above the plot area, where no line or marker label runs.
-            let x = m + 200.0 * i as f64;
+    if legend.len() > 1 {
+        // Above the plot area, where no line or marker label runs: one
+        // entry per row, so long names never collide.
+        for (i, (name, class)) in legend.iter().enumerate() {
+            let y = 14.0 + 16.0 * i as f64;
             let _ = write!(
                 s,
-                "<line class=\"line s{i}\" x1=\"{0}\" x2=\"{1}\" y1=\"18\" y2=\"18\"/><text x=\"{2}\" y=\"22\">{3}</text>",
-                x,
-                x + 24.0,
-                x + 30.0,
+                "<line class=\"{class}\" x1=\"{left}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/><text x=\"{}\" y=\"{:.1}\">{}</text>",
+                left + 26.0,
+                y - 4.0,
+                y - 4.0,
+                left + 32.0,
+                y,
                 esc(name)
             );
         }
     }
     let _ = write!(
         s,
-        "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text><text x=\"10\" y=\"{}\" transform=\"rotate(-90 10 {})\" text-anchor=\"middle\">{}</text></svg>",
-        w / 2.0,
+        "<text class=\"axis-label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text><text class=\"axis-label\" x=\"12\" y=\"{}\" transform=\"rotate(-90 12 {})\" text-anchor=\"middle\">{}</text></svg>",
+        px(0.5),
         h - 10.0,
-        esc(x_label),
-        h / 2.0,
-        h / 2.0,
-        esc(y_label)
+        esc(axes.x_label),
+        py(0.5),
+        py(0.5),
+        esc(axes.y_label)
     );
     s
 }
@@ -473,20 +648,21 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
         .max(1e-9);
     let step = nice_step(max / 4.0);
     let top = (max / step).ceil() * step;
-    let (label_w, plot_w, row_h, axis_h) = (180.0, 500.0, 28.0, 40.0);
-    let rows_h = row_h * s.pricing.len() as f64 + 10.0;
+    let title = "Asking price per GPU-hour by GPU model";
+    let (left, right, row_h, top_pad) = (16.0, 24.0, 40.0, 4.0);
+    let plot_w = CHART_W - left - right;
+    let rows_h = top_pad + row_h * s.pricing.len() as f64;
     let mut svg = format!(
-        "<svg viewBox=\"0 0 {} {}\" role=\"img\"><title>Asking price per GPU-hour by GPU model</title>",
-        label_w + plot_w + 100.0,
-        rows_h + axis_h
+        "<svg class=\"chart\" viewBox=\"0 0 {CHART_W} {}\" role=\"img\"><title>{title}</title>",
+        rows_h + 44.0
     );
-    let x = |v: f64| label_w + v / top * plot_w;
+    let x = |v: f64| left + v / top * plot_w;
     let currency = s.pricing.first().map_or("", |p| p.currency.as_str());
     let mut t = 0.0;
     while t <= top + step * 1e-9 {
         let _ = write!(
             svg,
-            "<line class=\"grid\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"0\" y2=\"{1:.1}\"/><text x=\"{0:.1}\" y=\"{2:.1}\" text-anchor=\"middle\">{3}</text>",
+            "<line class=\"grid\" x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{top_pad}\" y2=\"{1:.1}\"/><text x=\"{0:.1}\" y=\"{2:.1}\" text-anchor=\"middle\">{3}</text>",
             x(t),
             rows_h,
             rows_h + 16.0,
@@ -496,46 +672,46 @@ fn price_figure(o: &mut String, s: &SnapshotAudit) {
     }
     let _ = write!(
         svg,
-        "<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{rows_h:.1}\" y2=\"{rows_h:.1}\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
+        "<line class=\"axis\" x1=\"{}\" x2=\"{}\" y1=\"{rows_h:.1}\" y2=\"{rows_h:.1}\"/><text class=\"axis-label\" x=\"{}\" y=\"{:.1}\" text-anchor=\"middle\">{}</text>",
         x(0.0),
         x(top),
         x(top / 2.0),
-        rows_h + 34.0,
+        rows_h + 36.0,
         esc(&format!("price per GPU-hour ({currency})"))
     );
     for (i, p) in s.pricing.iter().enumerate() {
         let d = &p.per_gpu_hour;
-        let y = 5.0 + i as f64 * row_h;
-        let mid = y + row_h / 2.0 - 2.0;
+        let y = top_pad + i as f64 * row_h;
+        let mid = y + 27.0;
         let _ = write!(
             svg,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
+            "<text x=\"{left}\" y=\"{:.1}\">{}</text>\
              <line class=\"axis\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{mid:.1}\" y2=\"{mid:.1}\"/>\
-             <rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\"/>\
-             <line class=\"mark\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
-             <text x=\"{:.1}\" y=\"{:.1}\">{}</text>",
-            label_w - 6.0,
-            y + 16.0,
-            esc(&p.gpu_model),
+             <rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\"/>\
+             <line class=\"mark\" x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\"/>",
+            y + 13.0,
+            esc(&format!(
+                "{}: median {} {}",
+                crate::text::truncate(&p.gpu_model, 28),
+                num(d.median, 3),
+                p.currency
+            )),
             x(d.min),
             x(d.max),
             x(d.p25),
-            y + 6.0,
+            mid - 6.0,
             (x(d.p75) - x(d.p25)).max(1.0),
-            row_h - 12.0,
             x(d.median),
             x(d.median),
-            y + 3.0,
-            y + row_h - 3.0,
-            x(d.max) + 5.0,
-            y + 16.0,
-            esc(&format!("median {} {}", num(d.median, 3), p.currency))
+            mid - 9.0,
+            mid + 9.0,
         );
     }
     svg.push_str("</svg>");
     let grid = super::layout::pricing(s);
     figure(
         o,
+        title,
         &svg,
         "Asking price per GPU-hour by GPU model: line from minimum to maximum, box from p25 to p75, dashed mark at the median.",
         &grid.header,
@@ -687,7 +863,7 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
                 if v <= kmax {
                     markers.push(Marker::At(
                         x(v),
-                        format!("workload Nakamoto coefficient: {v} operators (exact)"),
+                        format!("workload Nakamoto (operators): {v}"),
                     ));
                 }
                 format!(" The workload Nakamoto coefficient of operators is {v} (exact).")
@@ -697,7 +873,7 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
                     markers.push(Marker::Band(
                         x(lo),
                         x(hi),
-                        format!("coefficient between {lo} and {hi} operators (bounds)"),
+                        format!("workload Nakamoto (operators): {lo}–{hi}, bounds"),
                     ));
                 }
                 format!(
@@ -710,14 +886,23 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
             ),
         };
     }
+    let title = "Served demand as the largest operators and providers leave";
+    let every = kmax.div_ceil(10).max(1);
     let svg = line_chart(
+        title,
         &[
-            ("operators removed", scale(&r.operators)),
-            ("providers removed", scale(&r.providers)),
+            ("k largest operators removed", scale(&r.operators)),
+            ("k largest providers removed (dashed)", scale(&r.providers)),
         ],
-        &format!("largest removed by {} (k = 0…{kmax})", r.by.name()),
-        "served demand",
-        false,
+        &Axes {
+            x_label: &format!("k: largest removed, ranked by {}", r.by.name()),
+            y_label: "demanded GPUs served (%)",
+            x_ticks: (0..=kmax)
+                .step_by(every)
+                .map(|k| (k as f64 / kmax as f64, k.to_string()))
+                .collect(),
+        },
+        None,
         &markers,
     );
     let rows: Vec<Vec<String>> = (0..=kmax)
@@ -737,6 +922,7 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
     );
     figure(
         o,
+        title,
         &svg,
         &caption,
         &["k", "operators removed", "providers removed"],
@@ -745,12 +931,12 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
 }
 
 fn methodology(o: &mut String, r: &FullReport) {
-    o.push_str("<h2>Methodology</h2><ul class=\"lines\">");
+    o.push_str("<h2 id=\"methodology\">Methodology</h2><ul class=\"lines\">");
     for line in super::full::methodology_lines(r) {
         let _ = write!(o, "<li>{}</li>", esc(&line));
     }
     o.push_str(
-        "</ul><table><thead><tr><th>input</th><th>kind</th><th>sha256</th></tr></thead><tbody>",
+        "</ul><div class=\"scroll\"><table><thead><tr><th>input</th><th>kind</th><th>sha256</th></tr></thead><tbody>",
     );
     for i in &r.inputs {
         let _ = write!(
@@ -761,5 +947,5 @@ fn methodology(o: &mut String, r: &FullReport) {
             esc(&i.sha256)
         );
     }
-    o.push_str("</tbody></table>");
+    o.push_str("</tbody></table></div>");
 }

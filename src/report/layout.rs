@@ -24,7 +24,8 @@ impl Grid {
     }
 }
 
-/// Every grid of a snapshot, in report order (empty grids left out).
+/// Every grid of a snapshot after the disclosure card, in report order
+/// (empty grids left out).
 pub fn grids(s: &SnapshotAudit) -> Vec<Grid> {
     let supply = s
         .supply
@@ -41,6 +42,102 @@ pub fn grids(s: &SnapshotAudit) -> Vec<Grid> {
     .chain(supply)
     .filter(|g| !g.rows.is_empty())
     .collect()
+}
+
+/// The disclosure card of a snapshot (empty when it was not built).
+pub fn disclosure(s: &SnapshotAudit) -> Grid {
+    let mut g = Grid::new(
+        format!(
+            "Disclosure card (shares of {} unless a row says otherwise; verdict bands in METHODOLOGY.md)",
+            weight_words(s.headline.primary_weight)
+        ),
+        &[
+            ("item", false),
+            ("verdict", false),
+            ("value", false),
+            ("rests on", false),
+            ("in one sentence", false),
+        ],
+    );
+    for i in s.disclosure.iter().flat_map(|d| &d.items) {
+        g.rows.push(vec![
+            i.title.into(),
+            i.verdict.name().into(),
+            i.value.clone(),
+            i.coverage.clone(),
+            i.sentence.clone(),
+        ]);
+    }
+    g
+}
+
+/// The columns of the league table, and the one it is sorted by.
+pub const LEAGUE_SORTED_BY: &str =
+    "operators at the profile's first threshold, fewest (most concentrated) first; n/a last";
+
+/// One row per snapshot: the disclosure items side by side, sorted by
+/// [`LEAGUE_SORTED_BY`] (ties in input order). Returns the grid and, per
+/// row, the index of its snapshot (for links).
+pub fn league(snapshots: &[SnapshotAudit]) -> (Grid, Vec<usize>) {
+    let mut g = Grid::new(
+        format!("League table, sorted by {LEAGUE_SORTED_BY}"),
+        &[
+            ("network", false),
+            ("weight", false),
+            ("providers at threshold", true),
+            ("operators at threshold", true),
+            ("max operator share", true),
+            ("Nvidia share", true),
+            ("hyperscaler share", true),
+            ("largest country", false),
+            ("served after top-3 operator loss", true),
+            ("workload Nakamoto (operators)", false),
+        ],
+    );
+    let lead = |s: &SnapshotAudit| s.headline.coalitions.first().and_then(|c| c.operator);
+    let mut order: Vec<usize> = (0..snapshots.len()).collect();
+    order.sort_by_key(|&i| lead(&snapshots[i]).unwrap_or(usize::MAX));
+    for &i in &order {
+        let s = &snapshots[i];
+        let h = &s.headline;
+        let at = |n: Option<usize>| match h.coalitions.first() {
+            Some(c) => format!("{} ({}{})", opt_count(n), c.holds.symbol(), c.label),
+            None => "n/a".into(),
+        };
+        let resilience = s.disclosure.as_ref().map(|d| &d.resilience);
+        let served = resilience.and_then(|r| {
+            r.not_applicable
+                .is_none()
+                .then(|| r.served_after_top3())
+                .flatten()
+        });
+        let nakamoto = resilience
+            .and_then(|r| r.nakamoto.as_ref())
+            .filter(|n| n.value.is_some() || n.lower_bound.is_some())
+            .map_or("n/a".into(), crate::audit::disclosure::nakamoto_text);
+        let largest = s
+            .geography
+            .countries
+            .first()
+            .map_or("n/a".into(), |c| format!("{} {}", c.place, pct(c.share)));
+        g.rows.push(vec![
+            s.network.clone(),
+            h.primary_weight.name().into(),
+            at(h.coalitions.first().and_then(|c| c.provider)),
+            at(lead(s)),
+            h.operator
+                .as_ref()
+                .map_or("n/a".into(), |o| opt_pct(o.max_share)),
+            h.nvidia_gpu_share
+                .as_ref()
+                .map_or("n/a".into(), |n| opt_pct(n.value)),
+            opt_pct(s.cloud.hyperscaler_share.value),
+            largest,
+            opt_pct(served),
+            nakamoto,
+        ]);
+    }
+    (g, order)
 }
 
 fn concentration(s: &SnapshotAudit) -> Grid {
@@ -583,18 +680,7 @@ pub fn hhi_text(h: f64) -> String {
     format!("{} ({band})", if near_edge { num(h, 1) } else { num(h, 0) })
 }
 
-/// "1 country", "7 countries".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-fn truncate(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(max - 1).collect::<String>())
-    }
-}
+pub use crate::text::{plural, truncate};
 
 #[cfg(test)]
 mod tests {

@@ -2,7 +2,7 @@
 //! Every cell and sentence from the data is escaped.
 
 use super::escape::markdown as md;
-use super::layout::{Grid, grids, summary_lines};
+use super::layout::{Grid, disclosure, grids, league, summary_lines};
 use super::{AuditReport, Exporter};
 use std::fmt::Write;
 
@@ -47,6 +47,10 @@ impl Exporter for Markdown {
                 .map(|i| vec![i.location.clone(), i.adapter.clone(), i.sha256.clone()])
                 .collect(),
         };
+        if report.snapshots.len() > 1 {
+            let (g, _) = league(&report.snapshots);
+            table(&mut out, &g);
+        }
         table(&mut out, &inputs);
         for s in &report.snapshots {
             let when = s
@@ -55,6 +59,11 @@ impl Exporter for Markdown {
                 .map(|t| format!(" ({t})"))
                 .unwrap_or_default();
             let _ = writeln!(out, "\n## {}\n", md(&format!("{}{when}", s.network)));
+            let card = disclosure(s);
+            if !card.rows.is_empty() {
+                table(&mut out, &card);
+                out.push('\n');
+            }
             if let Some(note) = &s.note {
                 let _ = writeln!(out, "> {}\n", md(note));
             }

@@ -3,7 +3,7 @@
 //! sequences.
 
 use super::escape::terminal;
-use super::layout::{Grid, grids, summary_lines};
+use super::layout::{Grid, disclosure, grids, league, summary_lines};
 use super::{AuditReport, Exporter};
 use comfy_table::{CellAlignment, Table as Comfy, presets};
 use std::fmt::Write;
@@ -31,6 +31,10 @@ impl Table {
         } else {
             presets::ASCII_MARKDOWN
         });
+        if self.tty {
+            // Long sentences wrap to the terminal's width.
+            t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+        }
         t.set_header(g.header.iter().cloned());
         for row in &g.rows {
             t.add_row(row.iter().map(|c| terminal(c)));
@@ -54,6 +58,10 @@ impl Exporter for Table {
             report.methodology_version,
             &report.input_sha256[..16]
         );
+        if report.snapshots.len() > 1 {
+            let (g, _) = league(&report.snapshots);
+            let _ = writeln!(out, "\n{}\n{}", self.bold(&g.title), self.grid(&g));
+        }
         for s in &report.snapshots {
             let when = s
                 .taken_at
@@ -65,6 +73,10 @@ impl Exporter for Table {
                 "\n{}",
                 self.bold(&terminal(&format!("== {}{when} ==", s.network)))
             );
+            let card = disclosure(s);
+            if !card.rows.is_empty() {
+                let _ = writeln!(out, "{}\n{}", card.title, self.grid(&card));
+            }
             let _ = writeln!(
                 out,
                 "source: {} ({}), sha256 {}",

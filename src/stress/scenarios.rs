@@ -63,6 +63,16 @@ pub struct StressOptions {
 }
 
 impl StressOptions {
+    /// What the disclosure card reads (baseline, resilience, workload
+    /// Nakamoto coefficient) with the `report` defaults: the figures equal
+    /// the report's.
+    pub fn card(entities: ResolveOptions) -> Self {
+        StressOptions {
+            parts: [Part::Baseline, Part::Resilience, Part::Nakamoto].into(),
+            ..Self::standard(entities)
+        }
+    }
+
     /// Every part, k up to 10 ranked by GPUs, level 50%, 1,000 trials with
     /// seed 1, providers without uptime always up: the `report` defaults.
     pub fn standard(entities: ResolveOptions) -> Self {
