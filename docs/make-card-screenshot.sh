@@ -8,6 +8,6 @@ out=target/docs-card
 SOURCE_DATE_EPOCH=1764460800 cargo run --release --quiet -- \
   report data/vastai/vast_offers_A100SXM4_fieldsubset.json --out "$out"
 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars \
-  --user-data-dir="$out/profile" --window-size=1160,960 \
-  --screenshot="$PWD/docs/card.png" "file://$PWD/$out/report.html"
+  --user-data-dir="$out/profile" --window-size=1160,1010 \
+  --screenshot="$PWD/docs/card.png" "file://$PWD/$out/report.html" 2>/dev/null
 echo "wrote docs/card.png"

@@ -5,14 +5,10 @@
 mod common;
 use common::{data, scratch};
 use serde_json::Value;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rackaudit"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1764097200")
-        .output()
-        .expect("binary runs")
+    common::run_at_fixed_time(env!("CARGO_BIN_EXE_rackaudit"), args)
 }
 
 /// Five providers, 20 GPUs: operator opA holds p1 (8 GPUs) and p2 (4),
@@ -25,6 +21,16 @@ p3,opB,,DE,,,,,nvidia,A100 SXM4,4,40,0.90,1.0,
 p4,opC,,FR,,,,,amd,MI300X,2,192,0.995,,
 p5,opD,,US,,,,,nvidia,A100 SXM4,2,40,0.99,1.0,
 ";
+
+/// The items a stake-only chain cannot disclose, in card order.
+const GPU_ITEMS: [&str; 6] = [
+    "hardware",
+    "uptime",
+    "geography",
+    "pricing",
+    "nvidia",
+    "cloud",
+];
 
 fn card_of(args: &[&str]) -> Vec<Value> {
     let o = run(args);
@@ -54,21 +60,10 @@ fn card_figures_match_the_hand_computed_ones() {
     let path = small_file("card");
     let card = card_of(&["audit", &path, "--format", "json"]);
     let keys: Vec<&str> = card.iter().map(|i| i["item"].as_str().unwrap()).collect();
-    assert_eq!(
-        keys,
-        [
-            "provider_concentration",
-            "supplier_share",
-            "hardware",
-            "uptime",
-            "geography",
-            "pricing",
-            "nvidia",
-            "cloud",
-            "validator_set",
-            "resilience"
-        ]
-    );
+    let mut expected = vec!["provider_concentration", "supplier_share"];
+    expected.extend(GPU_ITEMS);
+    expected.extend(["validator_set", "resilience"]);
+    assert_eq!(keys, expected);
     // (item, banded-on figure computed by hand, verdict)
     let cases: [(&str, Option<f64>, &str); 9] = [
         // Provider HHI: 40² + 20² + 20² + 10² + 10² = 2,600.
@@ -92,7 +87,7 @@ fn card_figures_match_the_hand_computed_ones() {
         let i = item(&card, key);
         assert_eq!(i["verdict"], verdict, "{key}: {i}");
         if let Some(f) = figure {
-            let got = i["banded_on"].as_f64().unwrap();
+            let got = i["banded_on"][0].as_f64().unwrap();
             assert!((got - f).abs() < 1e-9 * f.max(1.0), "{key}: {got} vs {f}");
         }
     }
@@ -111,6 +106,15 @@ fn card_figures_match_the_hand_computed_ones() {
     assert_eq!(
         item(&card, "validator_set")["value"],
         "not disclosed by the data"
+    );
+    // Rules on two numbers give both, in the rule's order.
+    assert_eq!(
+        item(&card, "provider_concentration")["banded_on"],
+        serde_json::json!([2600.0, 1.0])
+    );
+    assert_eq!(
+        item(&card, "geography")["banded_on"],
+        serde_json::json!([0.7, 1.0])
     );
     // The resilience row comes from the stress test, as in `report`.
     let r = item(&card, "resilience");
@@ -134,21 +138,14 @@ fn card_does_not_depend_on_row_order() {
 fn silent_data_is_not_disclosed_and_no_stress_is_not_measured() {
     let osmosis = data("data/cosmos/osmosis1_valset_height471386.json");
     let card = card_of(&["audit", &osmosis, "--format", "json"]);
-    for key in [
-        "hardware",
-        "uptime",
-        "geography",
-        "pricing",
-        "nvidia",
-        "cloud",
-    ] {
+    for key in GPU_ITEMS {
         let i = item(&card, key);
         assert_eq!(i["verdict"], "not_disclosed", "{key}");
-        assert!(i["banded_on"].is_null(), "{key}: never a zero");
+        assert_eq!(i["banded_on"], serde_json::json!([]), "{key}: never a zero");
     }
     // BFT chain: 4 operators hold at least 1/3 of voting stake.
     let v = item(&card, "validator_set");
-    assert_eq!(v["banded_on"], 4.0);
+    assert_eq!(v["banded_on"], serde_json::json!([4.0]));
     assert_eq!(v["verdict"], "moderate");
     let path = small_file("nostress");
     let card = card_of(&["audit", &path, "--format", "json", "--no-stress"]);
@@ -188,4 +185,27 @@ fn card_comes_first_and_league_table_opens_several_snapshots() {
         })
         .collect();
     assert!(ops.windows(2).all(|w| w[0] <= w[1]), "{ops:?}");
+}
+
+#[test]
+fn sentences_stay_true_at_ties_and_for_a_network_that_never_served_the_workload() {
+    let dir = scratch("ties");
+    let path = dir.join("ties.csv");
+    // Every provider at exactly 95%: none is below it.
+    let rows: String = (1..=4)
+        .map(|i| format!("p{i},op{i},,US,,,,,nvidia,T4,1,16,0.95,,\n"))
+        .collect();
+    std::fs::write(&path, format!("{}\n{rows}", SMALL.lines().next().unwrap())).unwrap();
+    let card = card_of(&["audit", path.to_str().unwrap(), "--format", "json"]);
+    let uptime = item(&card, "uptime");
+    assert_eq!(uptime["verdict"], "moderate", "p10 95% is not below 95%");
+    assert!(!uptime["sentence"].as_str().unwrap().contains("less than"));
+    // Four T4s cannot host the default workload's 70B class: the sentence
+    // states the starting level before the loss.
+    let r = item(&card, "resilience");
+    let sentence = r["sentence"].as_str().unwrap();
+    assert!(
+        sentence.starts_with("With every provider up the network serves only"),
+        "{sentence}"
+    );
 }

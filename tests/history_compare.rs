@@ -574,6 +574,21 @@ fn compare_takes_several_snapshots_in_every_format() {
         )
     );
     assert_eq!(lines.count(), 3 * v["rows"].as_array().unwrap().len());
+    // Mixed weights: two GPU networks subtract, the stake chain does not.
+    let v = json_of(&[
+        "compare",
+        &data("vastai/vast_offers_A100SXM4_fieldsubset.json"),
+        &data("akash/community_gpu_testnet_2023.generic.csv"),
+        &a,
+        "--format",
+        "json",
+    ]);
+    let row = json_row(&v, "operator max share");
+    assert_eq!(row["comparable"], false);
+    assert!(
+        row["deltas"][1].is_number() && row["deltas"][2].is_null(),
+        "{row}"
+    );
     // One snapshot is not a comparison.
     let o = run(&["compare", &a]);
     assert_eq!(o.status.code(), Some(2));

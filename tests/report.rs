@@ -7,11 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rackaudit"))
-        .args(args)
-        .env("SOURCE_DATE_EPOCH", "1764097200")
-        .output()
-        .expect("binary runs")
+    common::run_at_fixed_time(env!("CARGO_BIN_EXE_rackaudit"), args)
 }
 
 fn text(o: &Output) -> String {
@@ -313,21 +309,12 @@ fn browser_reads_the_report_at_desktop_and_phone_width() {
                 scroll <= client,
                 "{name} at {width} px: content {scroll} px wide in a {client} px viewport; past the edge: {over}"
             );
-            let shot = artifacts.join(format!("report-{name}-{width}.png"));
-            let _ = std::fs::remove_file(&shot);
-            let o = Command::new(&browser)
-                .args(headless_flags(&dir.join(format!("profile-shot-{width}"))))
-                .args([
-                    &format!("--window-size={width},3000"),
-                    &format!("--screenshot={}", shot.display()),
-                    &format!("file://{}", html.display()),
-                ])
-                .output()
-                .unwrap();
-            assert!(
-                shot.exists() && std::fs::metadata(&shot).unwrap().len() > 10_000,
-                "{}",
-                String::from_utf8_lossy(&o.stderr)
+            screenshot(
+                &browser,
+                &dir.join(format!("profile-shot-{width}")),
+                &format!("file://{}", html.display()),
+                &format!("{width},3000"),
+                &artifacts.join(format!("report-{name}-{width}.png")),
             );
         }
     }
@@ -354,19 +341,7 @@ fn browser_renders_the_report_and_runs_no_injected_script() {
         .success()
     );
     let url = format!("file://{}", dir.join("report.html").display());
-    let flags = |profile: &str| {
-        vec![
-            "--headless".to_string(),
-            "--no-sandbox".into(),
-            "--disable-gpu".into(),
-            "--disable-quic".into(),
-            "--no-first-run".into(),
-            "--disable-background-networking".into(),
-            "--disable-component-update".into(),
-            "--disable-sync".into(),
-            format!("--user-data-dir={}", dir.join(profile).display()),
-        ]
-    };
+    let flags = |profile: &str| headless_flags(&dir.join(profile));
     let dom = Command::new(&browser)
         .args(flags("profile-dom"))
         .arg("--dump-dom")
@@ -386,18 +361,30 @@ fn browser_renders_the_report_and_runs_no_injected_script() {
     );
     let artifacts = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
-    let shot = artifacts.join("report.png");
-    let o = Command::new(&browser)
-        .args(flags("profile-shot"))
+    screenshot(
+        &browser,
+        &dir.join("profile-shot"),
+        &url,
+        "1200,2600",
+        &artifacts.join("report.png"),
+    );
+}
+
+/// Saves a screenshot of `url` at `size` (`W,H`) to `shot`, checked to be
+/// a real picture.
+fn screenshot(browser: &Path, profile: &Path, url: &str, size: &str, shot: &Path) {
+    let _ = std::fs::remove_file(shot);
+    let o = Command::new(browser)
+        .args(headless_flags(profile))
         .args([
-            "--window-size=1200,2600",
+            &format!("--window-size={size}"),
             &format!("--screenshot={}", shot.display()),
-            &url,
+            url,
         ])
         .output()
         .unwrap();
     assert!(
-        shot.exists() && std::fs::metadata(&shot).unwrap().len() > 10_000,
+        shot.exists() && std::fs::metadata(shot).unwrap().len() > 10_000,
         "{}",
         String::from_utf8_lossy(&o.stderr)
     );

@@ -57,8 +57,9 @@ pub struct DisclosureItem {
     pub band_rule: &'static str,
     /// One plain sentence a reader can quote.
     pub sentence: String,
-    /// The number the verdict is banded on, when measured.
-    pub banded_on: Option<f64>,
+    /// The numbers the verdict is banded on, in the order the band rule
+    /// names them (empty when not measured).
+    pub banded_on: Vec<f64>,
 }
 
 /// The card of one snapshot.
@@ -219,7 +220,7 @@ fn absent(item: &'static str, title: &'static str, why: &str) -> DisclosureItem 
         band_rule: rule(item),
         sentence: "The data cannot show this; a network that wants it measured must publish it."
             .into(),
-        banded_on: None,
+        banded_on: Vec::new(),
     }
 }
 
@@ -302,7 +303,11 @@ fn provider_concentration(s: &SnapshotAudit) -> DisclosureItem {
             num(hhi, 0),
             crate::metrics::concentration::hhi_band(hhi)
         ),
-        banded_on: p.hhi,
+        banded_on: p
+            .hhi
+            .into_iter()
+            .chain(first.provider.map(|n| n as f64))
+            .collect(),
     }
 }
 
@@ -339,9 +344,8 @@ fn supplier_share(s: &SnapshotAudit) -> DisclosureItem {
     }
     let coverage = match o.bounds.as_ref().filter(|b| b.unlinked_providers > 0) {
         Some(b) => format!(
-            "{} of {} providers unlinked, holding {} of {w}",
-            b.unlinked_providers,
-            s.providers,
+            "{} holding {w} unlinked to any operator, with {} of it",
+            crate::text::plural(b.unlinked_providers, "provider", "providers"),
             pct(b.unlinked_share)
         ),
         None => format!("every provider linked or alone; {} operators", s.operators),
@@ -362,7 +366,7 @@ fn supplier_share(s: &SnapshotAudit) -> DisclosureItem {
                 String::new()
             }
         ),
-        banded_on: Some(banded),
+        banded_on: vec![banded],
     }
 }
 
@@ -394,11 +398,15 @@ fn hardware(s: &SnapshotAudit) -> DisclosureItem {
         item: "hardware",
         title: T,
         value: format!(
-            "{}; {} GPUs, {} GB GPU memory; {} models; HHI {}",
+            "{}; {} GPUs, {}; {}; HHI {}",
             top.join(", "),
             h.gpus,
-            num(h.gpu_memory_gb, 0),
-            h.by_model.len(),
+            if h.memory_coverage > 0.0 {
+                format!("{} GB GPU memory", num(h.gpu_memory_gb, 0))
+            } else {
+                "GPU memory unknown".into()
+            },
+            crate::text::plural(h.by_model.len(), "model", "models"),
             num(hhi, 0)
         ),
         coverage: format!(
@@ -413,7 +421,7 @@ fn hardware(s: &SnapshotAudit) -> DisclosureItem {
             pct(shares[0]),
             h.by_model[0].model
         ),
-        banded_on: Some(hhi),
+        banded_on: vec![hhi],
     }
 }
 
@@ -449,11 +457,12 @@ fn uptime(s: &SnapshotAudit) -> DisclosureItem {
         },
         band_rule: rule("uptime"),
         sentence: format!(
-            "One provider in ten is up less than {} of the time (mean {}).",
+            "The 10th percentile of provider uptime ({} as the source states it) is {}; the mean is {}.",
+            u.windows.join("/"),
             pct(d.p10),
             pct(d.mean)
         ),
-        banded_on: Some(d.p10),
+        banded_on: vec![d.p10],
     }
 }
 
@@ -504,7 +513,9 @@ fn geography(s: &SnapshotAudit) -> DisclosureItem {
                 None => "no set of countries holds half".into(),
             }
         ),
-        banded_on: Some(top.share),
+        banded_on: std::iter::once(top.share)
+            .chain(half.map(|n| n as f64))
+            .collect(),
     }
 }
 
@@ -571,9 +582,9 @@ fn pricing(s: &SnapshotAudit) -> DisclosureItem {
         item: "pricing",
         title: T,
         value: format!(
-            "median CV {} across {} models; {}",
+            "median CV {} across {}; {}",
             num(median, 2),
-            cvs.len(),
+            crate::text::plural(cvs.len(), "model", "models"),
             shown.join("; ")
         ),
         coverage: if gpus > 0 {
@@ -587,7 +598,7 @@ fn pricing(s: &SnapshotAudit) -> DisclosureItem {
             "For the same GPU model, the standard deviation of providers' prices per GPU-hour is typically {} of the mean price (median over models).",
             pct(median)
         ),
-        banded_on: Some(median),
+        banded_on: vec![median],
     }
 }
 
@@ -614,7 +625,7 @@ fn nvidia(s: &SnapshotAudit) -> DisclosureItem {
             "Nvidia makes {} of the GPUs whose vendor is known.",
             pct(share)
         ),
-        banded_on: Some(share),
+        banded_on: vec![share],
     }
 }
 
@@ -644,7 +655,7 @@ fn cloud(s: &SnapshotAudit) -> DisclosureItem {
             top.cloud,
             pct(top.share)
         ),
-        banded_on: Some(banded),
+        banded_on: vec![hyper, top.share],
     }
 }
 
@@ -670,20 +681,30 @@ fn validator_set(s: &SnapshotAudit) -> DisclosureItem {
         item: "validator_set",
         title: T,
         value: format!(
-            "{} of {} operators",
+            "{} of {} operators with voting stake",
             at.join(" · "),
             c.metrics.total_entities
         ),
-        coverage: format!("stake{unit} known for {}", pct(c.coverage())),
+        coverage: match &s.stake {
+            Some(st) => format!(
+                "stake{unit} known for {} of {} providers",
+                st.providers_with_stake, s.providers
+            ),
+            None => format!("stake{unit}"),
+        },
         verdict: lead.map_or(Verdict::NotDisclosed, coalition_verdict),
         band_rule: rule("validator_set"),
         sentence: format!(
-            "{} operators together hold {} {} of voting stake.",
-            lead.map_or("n/a".into(), |n| n.to_string()),
+            "{} together hold {} {} of voting stake.",
+            lead.map_or("n/a operators".into(), |n| crate::text::plural(
+                n,
+                "operator",
+                "operators"
+            )),
             first.holds.words(),
             first.label.trim_start_matches(['>', '=', '≥'])
         ),
-        banded_on: lead.map(|n| n as f64),
+        banded_on: lead.map(|n| n as f64).into_iter().collect(),
     }
 }
 
@@ -701,7 +722,7 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
             verdict: Verdict::NotMeasured,
             band_rule: rule("resilience"),
             sentence: format!("Not measured in this run: {why}."),
-            banded_on: None,
+            banded_on: Vec::new(),
         };
     }
     let shown: Vec<String> = [1, 3, 5]
@@ -747,11 +768,18 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
         }),
         band_rule: rule("resilience"),
         sentence: format!(
-            "After its 3 largest operators leave, the network still serves {} of the workload; {}.",
+            "{}After its 3 largest operators leave, the network serves {} of the workload; {}.",
+            match r.baseline {
+                Some(b) if b < 1.0 => format!(
+                    "With every provider up the network serves only {} of the workload. ",
+                    pct(b)
+                ),
+                _ => String::new(),
+            },
             top3.map_or("n/a".into(), pct),
             match r.nakamoto.as_ref() {
                 Some(n) if n.value.is_some() => format!(
-                    "losing {} operators brings it below {}",
+                    "losing {} brings it below {}",
                     nakamoto_count(n),
                     pct(n.level)
                 ),
@@ -759,7 +787,7 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
                 None => "the workload Nakamoto coefficient was not computed".into(),
             }
         ),
-        banded_on: top3,
+        banded_on: top3.into_iter().collect(),
     }
 }
 
@@ -774,8 +802,8 @@ pub fn nakamoto_text(n: &NakamotoFigure) -> String {
 
 fn nakamoto_count(n: &NakamotoFigure) -> String {
     match (n.value, n.exact, n.lower_bound, n.upper_bound) {
-        (Some(v), true, _, _) => v.to_string(),
-        (_, _, Some(lo), Some(hi)) => format!("between {lo} and {hi}"),
+        (Some(v), true, _, _) => crate::text::plural(v, "operator", "operators"),
+        (_, _, Some(lo), Some(hi)) => format!("between {lo} and {hi} operators"),
         _ => "n/a".into(),
     }
 }

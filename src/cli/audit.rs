@@ -54,7 +54,7 @@ pub struct AuditArgs {
     /// resilience curve, workload Nakamoto coefficient): for very large
     /// networks, where it takes longer than the audit. The row then reads
     /// "not measured".
-    #[arg(long)]
+    #[arg(long, conflicts_with = "workload")]
     pub no_stress: bool,
     #[command(flatten)]
     pub nakamoto: super::NakamotoArgs,

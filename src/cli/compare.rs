@@ -99,8 +99,9 @@ pub struct Row {
     /// Each value minus the first one's (the first is 0 when known); null
     /// when either is n/a or the row is not comparable.
     pub deltas: Vec<Option<f64>>,
-    /// False when the row is measured on a weight and the snapshots are
-    /// weighed differently (their values are shown, not subtracted).
+    /// False when the row is measured on a weight and some snapshot is
+    /// weighed differently from the first (its value is shown, its delta
+    /// null).
     pub comparable: bool,
     /// Coalition rows: the threshold (as in each snapshot's
     /// `tau_thresholds`) and each side's comparison.
@@ -334,19 +335,22 @@ fn weighed(metric: &str) -> bool {
 /// first.
 fn rows(audits: &[SnapshotAudit], tau: &[Labelled<Threshold>]) -> Vec<Row> {
     let figs: Vec<Vec<(String, Kind, Fig)>> = audits.iter().map(|a| figures(a, tau)).collect();
-    let same_weight = audits
-        .windows(2)
-        .all(|w| w[0].headline.primary_weight == w[1].headline.primary_weight);
+    let first = audits[0].headline.primary_weight;
+    let like_first: Vec<bool> = audits
+        .iter()
+        .map(|a| a.headline.primary_weight == first)
+        .collect();
     (0..figs[0].len())
         .map(|i| {
             let (metric, kind, _) = &figs[0][i];
             let sides: Vec<&Fig> = figs.iter().map(|f| &f[i].2).collect();
             let values: Vec<Option<f64>> = sides.iter().map(|f| f.value).collect();
-            let comparable = same_weight || !weighed(metric);
+            let comparable = like_first.iter().all(|x| *x) || !weighed(metric);
             let deltas = values
                 .iter()
-                .map(|v| {
-                    comparable
+                .zip(&like_first)
+                .map(|(v, like)| {
+                    (*like || !weighed(metric))
                         .then(|| v.zip(values[0]).map(|(v, first)| v - first))
                         .flatten()
                 })
@@ -600,11 +604,12 @@ fn text(
                     .map(|c| (c, c.values[i], c.of[i].as_str())),
             )));
         }
-        for d in &r.deltas[1..] {
-            line.push(if r.comparable {
-                delta(r.kind, *d)
-            } else {
+        for (i, d) in r.deltas.iter().enumerate().skip(1) {
+            let differs = audits[i].headline.primary_weight != audits[0].headline.primary_weight;
+            line.push(if differs && weighed(&r.metric) {
                 "n/a (weights differ)".into()
+            } else {
+                delta(r.kind, *d)
             });
         }
         grid.push(line);

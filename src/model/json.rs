@@ -32,10 +32,8 @@ pub fn write_pretty(w: &mut dyn Write, snapshot: &Snapshot) -> std::io::Result<(
     w.write_all(&frame[..at])?;
     let mut first = true;
     for window in snapshot.providers.chunks(WINDOW) {
-        let chunks: Vec<std::io::Result<Vec<u8>>> = window
-            .par_chunks(CHUNK)
-            .map(|chunk| providers_indented(chunk))
-            .collect();
+        let chunks: Vec<std::io::Result<Vec<u8>>> =
+            window.par_chunks(CHUNK).map(providers_indented).collect();
         for chunk in chunks {
             let chunk = chunk?;
             // Every chunk starts with a separator: drop the first comma.

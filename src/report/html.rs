@@ -118,7 +118,11 @@ fn card(o: &mut String, s: &SnapshotAudit) {
     let Some(d) = &s.disclosure else { return };
     let _ = write!(
         o,
-        "<h3>Disclosure card</h3><p class=\"caption\">Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p><div class=\"scroll\"><table class=\"card\"><thead><tr><th>item</th><th>verdict</th><th>value</th><th>rests on</th><th>in one sentence</th></tr></thead><tbody>",
+        "<h3>Disclosure card</h3><p class=\"caption\">{}Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p><div class=\"scroll\"><table class=\"card\"><thead><tr><th>item</th><th>verdict</th><th>value</th><th>rests on</th><th>in one sentence</th></tr></thead><tbody>",
+        s.note.as_deref().map_or(String::new(), |n| format!(
+            "<strong>What the data is:</strong> {}<br>",
+            esc(n)
+        )),
         esc(crate::audit::weight_words(d.weight))
     );
     for i in &d.items {
@@ -545,7 +549,7 @@ fn line_chart(
     }
     // A marker's label runs to the side with room.
     let side = |x: f64| {
-        if x > 0.5 {
+        if x > 0.45 {
             (px(x) - 4.0, "end")
         } else {
             (px(x) + 4.0, "start")
@@ -861,10 +865,7 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
         coefficient = match (op.value, op.exact, op.lower_bound, op.upper_bound) {
             (Some(v), true, _, _) => {
                 if v <= kmax {
-                    markers.push(Marker::At(
-                        x(v),
-                        format!("workload Nakamoto (operators): {v}"),
-                    ));
+                    markers.push(Marker::At(x(v), format!("workload Nakamoto = {v}")));
                 }
                 format!(" The workload Nakamoto coefficient of operators is {v} (exact).")
             }
@@ -873,7 +874,7 @@ fn resilience_figure(o: &mut String, st: &StressResult, r: &crate::stress::scena
                     markers.push(Marker::Band(
                         x(lo),
                         x(hi),
-                        format!("workload Nakamoto (operators): {lo}–{hi}, bounds"),
+                        format!("workload Nakamoto {lo}–{hi}"),
                     ));
                 }
                 format!(
@@ -948,4 +949,60 @@ fn methodology(o: &mut String, r: &FullReport) {
         );
     }
     o.push_str("</tbody></table></div>");
+}
+
+#[cfg(test)]
+mod tests {
+    /// The colour variables of one `:root{…}` block of the style sheet.
+    fn palette(block: &str) -> std::collections::BTreeMap<String, [f64; 3]> {
+        let body = &block[block.find(":root{").unwrap() + 6..];
+        let body = &body[..body.find('}').unwrap()];
+        body.split(';')
+            .filter_map(|decl| {
+                let (name, hex) = decl.trim().strip_prefix("--")?.split_once(":#")?;
+                let channel = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap() as f64;
+                Some((name.to_string(), [channel(0), channel(2), channel(4)]))
+            })
+            .collect()
+    }
+
+    /// WCAG 2.x relative luminance and contrast ratio.
+    fn contrast(a: [f64; 3], b: [f64; 3]) -> f64 {
+        let lum = |c: [f64; 3]| {
+            let lin = |v: f64| {
+                let s = v / 255.0;
+                if s <= 0.03928 {
+                    s / 12.92
+                } else {
+                    ((s + 0.055) / 1.055).powf(2.4)
+                }
+            };
+            0.2126 * lin(c[0]) + 0.7152 * lin(c[1]) + 0.0722 * lin(c[2])
+        };
+        let (x, y) = (lum(a), lum(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    }
+
+    #[test]
+    fn colours_pass_wcag_aa_in_light_and_dark_mode() {
+        let dark_at = super::CSS.find("prefers-color-scheme:dark").unwrap();
+        for (mode, block) in [
+            ("light", &super::CSS[..dark_at]),
+            ("dark", &super::CSS[dark_at..]),
+        ] {
+            let p = palette(block);
+            for bg in ["bg", "card"] {
+                // Text: 4.5:1 (AA, normal size).
+                for fg in ["fg", "muted", "accent", "high", "moderate", "low"] {
+                    let c = contrast(p[fg], p[bg]);
+                    assert!(c >= 4.5, "{mode}: {fg} on {bg} is {c:.2}:1");
+                }
+                // Bars, lines and marks: 3:1 (AA, graphical objects).
+                for fg in ["accent", "accent2"] {
+                    let c = contrast(p[fg], p[bg]);
+                    assert!(c >= 3.0, "{mode}: {fg} on {bg} is {c:.2}:1");
+                }
+            }
+        }
+    }
 }

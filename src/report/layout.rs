@@ -125,9 +125,17 @@ pub fn league(snapshots: &[SnapshotAudit]) -> (Grid, Vec<usize>) {
             h.primary_weight.name().into(),
             at(h.coalitions.first().and_then(|c| c.provider)),
             at(lead(s)),
-            h.operator
-                .as_ref()
-                .map_or("n/a".into(), |o| opt_pct(o.max_share)),
+            h.operator.as_ref().map_or("n/a".into(), |o| {
+                // Unlinked supply: the worst case beside the resolved share.
+                match o.bounds.as_ref().filter(|b| b.unlinked_providers > 0) {
+                    Some(b) if b.worst.max_share > o.max_share => format!(
+                        "{} (up to {})",
+                        opt_pct(o.max_share),
+                        opt_pct(b.worst.max_share)
+                    ),
+                    _ => opt_pct(o.max_share),
+                }
+            }),
             h.nvidia_gpu_share
                 .as_ref()
                 .map_or("n/a".into(), |n| opt_pct(n.value)),
