@@ -786,3 +786,35 @@ fn snapshots_export_to_generic_csv_and_read_back_the_same() {
         }
     }
 }
+
+/// Off a terminal the table is pipe-delimited: a `|` in a name is escaped
+/// so every row keeps its columns (audit and compare).
+#[test]
+fn pipes_in_names_do_not_split_table_cells() {
+    let dir = common::scratch("pipes");
+    let path = dir.join("pipes.csv");
+    std::fs::write(
+        &path,
+        "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n\
+         p1,a|b,x|y,US,,,,,nvidia,T4,1,16,,,\n\
+         p2,c,z,US,,,,,nvidia,T4,1,16,,,\n",
+    )
+    .unwrap();
+    let p = path.to_str().unwrap();
+    for args in [vec!["audit", p], vec!["compare", p, p]] {
+        let o = run(&args);
+        let out = String::from_utf8(o.stdout).unwrap();
+        let mut columns = None;
+        for line in out.lines() {
+            if !line.starts_with('|') {
+                columns = None;
+                continue;
+            }
+            let cells = line.replace("\\|", "").matches('|').count();
+            assert_eq!(*columns.get_or_insert(cells), cells, "{args:?}: {line}");
+        }
+        if args[0] == "audit" {
+            assert!(out.contains("x\\|y"), "{out}");
+        }
+    }
+}

@@ -576,7 +576,8 @@ fn text(
         if markdown {
             crate::report::escape::markdown(x)
         } else {
-            terminal(x)
+            // The table is pipe-delimited: a `|` in a name must not split it.
+            terminal(x).replace('|', "\\|")
         }
     };
     let mut header = vec!["metric".to_string()];

@@ -24,6 +24,17 @@ impl Table {
     }
 
     /// One grid as a terminal table.
+    /// A cell's text: terminal-safe, and off a terminal (where the table
+    /// is pipe-delimited) with `|` escaped so a name cannot split a cell.
+    fn cell(&self, c: &str) -> String {
+        let safe = terminal(c);
+        if self.tty {
+            safe
+        } else {
+            safe.replace('|', "\\|")
+        }
+    }
+
     pub fn grid(&self, g: &Grid) -> Comfy {
         let mut t = Comfy::new();
         t.load_style(if self.tty {
@@ -37,7 +48,7 @@ impl Table {
         }
         t.set_header(g.header.iter().cloned());
         for row in &g.rows {
-            t.add_row(row.iter().map(|c| terminal(c)));
+            t.add_row(row.iter().map(|c| self.cell(c)));
         }
         for (i, numeric) in g.numeric.iter().enumerate() {
             if let (true, Some(col)) = (*numeric, t.column_mut(i)) {
