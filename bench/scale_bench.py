@@ -111,6 +111,7 @@ def comparable(out):
         return out
     if isinstance(doc, dict):
         doc.pop("methodology_version", None)
+        doc.pop("league", None)
         for s in doc.get("snapshots", []) if isinstance(doc.get("snapshots"), list) else []:
             if isinstance(s, dict):
                 s.pop("disclosure", None)

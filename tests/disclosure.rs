@@ -185,6 +185,19 @@ fn card_comes_first_and_league_table_opens_several_snapshots() {
         })
         .collect();
     assert!(ops.windows(2).all(|w| w[0] <= w[1]), "{ops:?}");
+    // The same rows, as data, in the JSON report.
+    let o = run(&["audit", "--format", "json"]);
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let league = v["league"].as_array().unwrap();
+    let json_ops: Vec<usize> = league
+        .iter()
+        .map(|r| r["operators_at_threshold"].as_u64().unwrap() as usize)
+        .collect();
+    assert_eq!(json_ops, ops);
+    for r in league {
+        let i = r["snapshot"].as_u64().unwrap() as usize;
+        assert_eq!(r["network"], v["snapshots"][i]["network"]);
+    }
 }
 
 #[test]

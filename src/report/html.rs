@@ -54,7 +54,7 @@ pub fn render(r: &FullReport) -> Vec<u8> {
         esc(&r.generated_at),
         esc(&r.input_sha256)
     );
-    contents(&mut o, &r.audit.snapshots);
+    contents(&mut o, &r.audit.snapshots, &r.audit.league);
     for (i, s) in r.audit.snapshots.iter().enumerate() {
         snapshot(
             &mut o,
@@ -81,9 +81,9 @@ fn title(s: &SnapshotAudit) -> String {
 
 /// The table of contents and, for several snapshots, the league table
 /// (pre-sorted: no scripts), each network linking to its section.
-fn contents(o: &mut String, snapshots: &[SnapshotAudit]) {
+fn contents(o: &mut String, snapshots: &[SnapshotAudit], rows: &[super::league::LeagueRow]) {
     if snapshots.len() > 1 {
-        let (g, order) = league(snapshots);
+        let (g, order) = league(rows);
         let _ = write!(
             o,
             "<h2 id=\"league\">League table</h2><p class=\"caption\">One row per snapshot, sorted by {}. Coalitions are counted at each network's own profile threshold (shown in brackets) on the weight in the second column; shares are of the part whose field is known (see each card for coverage).</p><div class=\"scroll\"><table><thead><tr>",

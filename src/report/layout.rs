@@ -71,14 +71,12 @@ pub fn disclosure(s: &SnapshotAudit) -> Grid {
     g
 }
 
-/// The columns of the league table, and the one it is sorted by.
-pub const LEAGUE_SORTED_BY: &str =
-    "operators at the profile's first threshold, fewest (most concentrated) first; n/a last";
+/// How the league table is sorted, in words.
+pub const LEAGUE_SORTED_BY: &str = super::league::SORTED_BY;
 
-/// One row per snapshot: the disclosure items side by side, sorted by
-/// [`LEAGUE_SORTED_BY`] (ties in input order). Returns the grid and, per
-/// row, the index of its snapshot (for links).
-pub fn league(snapshots: &[SnapshotAudit]) -> (Grid, Vec<usize>) {
+/// The league table as a grid (see [`super::league`]); with, per row, the
+/// index of its snapshot (for links).
+pub fn league(rows: &[super::league::LeagueRow]) -> (Grid, Vec<usize>) {
     let mut g = Grid::new(
         format!("League table, sorted by {LEAGUE_SORTED_BY}"),
         &[
@@ -94,58 +92,41 @@ pub fn league(snapshots: &[SnapshotAudit]) -> (Grid, Vec<usize>) {
             ("workload Nakamoto (operators)", false),
         ],
     );
-    let lead = |s: &SnapshotAudit| s.headline.coalitions.first().and_then(|c| c.operator);
-    let mut order: Vec<usize> = (0..snapshots.len()).collect();
-    order.sort_by_key(|&i| lead(&snapshots[i]).unwrap_or(usize::MAX));
-    for &i in &order {
-        let s = &snapshots[i];
-        let h = &s.headline;
-        let at = |n: Option<usize>| match h.coalitions.first() {
-            Some(c) => format!("{} ({}{})", opt_count(n), c.holds.symbol(), c.label),
+    for r in rows {
+        let at = |n: Option<usize>| match &r.threshold {
+            Some(t) => format!("{} ({t})", opt_count(n)),
             None => "n/a".into(),
         };
-        let resilience = s.disclosure.as_ref().map(|d| &d.resilience);
-        let served = resilience.and_then(|r| {
-            r.not_applicable
-                .is_none()
-                .then(|| r.served_after_top3())
-                .flatten()
+        let max = match r.max_operator_share_worst_case {
+            Some(w) => format!("{} (up to {})", opt_pct(r.max_operator_share), pct(w)),
+            None => opt_pct(r.max_operator_share),
+        };
+        let nakamoto = r.workload_nakamoto.as_ref().map_or("n/a".into(), |n| {
+            crate::audit::disclosure::nakamoto_text(&crate::audit::disclosure::NakamotoFigure {
+                level: 0.0,
+                value: n.value,
+                exact: n.exact,
+                lower_bound: n.lower_bound,
+                upper_bound: n.upper_bound,
+                reason: None,
+            })
         });
-        let nakamoto = resilience
-            .and_then(|r| r.nakamoto.as_ref())
-            .filter(|n| n.value.is_some() || n.lower_bound.is_some())
-            .map_or("n/a".into(), crate::audit::disclosure::nakamoto_text);
-        let largest = s
-            .geography
-            .countries
-            .first()
-            .map_or("n/a".into(), |c| format!("{} {}", c.place, pct(c.share)));
         g.rows.push(vec![
-            s.network.clone(),
-            h.primary_weight.name().into(),
-            at(h.coalitions.first().and_then(|c| c.provider)),
-            at(lead(s)),
-            h.operator.as_ref().map_or("n/a".into(), |o| {
-                // Unlinked supply: the worst case beside the resolved share.
-                match o.bounds.as_ref().filter(|b| b.unlinked_providers > 0) {
-                    Some(b) if b.worst.max_share > o.max_share => format!(
-                        "{} (up to {})",
-                        opt_pct(o.max_share),
-                        opt_pct(b.worst.max_share)
-                    ),
-                    _ => opt_pct(o.max_share),
-                }
+            r.network.clone(),
+            r.weight.name().into(),
+            at(r.providers_at_threshold),
+            at(r.operators_at_threshold),
+            max,
+            opt_pct(r.nvidia_share),
+            opt_pct(r.hyperscaler_share),
+            r.largest_country.as_ref().map_or("n/a".into(), |p| {
+                format!("{} {}", p.country, pct(p.share_of_known))
             }),
-            h.nvidia_gpu_share
-                .as_ref()
-                .map_or("n/a".into(), |n| opt_pct(n.value)),
-            opt_pct(s.cloud.hyperscaler_share.value),
-            largest,
-            opt_pct(served),
+            opt_pct(r.served_after_top3_operator_loss),
             nakamoto,
         ]);
     }
-    (g, order)
+    (g, rows.iter().map(|r| r.snapshot).collect())
 }
 
 fn concentration(s: &SnapshotAudit) -> Grid {

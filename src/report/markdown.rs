@@ -48,7 +48,7 @@ impl Exporter for Markdown {
                 .collect(),
         };
         if report.snapshots.len() > 1 {
-            let (g, _) = league(&report.snapshots);
+            let (g, _) = league(&report.league);
             table(&mut out, &g);
         }
         table(&mut out, &inputs);

@@ -6,6 +6,7 @@ pub mod full;
 pub mod html;
 pub mod json;
 pub mod layout;
+pub mod league;
 pub mod markdown;
 pub mod operators;
 pub mod stress;
@@ -85,6 +86,8 @@ pub struct AuditReport {
     pub input_sha256: String,
     pub inputs: Vec<InputRecord>,
     pub options: RecordedOptions,
+    /// One row per snapshot, sorted (see [`league::SORTED_BY`]).
+    pub league: Vec<league::LeagueRow>,
     pub snapshots: Vec<SnapshotAudit>,
 }
 
@@ -103,6 +106,7 @@ impl AuditReport {
             input_sha256: inputs_sha256(&inputs),
             inputs,
             options: RecordedOptions::from(opts),
+            league: league::rows(&snapshots),
             snapshots,
         }
     }

@@ -70,7 +70,7 @@ impl Exporter for Table {
             &report.input_sha256[..16]
         );
         if report.snapshots.len() > 1 {
-            let (g, _) = league(&report.snapshots);
+            let (g, _) = league(&report.league);
             let _ = writeln!(out, "\n{}\n{}", self.bold(&g.title), self.grid(&g));
         }
         for s in &report.snapshots {
