@@ -74,8 +74,8 @@ pub fn audit_headline(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit
     crate::audit::measure_scoped(&checked, &resolution, opts, crate::audit::Scope::Headline)
 }
 
-/// Stages 2–5: the audit and the stress test of one snapshot, sharing one
-/// supply check.
+/// Stages 2–6: the audit and the stress test of one snapshot, sharing one
+/// supply check, and the audit's disclosure card from both.
 pub fn audit_and_stress(
     snapshot: &Snapshot,
     opts: &AuditOptions,
@@ -83,8 +83,10 @@ pub fn audit_and_stress(
     stress_opts: &StressOptions,
 ) -> crate::Result<(SnapshotAudit, StressResult)> {
     let (checked, resolution) = check_and_resolve(snapshot, opts);
-    let audit = measure(&checked, &resolution, opts);
-    Ok((audit, stress(&checked, workload, stress_opts)?))
+    let mut audit = measure(&checked, &resolution, opts);
+    let stressed = stress(&checked, workload, stress_opts)?;
+    disclose(&mut audit, &resilience_figures(&stressed, workload));
+    Ok((audit, stressed))
 }
 
 /// Stage 6: the disclosure card, with the stress test's figures.
@@ -93,7 +95,7 @@ pub fn disclose(audit: &mut SnapshotAudit, resilience: &ResilienceFigures) {
 }
 
 /// What the card reads from a stress result.
-pub fn resilience_figures(st: &StressResult, workload: &Workload) -> ResilienceFigures {
+fn resilience_figures(st: &StressResult, workload: &Workload) -> ResilienceFigures {
     let mut r = ResilienceFigures {
         workload: workload.name.clone(),
         not_applicable: st.not_applicable.clone(),

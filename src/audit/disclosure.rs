@@ -199,13 +199,12 @@ fn coalition_verdict(n: usize) -> Verdict {
     }
 }
 
+/// The 2023 Merger Guidelines band of an HHI, as a verdict.
 fn hhi_verdict(h: f64) -> Verdict {
-    if h > crate::metrics::concentration::HHI_HIGHLY_CONCENTRATED_ABOVE {
-        Verdict::High
-    } else if h >= crate::metrics::concentration::HHI_UNCONCENTRATED_BELOW {
-        Verdict::Moderate
-    } else {
-        Verdict::Low
+    match crate::metrics::concentration::hhi_band(h) {
+        "highly concentrated" => Verdict::High,
+        "moderately concentrated" => Verdict::Moderate,
+        _ => Verdict::Low,
     }
 }
 

@@ -8,7 +8,7 @@
 use super::report::load_workload;
 use crate::audit::AuditOptions;
 use crate::error::Result;
-use crate::pipeline::{audit, audit_and_stress, disclose, not_stressed, resilience_figures};
+use crate::pipeline::{audit, audit_and_stress, disclose, not_stressed};
 use crate::report::{AuditReport, Exporter};
 use crate::stress::scenarios::StressOptions;
 use clap::{Args, ValueEnum};
@@ -95,9 +95,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
                 a
             }
             Some(((workload, _), stress_opts)) => {
-                let (mut a, st) = audit_and_stress(&snapshot, &opts, workload, stress_opts)?;
-                disclose(&mut a, &resilience_figures(&st, workload));
-                a
+                audit_and_stress(&snapshot, &opts, workload, stress_opts)?.0
             }
         };
         audits.push(audited);

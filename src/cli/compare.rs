@@ -103,6 +103,10 @@ pub struct Row {
     /// weighed differently from the first (its value is shown, its delta
     /// null).
     pub comparable: bool,
+    /// Per side: whether its delta is taken (false: weighed differently
+    /// from the first).
+    #[serde(skip)]
+    pub subtracted: Vec<bool>,
     /// Coalition rows: the threshold (as in each snapshot's
     /// `tau_thresholds`) and each side's comparison.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -336,22 +340,22 @@ fn weighed(metric: &str) -> bool {
 fn rows(audits: &[SnapshotAudit], tau: &[Labelled<Threshold>]) -> Vec<Row> {
     let figs: Vec<Vec<(String, Kind, Fig)>> = audits.iter().map(|a| figures(a, tau)).collect();
     let first = audits[0].headline.primary_weight;
-    let like_first: Vec<bool> = audits
-        .iter()
-        .map(|a| a.headline.primary_weight == first)
-        .collect();
     (0..figs[0].len())
         .map(|i| {
             let (metric, kind, _) = &figs[0][i];
             let sides: Vec<&Fig> = figs.iter().map(|f| &f[i].2).collect();
             let values: Vec<Option<f64>> = sides.iter().map(|f| f.value).collect();
-            let comparable = like_first.iter().all(|x| *x) || !weighed(metric);
+            // A side is subtracted from the first when the row does not
+            // depend on the weight or both are weighed alike.
+            let subtracted: Vec<bool> = audits
+                .iter()
+                .map(|a| !weighed(metric) || a.headline.primary_weight == first)
+                .collect();
             let deltas = values
                 .iter()
-                .zip(&like_first)
-                .map(|(v, like)| {
-                    (*like || !weighed(metric))
-                        .then(|| v.zip(values[0]).map(|(v, first)| v - first))
+                .zip(&subtracted)
+                .map(|(v, yes)| {
+                    yes.then(|| v.zip(values[0]).map(|(v, first)| v - first))
                         .flatten()
                 })
                 .collect();
@@ -388,7 +392,8 @@ fn rows(audits: &[SnapshotAudit], tau: &[Labelled<Threshold>]) -> Vec<Row> {
                 kind: *kind,
                 values,
                 deltas,
-                comparable,
+                comparable: subtracted.iter().all(|x| *x),
+                subtracted,
                 threshold: sides[0].threshold.clone(),
                 holds,
                 coverage,
@@ -605,12 +610,11 @@ fn text(
                     .map(|c| (c, c.values[i], c.of[i].as_str())),
             )));
         }
-        for (i, d) in r.deltas.iter().enumerate().skip(1) {
-            let differs = audits[i].headline.primary_weight != audits[0].headline.primary_weight;
-            line.push(if differs && weighed(&r.metric) {
-                "n/a (weights differ)".into()
-            } else {
+        for (d, subtracted) in r.deltas.iter().zip(&r.subtracted).skip(1) {
+            line.push(if *subtracted {
                 delta(r.kind, *d)
+            } else {
+                "n/a (weights differ)".into()
             });
         }
         grid.push(line);

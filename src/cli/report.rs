@@ -107,8 +107,7 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
     for (s, record) in &snapshots {
         // Every snapshot gets a stress result; without GPUs it says why
         // it is not applicable.
-        let (mut a, st) = crate::pipeline::audit_and_stress(s, &opts, &workload, &stress_opts)?;
-        crate::pipeline::disclose(&mut a, &crate::pipeline::resilience_figures(&st, &workload));
+        let (a, st) = crate::pipeline::audit_and_stress(s, &opts, &workload, &stress_opts)?;
         audits.push(a);
         stressed.push(st);
         listings.push(operators(s, &opts.entities));

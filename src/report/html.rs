@@ -79,65 +79,70 @@ fn title(s: &SnapshotAudit) -> String {
     }
 }
 
-/// The table of contents and, for several snapshots, the league table
-/// (pre-sorted: no scripts), each network linking to its section.
+/// For several snapshots: the league table (pre-sorted: no scripts) and
+/// the table of contents, each network linking to its section.
 fn contents(o: &mut String, snapshots: &[SnapshotAudit], rows: &[super::league::LeagueRow]) {
-    if snapshots.len() > 1 {
-        let (g, order) = league(rows);
-        let _ = write!(
-            o,
-            "<h2 id=\"league\">League table</h2><p class=\"caption\">One row per snapshot, sorted by {}. Coalitions are counted at each network's own profile threshold (shown in brackets) on the weight in the second column; shares are of the part whose field is known (see each card for coverage).</p><div class=\"scroll\"><table><thead><tr>",
-            esc(super::layout::LEAGUE_SORTED_BY)
-        );
-        for h in &g.header {
-            let _ = write!(o, "<th>{}</th>", esc(h));
-        }
-        o.push_str("</tr></thead><tbody>");
-        for (row, &i) in g.rows.iter().zip(&order) {
-            let _ = write!(o, "<tr><td><a href=\"#net-{i}\">{}</a></td>", esc(&row[0]));
-            for c in &row[1..] {
-                let _ = write!(o, "<td>{}</td>", esc(c));
-            }
-            o.push_str("</tr>");
-        }
-        o.push_str("</tbody></table></div>");
-    }
     if snapshots.len() < 2 {
         return;
     }
-    o.push_str("<nav aria-label=\"contents\"><h2>Contents</h2><ol>");
+    let (g, order) = league(rows);
+    let _ = write!(
+        o,
+        "<h2 id=\"league\">League table</h2><p class=\"caption\">One row per snapshot, sorted by {}. Coalitions are counted at each network's own profile threshold (shown in brackets) on the weight in the second column; shares are of the part whose field is known (see each card for coverage).</p><div class=\"scroll\"><table><thead><tr>",
+        esc(super::layout::LEAGUE_SORTED_BY)
+    );
+    for h in &g.header {
+        let _ = write!(o, "<th>{}</th>", esc(h));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for (row, &i) in g.rows.iter().zip(&order) {
+        let _ = write!(o, "<tr><td><a href=\"#net-{i}\">{}</a></td>", esc(&row[0]));
+        for c in &row[1..] {
+            let _ = write!(o, "<td>{}</td>", esc(c));
+        }
+        o.push_str("</tr>");
+    }
+    o.push_str("</tbody></table></div><nav aria-label=\"contents\"><h2>Contents</h2><ol>");
     for (i, s) in snapshots.iter().enumerate() {
         let _ = write!(o, "<li><a href=\"#net-{i}\">{}</a></li>", esc(&title(s)));
     }
     o.push_str("<li><a href=\"#methodology\">Methodology</a></li></ol></nav>");
 }
 
-/// The disclosure card: item, verdict (word and colour), value, coverage,
-/// sentence.
+/// The disclosure card: the layout's grid, with each verdict as a word
+/// and a colour (its band rule as a tooltip).
 fn card(o: &mut String, s: &SnapshotAudit) {
     let Some(d) = &s.disclosure else { return };
+    let g = super::layout::disclosure(s);
     let _ = write!(
         o,
-        "<h3>Disclosure card</h3><p class=\"caption\">{}Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p><div class=\"scroll\"><table class=\"card\"><thead><tr><th>item</th><th>verdict</th><th>value</th><th>rests on</th><th>in one sentence</th></tr></thead><tbody>",
+        "<h3>Disclosure card</h3><p class=\"caption\">{}Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p><div class=\"scroll\"><table class=\"card\"><thead><tr>",
         s.note.as_deref().map_or(String::new(), |n| format!(
             "<strong>What the data is:</strong> {}<br>",
             esc(n)
         )),
         esc(crate::audit::weight_words(d.weight))
     );
-    for i in &d.items {
-        let band = i.verdict.name();
-        let _ = write!(
-            o,
-            "<tr><td>{}</td><td><span class=\"verdict v-{}\" title=\"{}\">{}</span></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(i.title),
-            band.replace(' ', "-"),
-            esc(i.band_rule),
-            esc(band),
-            esc(&i.value),
-            esc(&i.coverage),
-            esc(&i.sentence)
-        );
+    for h in &g.header {
+        let _ = write!(o, "<th>{}</th>", esc(h));
+    }
+    o.push_str("</tr></thead><tbody>");
+    for (row, item) in g.rows.iter().zip(&d.items) {
+        o.push_str("<tr>");
+        for (k, c) in row.iter().enumerate() {
+            if k == 1 {
+                let _ = write!(
+                    o,
+                    "<td><span class=\"verdict v-{}\" title=\"{}\">{}</span></td>",
+                    c.replace(' ', "-"),
+                    esc(item.band_rule),
+                    esc(c)
+                );
+            } else {
+                let _ = write!(o, "<td>{}</td>", esc(c));
+            }
+        }
+        o.push_str("</tr>");
     }
     o.push_str("</tbody></table></div>");
 }

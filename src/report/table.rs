@@ -23,7 +23,6 @@ impl Table {
         }
     }
 
-    /// One grid as a terminal table.
     /// A cell's text: terminal-safe, and off a terminal (where the table
     /// is pipe-delimited) with `|` escaped so a name cannot split a cell.
     fn cell(&self, c: &str) -> String {
@@ -35,6 +34,7 @@ impl Table {
         }
     }
 
+    /// One grid as a terminal table.
     pub fn grid(&self, g: &Grid) -> Comfy {
         let mut t = Comfy::new();
         t.load_style(if self.tty {
