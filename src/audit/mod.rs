@@ -447,18 +447,20 @@ impl<'a> Prepared<'a> {
         // Group contributions are not kept: at a million GPU groups they
         // would hold 120 MB, and remaking them for the two per-group
         // dimensions costs a few milliseconds.
-        let totals = providers
-            .iter()
-            .map(|p| provider_total(p, p.gpus.iter().map(|g| group_contribution(p, g))))
-            .collect();
+        let (totals, clouds) = rayon::join(
+            || providers.par_iter().map(provider_contribution).collect(),
+            || {
+                providers
+                    .par_iter()
+                    .map(|p| cloud::resolve(p.cloud.as_deref(), p.asn))
+                    .collect()
+            },
+        );
         Prepared {
             snapshot,
             resolution,
             totals,
-            clouds: providers
-                .iter()
-                .map(|p| cloud::resolve(p.cloud.as_deref(), p.asn))
-                .collect(),
+            clouds,
         }
     }
 }
@@ -1006,45 +1008,71 @@ pub fn measure_scoped(
     }
     let (primary, primary_note) = sections::primary_weight(&concentration, snapshot);
     let wi = primary.index();
-    let mut lorenz = BTreeMap::new();
-    for (dim, agg) in entity_aggs
-        .iter()
-        .filter(|(d, _)| full && *d != Dimension::Country)
-    {
-        let values: Vec<f64> = agg.ranked(wi).iter().map(|r| r.1).collect();
-        lorenz.insert(dim.name().to_string(), lorenz_curve(&values));
-    }
-    let coalitions = sections::coalitions(
-        &profile,
-        entity_aggs[0].1.weights(wi).as_ref(),
-        entity_aggs[1].1.weights(wi).as_ref(),
-        worst.weights(wi).as_ref(),
-        prep.resolution.unlinked_count() > 0,
-    );
+    // What follows reads only the measured dimensions and the primary
+    // weight: the parts run side by side and are joined in a fixed order.
+    let lorenz_and_coalitions = || {
+        let lorenz: BTreeMap<String, Vec<(f64, f64)>> = entity_aggs
+            .iter()
+            .filter(|(d, _)| full && *d != Dimension::Country)
+            .map(|(dim, agg)| {
+                let values: Vec<f64> = agg.ranked(wi).iter().map(|r| r.1).collect();
+                (dim.name().to_string(), lorenz_curve(&values))
+            })
+            .collect();
+        let coalitions = sections::coalitions(
+            &profile,
+            entity_aggs[0].1.weights(wi).as_ref(),
+            entity_aggs[1].1.weights(wi).as_ref(),
+            worst.weights(wi).as_ref(),
+            prep.resolution.unlinked_count() > 0,
+        );
+        (lorenz, coalitions)
+    };
+    let supply = || {
+        checked.check.as_ref().map(|check| {
+            let basis_params = bases::basis_options(check, opts).params;
+            let claimed = Claimed {
+                cells: entity_aggs
+                    .iter()
+                    .filter_map(|(dim, agg)| cell(agg, *dim, primary, &basis_params, 1))
+                    .collect(),
+                operators: prep.resolution.operators.len(),
+                nvidia: hardware.as_ref().map(|h| h.nvidia.gpu_share),
+            };
+            let bases = bases(
+                checked,
+                primary,
+                opts,
+                Some(&prep.resolution),
+                Some(claimed),
+            );
+            SupplySummary::new(check, bases)
+        })
+    };
+    let cloud = || {
+        let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
+        sections::cloud_exposure(snapshot, &prep.clouds, &totals, primary)
+    };
+    let uptime_and_coverage = || {
+        rayon::join(
+            || sections::uptime(snapshot, primary),
+            || {
+                if full {
+                    sections::coverage(snapshot, &prep.clouds)
+                } else {
+                    Vec::new()
+                }
+            },
+        )
+    };
+    let ((lorenz, coalitions), (supply, (cloud, (uptime, coverage)))) =
+        rayon::join(lorenz_and_coalitions, || {
+            rayon::join(supply, || rayon::join(cloud, uptime_and_coverage))
+        });
     let no_regions = Rows::new();
     let (countries, regions) = (&places[0], places.get(1).unwrap_or(&no_regions));
-    let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
     let mut headline =
         sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
-    let supply = checked.check.as_ref().map(|check| {
-        let basis_params = bases::basis_options(check, opts).params;
-        let claimed = Claimed {
-            cells: entity_aggs
-                .iter()
-                .filter_map(|(dim, agg)| cell(agg, *dim, primary, &basis_params, 1))
-                .collect(),
-            operators: prep.resolution.operators.len(),
-            nvidia: hardware.as_ref().map(|h| h.nvidia.gpu_share),
-        };
-        let bases = bases(
-            checked,
-            primary,
-            opts,
-            Some(&prep.resolution),
-            Some(claimed),
-        );
-        SupplySummary::new(check, bases)
-    });
     if let Some(sentence) = supply.as_ref().and_then(|s| s.headline_clause()) {
         headline.summary.push_str(&sentence);
     }
@@ -1073,16 +1101,12 @@ pub fn measure_scoped(
         operator_resolution: resolution_summary(&prep.resolution, &opts.entities),
         headline,
         hardware,
-        cloud: sections::cloud_exposure(snapshot, &prep.clouds, &totals, primary),
+        cloud,
         geography: sections::geography(countries, regions, primary),
-        uptime: sections::uptime(snapshot, primary),
+        uptime,
         pricing,
         stake,
-        coverage: if full {
-            sections::coverage(snapshot, &prep.clouds)
-        } else {
-            Vec::new()
-        },
+        coverage,
         supply,
         concentration,
         lorenz,

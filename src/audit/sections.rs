@@ -894,15 +894,21 @@ pub fn coverage(s: &Snapshot, clouds: &[Option<CloudOf>]) -> Vec<Coverage> {
     ];
     let n = s.providers.len();
     let share = |k: usize| if n > 0 { k as f64 / n as f64 } else { 0.0 };
+    // One pass over the providers for all fields: a provider is read from
+    // memory once, not once per field.
+    let mut counts = [0usize; 20];
+    for p in &s.providers {
+        for (count, (_, check)) in counts.iter_mut().zip(&checks) {
+            *count += usize::from(check(p));
+        }
+    }
     let mut out: Vec<Coverage> = checks
         .iter()
-        .map(|(field, check)| {
-            let known = s.providers.iter().filter(|p| check(p)).count();
-            Coverage {
-                field,
-                known,
-                share: share(known),
-            }
+        .zip(counts)
+        .map(|((field, _), known)| Coverage {
+            field,
+            known,
+            share: share(known),
         })
         .collect();
     let resolved = clouds.iter().filter(|c| c.is_some()).count();

@@ -33,6 +33,18 @@ const EXTRA_NAMES: &[(&str, &str)] = &[
 struct Table {
     codes: BTreeMap<String, String>,
     names: BTreeMap<String, String>,
+    /// Each code at index `26 * letter + letter` (A = 0), for lookups of
+    /// two-letter input without comparing strings.
+    by_letters: Vec<Option<String>>,
+}
+
+/// The slot of a two-letter code in [`Table::by_letters`], case-insensitive.
+fn letters_slot(a: u8, b: u8) -> Option<usize> {
+    let index = |c: u8| {
+        c.is_ascii_alphabetic()
+            .then(|| (c.to_ascii_uppercase() - b'A') as usize)
+    };
+    Some(26 * index(a)? + index(b)?)
 }
 
 fn table() -> &'static Table {
@@ -49,19 +61,34 @@ fn table() -> &'static Table {
         for (name, code) in EXTRA_NAMES {
             names.insert(name.to_string(), code.to_string());
         }
-        Table { codes, names }
+        let mut by_letters = vec![None; 26 * 26];
+        for code in codes.keys() {
+            if let [a, b] = code.as_bytes()
+                && let Some(slot) = letters_slot(*a, *b)
+            {
+                by_letters[slot] = Some(code.clone());
+            }
+        }
+        Table {
+            codes,
+            names,
+            by_letters,
+        }
     })
 }
 
 /// The alpha-2 code for a code or country name, or `None` if unknown.
-pub fn country_code(input: &str) -> Option<String> {
+pub fn country_code(input: &str) -> Option<&'static str> {
     let trimmed = input.trim();
-    let upper = trimmed.to_ascii_uppercase();
     let t = table();
-    if upper.len() == 2 && t.codes.contains_key(&upper) {
-        return Some(upper);
+    // The common case, a code: an array lookup, no allocation.
+    if let [a, b] = trimmed.as_bytes()
+        && let Some(slot) = letters_slot(*a, *b)
+        && let Some(code) = &t.by_letters[slot]
+    {
+        return Some(code.as_str());
     }
-    t.names.get(&trimmed.to_lowercase()).cloned()
+    t.names.get(&trimmed.to_lowercase()).map(String::as_str)
 }
 
 /// English name of an alpha-2 code, if known.
@@ -86,7 +113,7 @@ mod tests {
             ("", None),
         ];
         for (input, expected) in cases {
-            assert_eq!(country_code(input).as_deref(), expected, "{input}");
+            assert_eq!(country_code(input), expected, "{input}");
         }
         assert_eq!(country_name("HR"), Some("Croatia"));
     }

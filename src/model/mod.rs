@@ -443,10 +443,38 @@ impl Snapshot {
     /// audit, operator listing, stress test and report of the snapshot is
     /// then the same whatever the order of the input's rows or records.
     pub fn canonicalize(&mut self) {
-        self.providers.sort_by(|a, b| a.id.cmp(&b.id));
+        sort_providers_by_id(&mut self.providers);
         for p in &mut self.providers {
             p.canonicalize();
         }
+    }
+}
+
+/// Sorts providers by id (stable: equal ids keep their order). A provider
+/// is a large struct, so the order is found on indices and applied by
+/// following its cycles: each provider moves about once and no scratch copy
+/// of the list is made. Input that is already in order is left untouched.
+fn sort_providers_by_id(providers: &mut [Provider]) {
+    if providers.is_sorted_by(|a, b| a.id <= b.id) {
+        return;
+    }
+    let mut order: Vec<usize> = (0..providers.len()).collect();
+    order.sort_unstable_by(|&a, &b| providers[a].id.cmp(&providers[b].id).then(a.cmp(&b)));
+    apply_permutation(providers, &mut order);
+}
+
+/// Reorders `items` so that position `i` holds what was at `order[i]`;
+/// `order` is consumed (left as the identity).
+fn apply_permutation<T>(items: &mut [T], order: &mut [usize]) {
+    for start in 0..items.len() {
+        let mut hole = start;
+        while order[hole] != start {
+            let from = order[hole];
+            items.swap(hole, from);
+            order[hole] = hole;
+            hole = from;
+        }
+        order[hole] = hole;
     }
 }
 
@@ -484,4 +512,53 @@ pub struct InputRecord {
     pub location: String,
     pub sha256: String,
     pub adapter: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn providers_sort_by_id_like_a_stable_sort() {
+        // Ids with repeats, in a scrambled order; names record the input
+        // position so stability can be seen.
+        let ids = ["d", "b", "a", "d", "c", "a", "e", "b", "b"];
+        let mut providers: Vec<Provider> = ids
+            .iter()
+            .enumerate()
+            .map(|(i, id)| {
+                let mut p = Provider::new(*id);
+                p.name = Some(i.to_string().into());
+                p
+            })
+            .collect();
+        let mut expected = providers.clone();
+        expected.sort_by(|a, b| a.id.cmp(&b.id));
+        sort_providers_by_id(&mut providers);
+        let key = |v: &[Provider]| -> Vec<(String, String)> {
+            v.iter()
+                .map(|p| (p.id.to_string(), p.name.clone().unwrap().to_string()))
+                .collect()
+        };
+        assert_eq!(key(&providers), key(&expected));
+    }
+
+    #[test]
+    fn permutation_is_applied_along_its_cycles() {
+        for order in [
+            vec![],
+            vec![0],
+            vec![1, 0],
+            vec![2, 0, 1],
+            vec![3, 2, 1, 0, 4],
+            vec![4, 0, 3, 1, 2, 5],
+        ] {
+            let items: Vec<usize> = (0..order.len()).map(|i| i * 10).collect();
+            let expected: Vec<usize> = order.iter().map(|&i| items[i]).collect();
+            let mut moved = items.clone();
+            let mut work = order.clone();
+            apply_permutation(&mut moved, &mut work);
+            assert_eq!(moved, expected, "order {order:?}");
+        }
+    }
 }

@@ -165,7 +165,7 @@ fn whole_count(x: f64) -> u64 {
 }
 
 fn country(code: Option<String>) -> Option<String> {
-    code.and_then(|c| geo::country_code(&c))
+    code.and_then(|c| geo::country_code(&c).map(str::to_string))
 }
 
 /// One part (`total`, `active`, `pending`, `available`) of a resource's

@@ -229,7 +229,7 @@ fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
         inner: std::io::BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(file)),
         hasher: Sha256::new(),
     };
-    let mut snapshot = generic_csv::read_rows(path, &mut reader)?;
+    let mut snapshot = generic_csv::read_rows(path, &mut reader, Some(meta.len()))?;
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
     let sha = hex(&reader.hasher.finalize());
     snapshot.input_sha256 = sha.clone();
@@ -276,7 +276,8 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>> {
 /// Checks invariants every snapshot must meet, whatever its adapter:
 /// unique provider ids, values in range, ISO country codes.
 pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(snapshot.providers.len());
     for (i, p) in snapshot.providers.iter().enumerate() {
         let at = |field: &str, message: String| {
             Error::input(
@@ -294,7 +295,7 @@ pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
                 .with_hint("give each provider a unique id"));
         }
         if let Some(c) = &p.country
-            && geo::country_code(c).as_deref() != Some(c.as_str())
+            && geo::country_code(c) != Some(c.as_str())
         {
             return Err(at(
                 "country",

@@ -117,7 +117,7 @@ impl GeoIp {
                     .map_err(damaged)?
                     .or(text(&maxminddb::path!["registered_country", "iso_code"])
                         .map_err(damaged)?)
-                    .and_then(|c: String| crate::model::geo::country_code(&c));
+                    .and_then(|c: String| crate::model::geo::country_code(&c).map(str::to_string));
             }
             if fact.asn.is_none() {
                 fact.asn = found
