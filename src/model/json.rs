@@ -30,40 +30,140 @@ pub fn write_pretty(w: &mut dyn Write, snapshot: &Snapshot) -> std::io::Result<(
     let marker = b"\n  \"providers\": [";
     let at = find(&frame, marker).expect("the frame has a providers key") + marker.len();
     w.write_all(&frame[..at])?;
-    let mut first = true;
-    for window in snapshot.providers.chunks(WINDOW) {
-        let chunks: Vec<std::io::Result<Vec<u8>>> =
-            window.par_chunks(CHUNK).map(providers_indented).collect();
-        for chunk in chunks {
-            let chunk = chunk?;
-            // Every chunk starts with a separator: drop the first comma.
-            w.write_all(if first { &chunk[1..] } else { &chunk })?;
-            first = false;
+    // One thread (with rayon's pool) serializes windows of providers while
+    // this one writes the previous window: the two overlap, and at most two
+    // windows are held at a time.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(1);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            for window in snapshot.providers.chunks(WINDOW) {
+                let chunks: std::io::Result<Vec<Vec<u8>>> =
+                    window.par_chunks(CHUNK).map(providers_indented).collect();
+                let failed = chunks.is_err();
+                // The writer hung up after an error: stop serializing.
+                if tx.send(chunks).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        let mut first = true;
+        for chunks in rx {
+            for chunk in chunks? {
+                // Every chunk starts with a separator: drop the first comma.
+                w.write_all(if first { &chunk[1..] } else { &chunk })?;
+                first = false;
+            }
         }
-    }
+        Ok::<(), std::io::Error>(())
+    })?;
     w.write_all(b"\n  ")?;
     w.write_all(&frame[at..])
 }
 
 /// `,\n    {…}` for each provider, indented to its place in the array.
 fn providers_indented(chunk: &[Provider]) -> std::io::Result<Vec<u8>> {
+    use serde::Serialize;
     let mut out = Vec::with_capacity(chunk.len() * 2048);
-    let mut one = Vec::with_capacity(4096);
     for p in chunk {
-        one.clear();
-        serde_json::to_writer_pretty(&mut one, p)?;
-        out.push(b',');
+        out.extend_from_slice(b",");
         out.extend_from_slice(PROVIDER_INDENT);
-        // JSON strings hold no raw newline, so every newline is layout.
-        let mut rest = &one[..];
-        while let Some(nl) = rest.iter().position(|&b| b == b'\n') {
-            out.extend_from_slice(&rest[..nl]);
-            out.extend_from_slice(PROVIDER_INDENT);
-            rest = &rest[nl + 1..];
-        }
-        out.extend_from_slice(rest);
+        let mut ser =
+            serde_json::Serializer::with_formatter(&mut out, Indented::at(PROVIDER_LEVEL));
+        p.serialize(&mut ser)?;
     }
     Ok(out)
+}
+
+/// Nesting level of a provider object inside `"providers": [ … ]`.
+const PROVIDER_LEVEL: usize = 2;
+
+/// serde_json's pretty layout (two spaces per level) for a value that
+/// starts `level` levels deep, so a provider is written in place instead of
+/// being written at level 0 and re-indented.
+struct Indented {
+    level: usize,
+    has_value: bool,
+}
+
+impl Indented {
+    fn at(level: usize) -> Self {
+        Indented {
+            level,
+            has_value: false,
+        }
+    }
+
+    fn newline<W: ?Sized + Write>(&self, w: &mut W, separator: &[u8]) -> std::io::Result<()> {
+        const SPACES: &[u8; 64] = &[b' '; 64];
+        w.write_all(separator)?;
+        let mut left = 2 * self.level;
+        while left > 0 {
+            let n = left.min(SPACES.len());
+            w.write_all(&SPACES[..n])?;
+            left -= n;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for Indented {
+    fn begin_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"[")
+    }
+
+    fn end_array<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w, b"\n")?;
+        }
+        w.write_all(b"]")
+    }
+
+    fn begin_array_value<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, if first { b"\n" } else { b",\n" })
+    }
+
+    fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        w.write_all(b"{")
+    }
+
+    fn end_object<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.level -= 1;
+        if self.has_value {
+            self.newline(w, b"\n")?;
+        }
+        w.write_all(b"}")
+    }
+
+    fn begin_object_key<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.newline(w, if first { b"\n" } else { b",\n" })
+    }
+
+    fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {
+        w.write_all(b": ")
+    }
+
+    fn end_object_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
 }
 
 /// Every field but the providers (a struct literal: a new field fails to
