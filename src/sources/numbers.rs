@@ -10,39 +10,54 @@ pub fn parse_numbers(location: &str, text: &str) -> Result<Vec<f64>> {
         return parse_json_array(location, text);
     }
     let mut out = Vec::with_capacity(text.len() / 4);
-    for (i, line) in text.lines().enumerate() {
-        // Fast path: a plain whole number, the usual line of a weight file
-        // (exact below 2^53, like the general parser).
-        if let Some(v) = plain_integer(line.as_bytes()) {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut line_no = 0;
+    while start < bytes.len() {
+        line_no += 1;
+        // Fast path, fused with finding the line's end: a plain whole
+        // number, the usual line of a weight file (exact below 2^53, like
+        // the general parser).
+        let (value, end) = leading_integer(&bytes[start..]);
+        let end = start + end;
+        if let Some(v) = value
+            && matches!(bytes.get(end), None | Some(b'\n'))
+        {
             out.push(v);
+            start = end + 1;
             continue;
         }
-        let end = line.bytes().position(|b| b == b'#').unwrap_or(line.len());
-        let item = line[..end].trim();
+        let line_end = bytes[end..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |n| end + n);
+        let line = &text[start..line_end];
+        start = line_end + 1;
+        let item = line.split('#').next().unwrap_or("").trim();
         if item.is_empty() {
             continue;
         }
         let value = check(item.parse::<f64>().ok(), item)
-            .map_err(|m| Error::input(location, Some(format!("line {}", i + 1)), None, m))?;
+            .map_err(|m| Error::input(location, Some(format!("line {line_no}")), None, m))?;
         out.push(value);
     }
     Ok(out)
 }
 
-/// A line of 1 to 15 ASCII digits as its value; `None` for anything else.
-fn plain_integer(line: &[u8]) -> Option<f64> {
-    if line.is_empty() || line.len() > 15 {
-        return None;
-    }
+/// The value of the 1 to 15 ASCII digits at the start of `bytes` (`None`
+/// when there are none, or more), and where the digits end.
+fn leading_integer(bytes: &[u8]) -> (Option<f64>, usize) {
     let mut v: u64 = 0;
-    for &b in line {
+    let mut n = 0;
+    while let Some(&b) = bytes.get(n) {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
-            return None;
+            break;
         }
-        v = v * 10 + u64::from(d);
+        v = v.wrapping_mul(10).wrapping_add(u64::from(d));
+        n += 1;
     }
-    Some(v as f64)
+    ((1..=15).contains(&n).then_some(v as f64), n)
 }
 
 fn parse_json_array(location: &str, text: &str) -> Result<Vec<f64>> {
@@ -86,9 +101,14 @@ mod tests {
 
     #[test]
     fn plain_integers_take_the_fast_path_and_agree_with_the_parser() {
+        // A whole line of digits: the fast path's value.
         for text in ["0", "7", "0012", "999999999999999"] {
-            assert_eq!(plain_integer(text.as_bytes()), text.parse::<f64>().ok());
+            assert_eq!(
+                leading_integer(text.as_bytes()),
+                (text.parse::<f64>().ok(), text.len())
+            );
         }
+        // Anything else leaves the line (or its rest) to the general parser.
         for text in [
             "",
             "1.5",
@@ -99,8 +119,20 @@ mod tests {
             "1234567890123456",
             "1_000",
         ] {
-            assert_eq!(plain_integer(text.as_bytes()), None, "{text:?}");
+            let (value, end) = leading_integer(text.as_bytes());
+            assert!(value.is_none() || end < text.len(), "{text:?}");
         }
+    }
+
+    #[test]
+    fn lines_parse_like_the_general_parser() {
+        let text = "1\n2\r\n\n# note\n3 # three\n 4\n5.5\n1234567890123456\n7";
+        assert_eq!(
+            parse_numbers("f", text).unwrap(),
+            [1.0, 2.0, 3.0, 4.0, 5.5, 1234567890123456.0, 7.0]
+        );
+        let err = parse_numbers("f", "1\n2\nx\n").unwrap_err().to_string();
+        assert!(err.contains("line 3"), "{err}");
     }
 
     #[test]
