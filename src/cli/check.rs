@@ -83,6 +83,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
         seed: 1,
         default_uptime: 1.0,
         parts: [Part::Baseline, Part::Resilience, Part::Nakamoto].into(),
+        nakamoto_operators_only: false,
         entities,
     };
     let mut verdicts: Vec<Verdict> = Vec::new();

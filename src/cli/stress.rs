@@ -111,6 +111,7 @@ pub fn run(args: StressArgs) -> Result<()> {
         seed: args.seed,
         default_uptime: args.default_uptime,
         parts: args.only.iter().copied().chain([Part::Baseline]).collect(),
+        nakamoto_operators_only: false,
         entities,
     };
     let mut inputs = Vec::new();

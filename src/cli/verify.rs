@@ -263,6 +263,7 @@ pub fn run(args: VerifyArgs) -> Result<()> {
             .iter()
             .map(|p| variant::<Part>(p, "parts"))
             .collect::<Result<_>>()?,
+        nakamoto_operators_only: false,
         entities: entities.clone(),
     };
     let inputs = ReportInputs {

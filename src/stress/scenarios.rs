@@ -58,6 +58,11 @@ pub struct StressOptions {
     /// Up-probability of providers without a known uptime (default 1).
     pub default_uptime: f64,
     pub parts: BTreeSet<Part>,
+    /// Search only the operators level of the workload Nakamoto
+    /// coefficient (what the disclosure card reads); the other levels are
+    /// left without a value. Not recorded: it changes no reported figure.
+    #[serde(skip)]
+    pub nakamoto_operators_only: bool,
     #[serde(skip)]
     pub entities: ResolveOptions,
 }
@@ -69,6 +74,7 @@ impl StressOptions {
     pub fn card(entities: ResolveOptions) -> Self {
         StressOptions {
             parts: [Part::Baseline, Part::Resilience, Part::Nakamoto].into(),
+            nakamoto_operators_only: true,
             ..Self::standard(entities)
         }
     }
@@ -92,6 +98,7 @@ impl StressOptions {
                 Part::Montecarlo,
             ]
             .into(),
+            nakamoto_operators_only: false,
             entities,
         }
     }
@@ -357,26 +364,36 @@ pub fn stress_checked(
         workload_nakamoto: has(Part::Nakamoto).then(|| {
             // Levels are independent searches with their own budgets: run
             // them in parallel, collect in a fixed order.
-            let levels: Vec<(Groups, Noun)> = vec![
-                (operators.clone(), Noun::OPERATOR),
-                (providers.clone(), Noun::PROVIDER),
-                (
-                    field_groups(snapshot, |p| p.country.as_deref().map(String::from)),
-                    Noun::COUNTRY,
-                ),
-                (cloud_groups(snapshot), Noun::CLOUD),
-                (
-                    field_groups(snapshot, |p| p.asn.map(|a| format!("AS{a}"))),
-                    Noun::ASN,
-                ),
-                (
-                    field_groups(snapshot, |p| p.datacenter.as_deref().map(String::from)),
-                    Noun::DATACENTER,
-                ),
-            ];
-            let mut r: Vec<NakamotoResult> = levels
-                .par_iter()
-                .map(|(g, noun)| coefficient(g, *noun))
+            // Each level's groups are built by its own task, and only for
+            // the levels searched.
+            let level = |i: usize| -> (Groups, Noun) {
+                match i {
+                    0 => (operators.clone(), Noun::OPERATOR),
+                    1 => (providers.clone(), Noun::PROVIDER),
+                    2 => (
+                        field_groups(snapshot, |p| p.country.as_deref().map(String::from)),
+                        Noun::COUNTRY,
+                    ),
+                    3 => (cloud_groups(snapshot), Noun::CLOUD),
+                    4 => (
+                        field_groups(snapshot, |p| p.asn.map(|a| format!("AS{a}"))),
+                        Noun::ASN,
+                    ),
+                    _ => (
+                        field_groups(snapshot, |p| p.datacenter.as_deref().map(String::from)),
+                        Noun::DATACENTER,
+                    ),
+                }
+            };
+            let mut r: Vec<NakamotoResult> = (0..6)
+                .into_par_iter()
+                .map(|i| {
+                    if opts.nakamoto_operators_only && i > 0 {
+                        return NakamotoResult::without_value(None, "not computed".into());
+                    }
+                    let (groups, noun) = level(i);
+                    coefficient(&groups, noun)
+                })
                 .collect();
             let mut next = || r.remove(0);
             WorkloadNakamoto {
