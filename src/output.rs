@@ -68,7 +68,6 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
             .and_then(|_| buffered.flush())
             .map_err(|e| io("cannot write", e))?;
         drop(buffered);
-        drop(early);
         f.sync_all().map_err(|e| io("cannot flush", e))
     })();
     match written {
