@@ -365,36 +365,29 @@ pub fn stress_checked(
             // Levels are independent searches with their own budgets: run
             // them in parallel, collect in a fixed order.
             // Each level's groups are built by its own task, and only for
-            // the levels searched.
-            let level = |i: usize| -> (Groups, Noun) {
-                match i {
-                    0 => (operators.clone(), Noun::OPERATOR),
-                    1 => (providers.clone(), Noun::PROVIDER),
-                    2 => (
-                        field_groups(snapshot, |p| p.country.as_deref().map(String::from)),
-                        Noun::COUNTRY,
-                    ),
-                    3 => (cloud_groups(snapshot), Noun::CLOUD),
-                    4 => (
-                        field_groups(snapshot, |p| p.asn.map(|a| format!("AS{a}"))),
-                        Noun::ASN,
-                    ),
-                    _ => (
-                        field_groups(snapshot, |p| p.datacenter.as_deref().map(String::from)),
-                        Noun::DATACENTER,
-                    ),
+            // the levels searched; operators and providers are the groups
+            // already built above.
+            let search = |i: usize| match i {
+                0 => coefficient(&operators, Noun::OPERATOR),
+                _ if opts.nakamoto_operators_only => {
+                    NakamotoResult::without_value(None, "not computed".into())
                 }
+                1 => coefficient(&providers, Noun::PROVIDER),
+                2 => coefficient(
+                    &field_groups(snapshot, |p| p.country.as_deref().map(String::from)),
+                    Noun::COUNTRY,
+                ),
+                3 => coefficient(&cloud_groups(snapshot), Noun::CLOUD),
+                4 => coefficient(
+                    &field_groups(snapshot, |p| p.asn.map(|a| format!("AS{a}"))),
+                    Noun::ASN,
+                ),
+                _ => coefficient(
+                    &field_groups(snapshot, |p| p.datacenter.as_deref().map(String::from)),
+                    Noun::DATACENTER,
+                ),
             };
-            let mut r: Vec<NakamotoResult> = (0..6)
-                .into_par_iter()
-                .map(|i| {
-                    if opts.nakamoto_operators_only && i > 0 {
-                        return NakamotoResult::without_value(None, "not computed".into());
-                    }
-                    let (groups, noun) = level(i);
-                    coefficient(&groups, noun)
-                })
-                .collect();
+            let mut r: Vec<NakamotoResult> = (0..6).into_par_iter().map(search).collect();
             let mut next = || r.remove(0);
             WorkloadNakamoto {
                 level: opts.level,
