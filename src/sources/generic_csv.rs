@@ -258,7 +258,7 @@ const C_PRICE: usize = 13;
 const C_STAKE: usize = 14;
 
 fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
-    let mut snapshot = read_rows(input.location, text.as_bytes(), Some(text.len() as u64))?;
+    let mut snapshot = read_rows(input.location, text.as_bytes(), text.len() as u64)?;
     snapshot.input_sha256 = input.sha256();
     Ok(snapshot)
 }
@@ -270,7 +270,7 @@ fn read_csv(input: &Input<'_>, text: &str) -> Result<Snapshot> {
 pub fn read_rows<R: std::io::Read + Send>(
     file: &str,
     source: R,
-    input_bytes: Option<u64>,
+    input_bytes: u64,
 ) -> Result<Snapshot> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
@@ -291,13 +291,12 @@ pub fn read_rows<R: std::io::Read + Send>(
     let mut listings: Vec<Listings> = Vec::new();
     let mut templates = Templates::default();
     let mut whole_file: [Option<String>; 4] = Default::default();
-    let mut records = 0usize;
     let mut merge = |record: &csv::StringRecord| -> Result<()> {
-        records += 1;
-        if records == SIZE_SAMPLE_RECORDS
-            && let (Some(total), Some(at)) = (input_bytes, record.position())
+        // Record 0 is the header.
+        if let Some(at) = record.position()
+            && at.record() == SIZE_SAMPLE_RECORDS
         {
-            let expected = expected_providers(providers.len(), records, at.byte(), total);
+            let expected = expected_providers(providers.len(), at.byte(), input_bytes);
             providers.reserve(expected.saturating_sub(providers.len()));
             listings.reserve(expected.saturating_sub(listings.len()));
             by_id.reserve(expected.saturating_sub(by_id.len()));
@@ -355,14 +354,14 @@ pub fn read_rows<R: std::io::Read + Send>(
 /// size, to size its lists once instead of growing them by doubling (each
 /// doubling copies every provider into fresh memory, which on large files
 /// cost a quarter of the audit's time).
-const SIZE_SAMPLE_RECORDS: usize = 4096;
+const SIZE_SAMPLE_RECORDS: u64 = 4096;
 
-/// Providers a file of `total` bytes is expected to hold, from the first
-/// `records` records (which ended near byte `at` and named `providers`
-/// providers), with 10% to spare. Only a size hint: lists still grow if the
-/// rest of the file is denser.
-fn expected_providers(providers: usize, records: usize, at: u64, total: u64) -> usize {
-    if at == 0 || records == 0 {
+/// Providers a file of `total` bytes is expected to hold, from the
+/// records before byte `at`, which named `providers` providers, with 10% to
+/// spare. Only a size hint: lists still grow if the rest of the file is
+/// denser.
+fn expected_providers(providers: usize, at: u64, total: u64) -> usize {
+    if at == 0 {
         return providers;
     }
     let per_byte = providers as f64 / at as f64;

@@ -229,7 +229,7 @@ fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
         inner: std::io::BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(file)),
         hasher: Sha256::new(),
     };
-    let mut snapshot = generic_csv::read_rows(path, &mut reader, Some(meta.len()))?;
+    let mut snapshot = generic_csv::read_rows(path, &mut reader, meta.len())?;
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
     let sha = hex(&reader.hasher.finalize());
     snapshot.input_sha256 = sha.clone();
