@@ -9,6 +9,6 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(s) = read(&input, None)
         && s.providers.len() <= 256
     {
-        let _ = rackaudit::audit::audit(&s, &rackaudit::audit::AuditOptions::default());
+        let _ = rackaudit::pipeline::audit(&s, &rackaudit::audit::AuditOptions::default());
     }
 });
