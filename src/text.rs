@@ -16,9 +16,10 @@ pub fn truncate(s: &str, max: usize) -> String {
     }
 }
 
-/// "1 country", "7 countries".
-pub fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// `n` with its noun: "1 country", "7 countries".
+pub fn plural<N: std::fmt::Display + PartialEq + From<u8>>(n: N, one: &str, many: &str) -> String {
+    let noun = if n == N::from(1) { one } else { many };
+    format!("{n} {noun}")
 }
 
 /// Formats a number compactly: integers without decimals, others with up to

@@ -17,6 +17,7 @@ use crate::report::InputRecord;
 use crate::report::operators::json;
 use crate::sources::{Input, read, read_bytes, sha256_hex};
 use crate::stress::scenarios::{Part, StressOptions};
+use crate::text::plural;
 use clap::{Args, ValueEnum};
 use serde_json::Value;
 use std::path::PathBuf;
@@ -355,10 +356,6 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         ));
     }
     Err(Error::Failed(message))
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// One entry of a report's `files` list.

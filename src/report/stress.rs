@@ -3,8 +3,9 @@
 
 use super::escape::{markdown as md, terminal};
 use super::{InputRecord, pct};
-use crate::stress::scenarios::{NakamotoResult, StressOptions, StressResult, count};
+use crate::stress::scenarios::{NakamotoResult, StressOptions, StressResult};
 use crate::stress::workload::Workload;
+use crate::text::plural;
 use serde::Serialize;
 use std::fmt::Write;
 
@@ -59,7 +60,7 @@ fn nakamoto_text(r: &NakamotoResult) -> String {
 fn of_providers_have(k: usize, n: usize) -> String {
     format!(
         "{k} of {} {}",
-        count(n as u64, "provider", "providers"),
+        plural(n, "provider", "providers"),
         if k == 1 { "has" } else { "have" }
     )
 }
@@ -71,8 +72,8 @@ fn lines(r: &StressReport, esc: &dyn Fn(&str) -> String) -> Vec<String> {
         r.tool_version,
         r.methodology_version,
         esc(&r.workload.name),
-        count(r.workload.demanded_gpus(), "GPU", "GPUs"),
-        count(r.workload.classes.len() as u64, "class", "classes"),
+        plural(r.workload.demanded_gpus(), "GPU", "GPUs"),
+        plural(r.workload.classes.len(), "class", "classes"),
         &r.input_sha256[..16]
     )];
     for s in &r.snapshots {
@@ -100,7 +101,7 @@ pub fn snapshot_lines(s: &StressResult, esc: &dyn Fn(&str) -> String) -> Vec<Str
             "baseline: {} of demand served ({} of {}; bound {}; {}), {} eligible GPUs{}",
             pct(b.served_fraction),
             b.served_gpus,
-            count(b.demanded_gpus, "GPU", "GPUs"),
+            plural(b.demanded_gpus, "GPU", "GPUs"),
             b.upper_bound_gpus,
             if b.exact {
                 "exact".to_string()
@@ -119,7 +120,7 @@ pub fn snapshot_lines(s: &StressResult, esc: &dyn Fn(&str) -> String) -> Vec<Str
                 Some(note) => esc(note),
                 None => format!(
                     "{} can host a replica",
-                    count(c.hostable_providers as u64, "provider", "providers")
+                    plural(c.hostable_providers, "provider", "providers")
                 ),
             };
             out.push(format!(
@@ -201,13 +202,13 @@ pub fn snapshot_lines(s: &StressResult, esc: &dyn Fn(&str) -> String) -> Vec<Str
         } else {
             format!(
                 "{} without uptime taken as up {} of the time",
-                count(m.providers_without_uptime as u64, "provider", "providers"),
+                plural(m.providers_without_uptime, "provider", "providers"),
                 pct(m.default_uptime)
             )
         };
         out.push(format!(
             "Monte Carlo ({}, seed {}; each provider up with probability = its uptime; {without}): mean {}, p5 {}, p1 {} served",
-            count(m.trials, "trial", "trials"),
+            plural(m.trials, "trial", "trials"),
             m.seed,
             pct(m.mean),
             pct(m.p5),

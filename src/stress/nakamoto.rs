@@ -72,7 +72,7 @@ impl Noun {
     };
 
     fn count(self, n: usize) -> String {
-        format!("{n} {}", if n == 1 { self.one } else { self.many })
+        crate::text::plural(n, self.one, self.many)
     }
 }
 
@@ -799,7 +799,7 @@ impl<'a> Search<'a> {
             format!(
                 "; {} unknown for {} with eligible GPUs",
                 self.noun.one,
-                super::scenarios::count(unknown as u64, "provider", "providers")
+                crate::text::plural(unknown, "provider", "providers")
             )
         }
     }

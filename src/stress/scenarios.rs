@@ -11,6 +11,7 @@ use crate::cloud;
 use crate::entities::{self, ResolveOptions};
 use crate::error::Error;
 use crate::model::Snapshot;
+use crate::text::plural;
 use rayon::prelude::*;
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
@@ -425,12 +426,12 @@ pub fn no_gpus_reason(listed: &Snapshot, passing: &Snapshot) -> Option<String> {
     } else if listed_gpus > 0 {
         format!(
             "{} listed, none passes the supply checks (see rackaudit verify-supply)",
-            count(listed_gpus, "GPU", "GPUs")
+            plural(listed_gpus, "GPU", "GPUs")
         )
     } else if models_only > 0 {
         format!(
             "the data lists GPU models but no GPU counts ({} name models only)",
-            count(models_only as u64, "provider", "providers")
+            plural(models_only, "provider", "providers")
         )
     } else if listed.providers.iter().any(|p| p.stake.is_some()) {
         "the data lists no GPU capacity (stake-only network)".to_string()
@@ -482,11 +483,6 @@ fn not_applicable(s: &Snapshot, opts: &StressOptions, reason: String) -> StressR
     }
 }
 
-/// `n` with its noun: "1 provider", "2 providers".
-pub fn count(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
 /// Served demand per class, with the providers that can host it.
 fn class_results(
     s: &Snapshot,
@@ -518,7 +514,7 @@ fn class_results(
                 let why = match eligible.iter().max() {
                     Some(most) => format!(
                         "the most any provider has of one eligible model is {}",
-                        count(*most, "GPU", "GPUs")
+                        plural(*most, "GPU", "GPUs")
                     ),
                     None => no_qualifying_gpu(s, c),
                 };
@@ -530,7 +526,7 @@ fn class_results(
                 Some(format!(
                     "no replica fits: needs {}, and the network has only {} it can use",
                     requirement(c),
-                    count(eligible_total, "GPU", "GPUs")
+                    plural(eligible_total, "GPU", "GPUs")
                 ))
             } else {
                 None
@@ -549,7 +545,7 @@ fn class_results(
 
 /// What one replica of a class needs, in words.
 fn requirement(c: &Class) -> String {
-    let mut r = count(c.gpus_per_replica, "GPU", "GPUs");
+    let mut r = plural(c.gpus_per_replica, "GPU", "GPUs");
     if let Some(m) = c.min_gpu_memory_gb {
         r += &format!(" of ≥ {m} GB");
     }
@@ -581,7 +577,7 @@ fn no_qualifying_gpu(s: &Snapshot, c: &Class) -> String {
     if unknown > 0 {
         format!(
             "no listed GPU qualifies ({} of unknown memory)",
-            count(unknown, "GPU", "GPUs")
+            plural(unknown, "GPU", "GPUs")
         )
     } else {
         "no listed GPU qualifies".to_string()
