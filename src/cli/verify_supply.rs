@@ -123,7 +123,7 @@ pub fn run(args: VerifySupplyArgs) -> Result<()> {
     match (fail_on, worst) {
         (Some(limit), Some(w)) if w >= limit => Err(Error::Failed(format!(
             "supply checks found {} at severity {} or above",
-            crate::report::layout::plural(
+            crate::text::plural(
                 report
                     .snapshots
                     .iter()

@@ -71,14 +71,11 @@ pub fn disclosure(s: &SnapshotAudit) -> Grid {
     g
 }
 
-/// How the league table is sorted, in words.
-pub const LEAGUE_SORTED_BY: &str = super::league::SORTED_BY;
-
 /// The league table as a grid (see [`super::league`]); with, per row, the
 /// index of its snapshot (for links).
 pub fn league(rows: &[super::league::LeagueRow]) -> (Grid, Vec<usize>) {
     let mut g = Grid::new(
-        format!("League table, sorted by {LEAGUE_SORTED_BY}"),
+        format!("League table, sorted by {}", super::league::SORTED_BY),
         &[
             ("network", false),
             ("weight", false),
@@ -669,7 +666,7 @@ pub fn hhi_text(h: f64) -> String {
     format!("{} ({band})", if near_edge { num(h, 1) } else { num(h, 0) })
 }
 
-pub use crate::text::{plural, truncate};
+use crate::text::{plural, truncate};
 
 #[cfg(test)]
 mod tests {

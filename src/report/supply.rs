@@ -79,7 +79,7 @@ fn profile_line(s: &SnapshotSupply) -> String {
         s.summary.profile,
         s.summary.profile_origin,
         t.join(", "),
-        super::layout::plural(s.summary.findings, "finding", "findings")
+        crate::text::plural(s.summary.findings, "finding", "findings")
     )
 }
 
