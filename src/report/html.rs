@@ -88,21 +88,17 @@ fn contents(o: &mut String, snapshots: &[SnapshotAudit], rows: &[super::league::
     let (g, order) = league(rows);
     let _ = write!(
         o,
-        "<h2 id=\"league\">League table</h2><p class=\"caption\">One row per snapshot, sorted by {}. Coalitions are counted at each network's own profile threshold (shown in brackets) on the weight in the second column; shares are of the part whose field is known (see each card for coverage).</p><div class=\"scroll\"><table><thead><tr>",
-        esc(super::layout::LEAGUE_SORTED_BY)
+        "<h2 id=\"league\">League table</h2><p class=\"caption\">One row per snapshot, sorted by {}. Coalitions are counted at each network's own profile threshold (shown in brackets) on the weight in the second column; shares are of the part whose field is known (see each card for coverage).</p>",
+        esc(super::league::SORTED_BY)
     );
-    for h in &g.header {
-        let _ = write!(o, "<th>{}</th>", esc(h));
-    }
-    o.push_str("</tr></thead><tbody>");
-    for (row, &i) in g.rows.iter().zip(&order) {
-        let _ = write!(o, "<tr><td><a href=\"#net-{i}\">{}</a></td>", esc(&row[0]));
-        for c in &row[1..] {
+    table_of(o, "", &g.header, &g.rows, |o, r, k, c| {
+        if k == 0 {
+            let _ = write!(o, "<td><a href=\"#net-{}\">{}</a></td>", order[r], esc(c));
+        } else {
             let _ = write!(o, "<td>{}</td>", esc(c));
         }
-        o.push_str("</tr>");
-    }
-    o.push_str("</tbody></table></div><nav aria-label=\"contents\"><h2>Contents</h2><ol>");
+    });
+    o.push_str("<nav aria-label=\"contents\"><h2>Contents</h2><ol>");
     for (i, s) in snapshots.iter().enumerate() {
         let _ = write!(o, "<li><a href=\"#net-{i}\">{}</a></li>", esc(&title(s)));
     }
@@ -116,35 +112,26 @@ fn card(o: &mut String, s: &SnapshotAudit) {
     let g = super::layout::disclosure(s);
     let _ = write!(
         o,
-        "<h3>Disclosure card</h3><p class=\"caption\">{}Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p><div class=\"scroll\"><table class=\"card\"><thead><tr>",
+        "<h3>Disclosure card</h3><p class=\"caption\">{}Shares of {} unless a row says otherwise. Verdict bands and their sources: METHODOLOGY.md, “The disclosure card”.</p>",
         s.note.as_deref().map_or(String::new(), |n| format!(
             "<strong>What the data is:</strong> {}<br>",
             esc(n)
         )),
         esc(crate::audit::weight_words(d.weight))
     );
-    for h in &g.header {
-        let _ = write!(o, "<th>{}</th>", esc(h));
-    }
-    o.push_str("</tr></thead><tbody>");
-    for (row, item) in g.rows.iter().zip(&d.items) {
-        o.push_str("<tr>");
-        for (k, c) in row.iter().enumerate() {
-            if k == 1 {
-                let _ = write!(
-                    o,
-                    "<td><span class=\"verdict v-{}\" title=\"{}\">{}</span></td>",
-                    c.replace(' ', "-"),
-                    esc(item.band_rule),
-                    esc(c)
-                );
-            } else {
-                let _ = write!(o, "<td>{}</td>", esc(c));
-            }
+    table_of(o, " class=\"card\"", &g.header, &g.rows, |o, r, k, c| {
+        if k == 1 {
+            let _ = write!(
+                o,
+                "<td><span class=\"verdict v-{}\" title=\"{}\">{}</span></td>",
+                c.replace(' ', "-"),
+                esc(d.items[r].band_rule),
+                esc(c)
+            );
+        } else {
+            let _ = write!(o, "<td>{}</td>", esc(c));
         }
-        o.push_str("</tr>");
-    }
-    o.push_str("</tbody></table></div>");
+    });
 }
 
 fn snapshot(o: &mut String, index: usize, s: &SnapshotAudit, stress: Option<&StressResult>) {
@@ -372,21 +359,37 @@ fn figure<H: AsRef<str>>(
     o.push_str("</details></figure>");
 }
 
+/// A data table: numbers (cells after the first starting with a digit)
+/// right-aligned.
 fn table<H: AsRef<str>>(o: &mut String, header: &[H], rows: &[Vec<String>]) {
-    o.push_str("<div class=\"scroll\"><table><thead><tr>");
+    table_of(o, "", header, rows, |o, _, k, c| {
+        let class = if k > 0 && c.chars().next().is_some_and(|ch| ch.is_ascii_digit()) {
+            " class=\"n\""
+        } else {
+            ""
+        };
+        let _ = write!(o, "<td{class}>{}</td>", esc(c));
+    });
+}
+
+/// A table in a scroll container; `attrs` go on the `<table>` tag and
+/// `cell(o, row, column, text)` writes each `<td>`.
+fn table_of<H: AsRef<str>>(
+    o: &mut String,
+    attrs: &str,
+    header: &[H],
+    rows: &[Vec<String>],
+    cell: impl Fn(&mut String, usize, usize, &str),
+) {
+    let _ = write!(o, "<div class=\"scroll\"><table{attrs}><thead><tr>");
     for h in header {
         let _ = write!(o, "<th>{}</th>", esc(h.as_ref()));
     }
     o.push_str("</tr></thead><tbody>");
-    for row in rows {
+    for (r, row) in rows.iter().enumerate() {
         o.push_str("<tr>");
-        for (i, c) in row.iter().enumerate() {
-            let class = if i > 0 && c.chars().next().is_some_and(|ch| ch.is_ascii_digit()) {
-                " class=\"n\""
-            } else {
-                ""
-            };
-            let _ = write!(o, "<td{class}>{}</td>", esc(c));
+        for (k, c) in row.iter().enumerate() {
+            cell(o, r, k, c);
         }
         o.push_str("</tr>");
     }
