@@ -358,11 +358,7 @@ fn row(
         taken_at: s.taken_at.clone(),
         input_sha256: s.input_sha256.clone(),
         weight: w,
-        coalition_threshold: a
-            .headline
-            .coalitions
-            .first()
-            .map(|c| format!("{}{}", c.holds.symbol(), c.label)),
+        coalition_threshold: a.headline.coalitions.first().map(|c| c.threshold_text()),
         values: metrics.iter().map(|m| (m.clone(), get(m))).collect(),
         low_coverage,
     }

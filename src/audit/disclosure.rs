@@ -266,14 +266,7 @@ fn provider_concentration(s: &SnapshotAudit) -> DisclosureItem {
     let at: Vec<String> = h
         .coalitions
         .iter()
-        .map(|c| {
-            format!(
-                "{}{}: {}",
-                c.holds.symbol(),
-                c.label,
-                many(c.provider, "provider")
-            )
-        })
+        .map(|c| format!("{}: {}", c.threshold_text(), many(c.provider, "provider")))
         .collect();
     let hhi = p.hhi.unwrap_or(0.0);
     let verdict = hhi_verdict(hhi).max(first.provider.map_or(Verdict::Low, coalition_verdict));

@@ -99,6 +99,13 @@ pub struct Coalition {
     pub operator_bounds: Option<CountBounds>,
 }
 
+impl Coalition {
+    /// The threshold as written in tables: `≥1/3`, `>2/3`.
+    pub fn threshold_text(&self) -> String {
+        format!("{}{}", self.holds.symbol(), self.label)
+    }
+}
+
 /// A count under the best and the worst attribution assumption.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CountBounds {

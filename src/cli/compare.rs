@@ -520,7 +520,7 @@ fn json_document(
                 "input_sha256": s.input_sha256,
                 "weight": s.headline.primary_weight,
                 "profile": s.profile,
-                "thresholds": s.headline.coalitions.iter().map(|c| format!("{}{}", c.holds.symbol(), c.label)).collect::<Vec<_>>(),
+                "thresholds": s.headline.coalitions.iter().map(|c| c.threshold_text()).collect::<Vec<_>>(),
                 "tau_thresholds": s.tau_thresholds,
             })
         })
@@ -625,7 +625,7 @@ fn text(
             .headline
             .coalitions
             .iter()
-            .map(|c| format!("{}{}", c.holds.symbol(), c.label))
+            .map(|c| c.threshold_text())
             .collect();
         let _ = writeln!(
             s,

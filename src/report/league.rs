@@ -70,7 +70,7 @@ impl LeagueRow {
             network: s.network.clone(),
             input_sha256: s.input_sha256.clone(),
             weight: h.primary_weight,
-            threshold: first.map(|c| format!("{}{}", c.holds.symbol(), c.label)),
+            threshold: first.map(|c| c.threshold_text()),
             providers_at_threshold: first.and_then(|c| c.provider),
             operators_at_threshold: first.and_then(|c| c.operator),
             max_operator_share: operator.and_then(|o| o.max_share),
