@@ -20,7 +20,7 @@ use crate::audit::{
 };
 use crate::error::{Error, Result};
 use crate::metrics::{Holds, Labelled, Threshold};
-use crate::report::escape::terminal;
+use crate::report::escape::pipe_cell;
 use crate::report::operators::json;
 use crate::supply::NetworkProfile;
 use clap::Args;
@@ -581,8 +581,7 @@ fn text(
         if markdown {
             crate::report::escape::markdown(x)
         } else {
-            // The table is pipe-delimited: a `|` in a name must not split it.
-            terminal(x).replace('|', "\\|")
+            pipe_cell(x)
         }
     };
     let mut header = vec!["metric".to_string()];

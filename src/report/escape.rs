@@ -17,6 +17,12 @@ pub fn terminal(s: &str) -> String {
     out
 }
 
+/// Terminal-safe text for a cell of a pipe-delimited plain-text table: a
+/// `|` in a name is escaped so it cannot split the cell.
+pub fn pipe_cell(s: &str) -> String {
+    terminal(s).replace('|', "\\|")
+}
+
 fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
 }

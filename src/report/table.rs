@@ -2,7 +2,7 @@
 //! only when writing to a terminal; untrusted text is stripped of control
 //! sequences.
 
-use super::escape::terminal;
+use super::escape::{pipe_cell, terminal};
 use super::layout::{Grid, disclosure, grids, league, summary_lines};
 use super::{AuditReport, Exporter};
 use comfy_table::{CellAlignment, Table as Comfy, presets};
@@ -26,12 +26,7 @@ impl Table {
     /// A cell's text: terminal-safe, and off a terminal (where the table
     /// is pipe-delimited) with `|` escaped so a name cannot split a cell.
     fn cell(&self, c: &str) -> String {
-        let safe = terminal(c);
-        if self.tty {
-            safe
-        } else {
-            safe.replace('|', "\\|")
-        }
+        if self.tty { terminal(c) } else { pipe_cell(c) }
     }
 
     /// One grid as a terminal table.
