@@ -40,6 +40,12 @@ pub const BUNDLED: &[Bundled] = &[
         "Real chain state of the Nakamoto-era Bittensor network (4,096 hotkeys), the genesis input of Finney; stake only, no hardware."
     ),
     bundled!(
+        "data/bittensor/subnet_emissions_2025/emissions_20251027.json",
+        None,
+        None,
+        "Real Finney mainnet emission split across subnets on 2025-10-27 (btcli subnet list): each subnet is one entity, weighted by its emission rate; who runs the subnets is not in the data. The whole 44-day series is in data/bittensor/subnet_emissions_2025/ (see `rackaudit history bittensor-subnets`)."
+    ),
+    bundled!(
         "data/cosmos/osmosis1_valset_height471386.json",
         None,
         None,

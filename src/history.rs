@@ -86,7 +86,7 @@ pub const METRIC_INFO: [(&str, &str); 21] = [
 ];
 
 /// The metrics shown when `--metric` is not given.
-pub const DEFAULT_METRICS: [&str; 12] = [
+pub const DEFAULT_METRICS: [&str; 13] = [
     "complete",
     "providers",
     "operators",
@@ -96,6 +96,7 @@ pub const DEFAULT_METRICS: [&str; 12] = [
     "nakamoto_operators",
     "max_operator_share",
     "operator_hhi",
+    "operator_gini",
     "nvidia_gpu_share",
     "vendor_coverage",
     "supply_errors",
@@ -155,7 +156,7 @@ pub fn resolve_metrics(chosen: &[String]) -> Result<Vec<String>, String> {
 /// The `--metric` help: the defaults and every metric with its meaning.
 pub fn metric_help(long: bool) -> String {
     let mut s = format!(
-        "Metrics to show, comma-separated [default: {}]",
+        "Metrics to show, comma-separated [default: {}]; of the defaults, those n/a in every snapshot are left out and named under the table",
         DEFAULT_METRICS.join(",")
     );
     if !long {
@@ -245,7 +246,45 @@ pub struct HistoryReport {
     /// Below this coverage a share is flagged `low_coverage`.
     pub low_coverage_below: f64,
     pub rows: Vec<HistoryRow>,
+    /// Default metrics left out because every snapshot leaves them n/a
+    /// (GPU figures of a network that lists no GPUs); a metric asked for
+    /// with `--metric` is always shown.
+    pub omitted_metrics: Vec<String>,
     pub uptime: DerivedUptime,
+}
+
+impl HistoryReport {
+    /// Leaves out the metrics that are n/a in every row, and records them
+    /// in `omitted_metrics`. A share of a known part and its coverage stay
+    /// or go together.
+    pub fn omit_unknown_metrics(&mut self) {
+        let known = |m: &str| {
+            self.rows
+                .iter()
+                .any(|r| r.values.get(m).is_some_and(Option::is_some))
+        };
+        let keep: Vec<bool> = self
+            .metrics
+            .iter()
+            .map(|m| {
+                let partner = coverage_metric(m)
+                    .or_else(|| COVERAGE_OF.iter().find(|(_, c)| c == m).map(|(s, _)| *s));
+                known(m) || partner.is_some_and(known)
+            })
+            .collect();
+        let (kept, omitted): (Vec<_>, Vec<_>) = self
+            .metrics
+            .drain(..)
+            .zip(keep)
+            .partition(|(_, keep)| *keep);
+        self.metrics = kept.into_iter().map(|(m, _)| m).collect();
+        self.omitted_metrics = omitted.into_iter().map(|(m, _)| m).collect();
+        let shown = &self.metrics;
+        self.coverage_of.retain(|share, _| shown.contains(share));
+        for row in &mut self.rows {
+            row.values.retain(|m, _| shown.contains(m));
+        }
+    }
 }
 
 fn row(
@@ -507,6 +546,7 @@ pub fn history<E>(
             .collect(),
         low_coverage_below: LOW_COVERAGE,
         rows,
+        omitted_metrics: Vec::new(),
         uptime: tally.finish(since),
     })
 }

@@ -266,9 +266,14 @@ impl Setting {
 pub const PROFILE_ADAPTER: &str = "network-profile";
 
 /// The bundled profiles: (name, TOML text).
-pub const BUNDLED: [(&str, &str); 5] = [
+pub const BUNDLED: [(&str, &str); 6] = [
     ("default", include_str!("../data/profiles/default.toml")),
     ("akash", include_str!("../data/profiles/akash.toml")),
+    // Before `bittensor`, whose `bittensor-*` would match its networks too.
+    (
+        "bittensor-subnets",
+        include_str!("../data/profiles/bittensor-subnets.toml"),
+    ),
     ("bittensor", include_str!("../data/profiles/bittensor.toml")),
     ("cosmos", include_str!("../data/profiles/cosmos.toml")),
     ("vastai", include_str!("../data/profiles/vastai.toml")),

@@ -96,13 +96,13 @@ fn json_is_byte_identical_and_records_versions_and_hashes() {
     assert_eq!(v["tool_version"], env!("CARGO_PKG_VERSION"));
     assert!(v["methodology_version"].is_string());
     assert_eq!(v["input_sha256"].as_str().unwrap().len(), 64);
-    // Seven snapshots and the workload behind the cards' resilience rows.
+    // Eight snapshots and the workload behind the cards' resilience rows.
     let inputs = v["inputs"].as_array().unwrap();
-    assert_eq!(inputs.len(), 8);
-    assert_eq!(inputs[7]["adapter"], "workload");
+    assert_eq!(inputs.len(), 9);
+    assert_eq!(inputs[8]["adapter"], "workload");
     let o = run(&["audit", "--format", "json", "--no-stress"]);
     let v: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(v["inputs"].as_array().unwrap().len(), 7);
+    assert_eq!(v["inputs"].as_array().unwrap().len(), 8);
 }
 
 #[test]

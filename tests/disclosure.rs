@@ -176,7 +176,7 @@ fn card_comes_first_and_league_table_opens_several_snapshots() {
         .skip(3)
         .take_while(|l| l.starts_with('|'))
         .collect();
-    assert_eq!(rows.len(), 7);
+    assert_eq!(rows.len(), 8);
     let ops: Vec<usize> = rows
         .iter()
         .map(|r| {

@@ -260,6 +260,7 @@ fn every_bundled_file_round_trips_through_generic_csv() {
         assert_eq!(original["profile"], again["profile"], "{name}");
         assert_eq!(original["network"], again["network"], "{name}");
         assert_eq!(original["stake_unit"], again["stake_unit"], "{name}");
+        assert_eq!(original["emission_unit"], again["emission_unit"], "{name}");
         assert_eq!(
             original["supply"]["findings"], again["supply"]["findings"],
             "{name}"
@@ -268,7 +269,7 @@ fn every_bundled_file_round_trips_through_generic_csv() {
             csv.lines()
                 .next()
                 .unwrap()
-                .ends_with(",network,profile,stake_unit,taken_at")
+                .ends_with(",network,profile,stake_unit,taken_at,emission_unit")
         );
     }
 }

@@ -322,7 +322,7 @@ fn bundled_real_data_is_checked_deterministically() {
     assert_eq!(a.stdout, b.stdout);
     let r: Value = serde_json::from_slice(&a.stdout).unwrap();
     let snapshots = r["snapshots"].as_array().unwrap();
-    assert_eq!(snapshots.len(), 7);
+    assert_eq!(snapshots.len(), 8);
     for s in snapshots {
         let kinds: Vec<&str> = s["summary"]["bases"]
             .as_array()

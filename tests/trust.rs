@@ -485,7 +485,22 @@ fn history_shows_na_for_what_a_network_cannot_measure() {
         &data("data/cosmos/osmosis1_valset_height471386.json"),
     ]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = run(&["history", "osmosis-1", "--store", store]);
+    // Asked for, a metric the network cannot measure is shown as n/a; by
+    // default it is left out and named.
+    let default = text(&run(&["history", "osmosis-1", "--store", store]));
+    assert!(
+        default
+            .contains("Not shown, n/a in every snapshot: gpus, nvidia_gpu_share, vendor_coverage."),
+        "{default}"
+    );
+    let o = run(&[
+        "history",
+        "osmosis-1",
+        "--store",
+        store,
+        "--metric",
+        "gpus,coalition_operators,nvidia_gpu_share",
+    ]);
     let t = text(&o);
     assert!(o.status.success(), "{t}");
     // No GPUs: Nvidia's share is n/a, not 0; the coalition leads.

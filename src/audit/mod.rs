@@ -347,6 +347,9 @@ pub struct SnapshotAudit {
     pub note: Option<String>,
     pub input_sha256: String,
     pub stake_unit: Option<String>,
+    /// Unit of the emission weight, when the snapshot states one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emission_unit: Option<String>,
     /// The network profile whose thresholds the coalitions use.
     pub profile: String,
     /// The disclosure card (filled by the pipeline's disclose stage, after
@@ -1084,6 +1087,7 @@ pub fn measure_scoped(
         note: snapshot.source.note.clone(),
         input_sha256: snapshot.input_sha256.clone(),
         stake_unit: snapshot.stake_unit.clone(),
+        emission_unit: snapshot.emission_unit.clone(),
         profile: profile.name.clone(),
         disclosure: None,
         tau_thresholds: params

@@ -94,7 +94,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     // current ones are measured; the bounded channel keeps at most a few
     // in memory.
     let (sender, received) = std::sync::mpsc::sync_channel(1);
-    let report = std::thread::scope(|scope| {
+    let mut report = std::thread::scope(|scope| {
         scope.spawn(move || {
             for row in chosen {
                 let item = store.snapshot(row.id).map(|s| (row, s));
@@ -112,6 +112,9 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             args.since.as_deref(),
         )
     })?;
+    if args.metric.is_none() {
+        report.omit_unknown_metrics();
+    }
     let bytes = match args.format {
         Format::Json => crate::report::operators::json(&report),
         Format::Csv => csv(&report),
@@ -195,6 +198,13 @@ fn text(r: &HistoryReport, esc: &dyn Fn(&str) -> String) -> Vec<u8> {
             "Shares of a known part ({}): each is a share of the part whose field is known, beside its coverage (the share of the weight, or of the GPUs for the vendor, for which the field is known); \"(low coverage)\" marks a coverage below {:.0}%.\n",
             pairs.join(", "),
             r.low_coverage_below * 100.0
+        );
+    }
+    if !r.omitted_metrics.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not shown, n/a in every snapshot: {}.\n",
+            r.omitted_metrics.join(", ")
         );
     }
     let _ = writeln!(

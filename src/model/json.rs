@@ -180,6 +180,7 @@ fn without_providers(s: &Snapshot) -> Snapshot {
         source: s.source.clone(),
         input_sha256: s.input_sha256.clone(),
         stake_unit: s.stake_unit.clone(),
+        emission_unit: s.emission_unit.clone(),
         profile: s.profile.clone(),
         providers: Vec::new(),
         collection: s.collection.clone(),

@@ -37,6 +37,10 @@ pub struct Snapshot {
     /// Unit of `stake` values (e.g. `TAO`, `uosmo`, `share`), if any.
     #[serde(default)]
     pub stake_unit: Option<String>,
+    /// Unit of `emission` values (e.g. `alpha of subnet 1 per day`), when
+    /// the source says; a rate's unit says what it is a rate of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emission_unit: Option<String>,
     /// The bundled network profile the snapshot is audited under, when the
     /// data says (a generic CSV exported from a Cosmos chain keeps `cosmos`);
     /// otherwise chosen by network name and adapter.
@@ -405,6 +409,7 @@ impl Snapshot {
             source,
             input_sha256,
             stake_unit: None,
+            emission_unit: None,
             profile: None,
             providers: Vec::new(),
             collection: None,

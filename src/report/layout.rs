@@ -608,6 +608,19 @@ fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
         }
         None => lines.push("uptime: n/a (known for 0% of providers)".into()),
     }
+    if let Some(unit) = &s.emission_unit
+        && let Some(c) = crate::audit::find_cell(
+            &s.concentration,
+            crate::audit::Dimension::Provider,
+            crate::audit::Weight::Emission,
+        )
+    {
+        lines.push(format!(
+            "emission: {} ({unit}) over {}",
+            num(c.attributed_weight + c.unattributed_weight, 6),
+            crate::audit::count(Some(c.metrics.total_entities), "provider"),
+        ));
+    }
     if let Some(st) = &s.stake {
         let unit = st
             .unit

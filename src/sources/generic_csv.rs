@@ -15,7 +15,7 @@
 //! `city`, `cpu_cores`, `memory_gb`, `storage_gb` and `uptime_window` (the
 //! window `uptime` covers; `declared` when empty).
 //! Optional snapshot-level columns: `network`, `profile` (a bundled network
-//! profile), `stake_unit` and `taken_at`; every row must give the same value
+//! profile), `stake_unit`, `taken_at` and `emission_unit`; every row must give the same value
 //! or leave it empty (a conflict is an error naming the line).
 //! Every column but `provider_id` may be empty. Rows sharing a
 //! `provider_id` are one provider: their provider-level fields must agree
@@ -107,7 +107,13 @@ const K_UPTIME_WINDOW: usize = 21;
 /// Optional snapshot-level columns: what the whole file is (the network,
 /// the bundled profile it is audited under, the unit of `stake`, when the
 /// data was recorded). Every row must give the same value or leave it empty.
-pub const SNAPSHOT_COLUMNS: [&str; 4] = ["network", "profile", "stake_unit", "taken_at"];
+pub const SNAPSHOT_COLUMNS: [&str; 5] = [
+    "network",
+    "profile",
+    "stake_unit",
+    "taken_at",
+    "emission_unit",
+];
 
 /// Whether a first line looks like a generic-CSV header.
 pub fn is_header(line: &str) -> bool {
@@ -119,7 +125,7 @@ pub fn is_header(line: &str) -> bool {
 struct Header {
     index: [usize; 15],
     optional: [Option<usize>; 22],
-    snapshot: [Option<usize>; 4],
+    snapshot: [Option<usize>; SNAPSHOT_COLUMNS.len()],
 }
 
 impl Header {
@@ -290,7 +296,7 @@ pub fn read_rows<R: std::io::Read + Send>(
     let mut by_id: FxHashMap<Text, usize> = FxHashMap::default();
     let mut listings: Vec<Listings> = Vec::new();
     let mut templates = Templates::default();
-    let mut whole_file: [Option<String>; 4] = Default::default();
+    let mut whole_file: [Option<String>; SNAPSHOT_COLUMNS.len()] = Default::default();
     let mut merge = |record: &csv::StringRecord| -> Result<()> {
         // Record 0 is the header.
         if let Some(at) = record.position()
@@ -333,7 +339,7 @@ pub fn read_rows<R: std::io::Read + Send>(
         )
     };
     each_record(file, reader, &mut merge)?;
-    let [network, profile, stake_unit, taken_at] = whole_file;
+    let [network, profile, stake_unit, taken_at, emission_unit] = whole_file;
     let mut snapshot = Snapshot::new(
         network.unwrap_or_else(|| "generic".into()),
         Source {
@@ -345,6 +351,7 @@ pub fn read_rows<R: std::io::Read + Send>(
     );
     snapshot.profile = profile;
     snapshot.stake_unit = stake_unit;
+    snapshot.emission_unit = emission_unit;
     snapshot.taken_at = taken_at;
     snapshot.providers = providers;
     Ok(snapshot)
@@ -424,7 +431,10 @@ fn each_record<R: std::io::Read + Send>(
 /// Reads the snapshot-level columns of one row: every row must give the
 /// value the file gave before, or leave it empty; a profile must be a
 /// bundled one.
-fn merge_snapshot_level(slots: &mut [Option<String>; 4], row: &Row<'_>) -> Result<()> {
+fn merge_snapshot_level(
+    slots: &mut [Option<String>; SNAPSHOT_COLUMNS.len()],
+    row: &Row<'_>,
+) -> Result<()> {
     for (k, slot) in slots.iter_mut().enumerate() {
         let name = SNAPSHOT_COLUMNS[k];
         let Some(value) = row.snapshot_level(k) else {
@@ -439,7 +449,7 @@ fn merge_snapshot_level(slots: &mut [Option<String>; 4], row: &Row<'_>) -> Resul
                         format!("`{value}` conflicts with `{old}` given earlier in the file"),
                     )
                     .with_hint(
-                        "network, profile, stake_unit and taken_at describe the whole file: every row must give the same value or leave it empty",
+                        "network, profile, stake_unit, taken_at and emission_unit describe the whole file: every row must give the same value or leave it empty",
                     ));
             }
             None => {
@@ -938,6 +948,7 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
         guard(&profile),
         text(&s.stake_unit),
         text(&s.taken_at),
+        text(&s.emission_unit),
     ];
     let operators = exported_operators(s);
     for (p, operator) in s.providers.iter().zip(&operators) {

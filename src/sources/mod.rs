@@ -3,6 +3,7 @@
 
 pub mod akash;
 pub mod bittensor;
+pub mod bittensor_subnets;
 pub mod cosmos;
 pub mod generic_csv;
 pub mod json;
@@ -85,6 +86,7 @@ pub fn adapters() -> &'static [&'static dyn Adapter] {
         &snapshot_json::SnapshotJson,
         &bittensor::NakamotoSnapshot,
         &bittensor::Metagraph,
+        &bittensor_subnets::SubnetEmissions,
         &cosmos::Validators,
         &akash::ConsoleProviders,
         &akash::ChainProviders,
