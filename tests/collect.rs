@@ -470,6 +470,191 @@ fn bittensor_metagraph_over_json_rpc() {
     assert!(stderr(&o).contains("NeuronInfoLite"), "{}", stderr(&o));
 }
 
+/// A subnet's `DynamicInfo` as the runtime encodes it (subtensor 14bc6f9f).
+fn dynamic_info(netuid: u16, tempo: u16) -> rackaudit::collect::bittensor::DynamicInfo {
+    use parity_scale_codec::Compact;
+    rackaudit::collect::bittensor::DynamicInfo {
+        netuid: Compact(netuid),
+        owner_hotkey: [netuid as u8; 32],
+        owner_coldkey: [netuid as u8; 32],
+        subnet_name: b"sn".iter().map(|b| Compact(*b)).collect(),
+        token_symbol: vec![Compact(0xce), Compact(0xb1)],
+        tempo: Compact(tempo),
+        last_step: Compact(1),
+        blocks_since_last_step: Compact(2),
+        emission: Compact(0),
+        alpha_in: Compact(5_000_000_000_000),
+        alpha_out: Compact(7_000_000_000_000),
+        tao_in: Compact(1_000_000_000_000),
+        alpha_out_emission: Compact(1),
+        alpha_in_emission: Compact(1),
+        tao_in_emission: Compact(1),
+        pending_alpha_emission: Compact(0),
+        pending_root_emission: Compact(0),
+        subnet_volume: Compact(123_456_789_000),
+        network_registered_at: Compact(4_000_000),
+        subnet_identity: Some(rackaudit::collect::bittensor::SubnetIdentityV3 {
+            subnet_name: b"sn".to_vec(),
+            ..Default::default()
+        }),
+        moving_price: 1 << 31,
+    }
+}
+
+fn rpc_hex(hex: String) -> Reply {
+    Reply::json(&json!({"jsonrpc": "2.0", "id": 1, "result": hex}).to_string())
+}
+
+/// A neuron of `netuid` emitting `emission` alpha units per epoch.
+fn subnet_neuron(
+    netuid: u16,
+    hot: u8,
+    cold: u8,
+    alpha_units: u64,
+    emission: u64,
+) -> rackaudit::collect::bittensor::NeuronInfoLite {
+    let mut n = neuron(u16::from(hot), hot, cold, alpha_units, [198, 51, 100, hot]);
+    n.netuid = parity_scale_codec::Compact(netuid);
+    n.emission = parity_scale_codec::Compact(emission);
+    n
+}
+
+/// The answers of one `--all-subnets` run, in request order: subnet list,
+/// prices, then each subnet's neurons (the last subnet's answer given).
+fn all_subnets_script(last: Reply) -> Script {
+    use rackaudit::collect::bittensor::{SubnetPrice, encode_answer, encode_neurons};
+    let infos = vec![
+        Some(dynamic_info(7, 360)),
+        Some(dynamic_info(9, 360)),
+        None,
+        Some(dynamic_info(11, 360)),
+    ];
+    // 0.5 and 2 TAO per alpha; subnet 11 trades at 1.
+    let prices = vec![
+        SubnetPrice {
+            netuid: 7,
+            price: 500_000_000,
+        },
+        SubnetPrice {
+            netuid: 9,
+            price: 2_000_000_000,
+        },
+        SubnetPrice {
+            netuid: 11,
+            price: 1_000_000_000,
+        },
+    ];
+    let mut script = Script::new();
+    script.insert(
+        "POST /".into(),
+        vec![
+            rpc_hex(encode_answer(&infos)),
+            rpc_hex(encode_answer(&prices)),
+            rpc_hex(encode_neurons(&[subnet_neuron(
+                7,
+                1,
+                9,
+                6_000_000_000,
+                1_000_000_000,
+            )])),
+            rpc_hex(encode_neurons(&[
+                subnet_neuron(9, 2, 9, 1_000_000_000, 1_000_000_000),
+                subnet_neuron(9, 3, 8, 10_000_000_000, 500_000_000),
+            ])),
+            last,
+        ],
+    );
+    script
+}
+
+#[test]
+fn bittensor_all_subnets_in_alpha_and_tao_equivalents() {
+    use rackaudit::collect::bittensor::encode_neurons;
+    let dir = scratch("bittensor-all");
+    let store = dir.join("s.sqlite").display().to_string();
+    let server = serve(all_subnets_script(rpc_hex(encode_neurons(&[
+        subnet_neuron(11, 4, 7, 1_000_000_000, 0),
+    ]))));
+    let o = collect_bittensor(&server.base, &["--all-subnets", "--store", &store]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Per subnet, alpha of that subnet; tempo 360 = 20 epochs a day.
+    let sn9 = export(&store, "latest:bittensor-subnet-9");
+    assert_eq!(sn9["stake_unit"], "alpha of subnet 9");
+    assert_eq!(sn9["emission_unit"], "alpha of subnet 9 per day");
+    let p = sn9["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["stake"] == 10.0)
+        .unwrap();
+    assert_eq!(p["emission"], 10.0, "0.5 alpha per epoch × 20 epochs");
+    // Network-wide, by hand: coldkey 9 holds 6 × 0.5 + 1 × 2 = 5 TAO of
+    // stake and emits 20 × 0.5 + 20 × 2 = 50 TAO a day; coldkey 8 holds
+    // 10 × 2 = 20 and emits 10 × 2 = 20; coldkey 7 holds 1, emits 0.
+    let all = export(&store, "latest:bittensor-finney");
+    assert_eq!(
+        all["stake_unit"],
+        rackaudit::collect::bittensor::TAO_EQUIVALENT
+    );
+    assert_eq!(all["providers"].as_array().unwrap().len(), 4);
+    let ids: Vec<&str> = all["providers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().split(':').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["11", "7", "9", "9"]);
+    let parts = all["collection"]["parts"].as_array().unwrap();
+    assert_eq!(parts.len(), 3, "every subnet in the record: {parts:?}");
+    assert!(all["source"]["note"].as_str().unwrap().contains(" in 2"));
+    let o = run(&[
+        "audit",
+        "--store",
+        &store,
+        "--snapshot",
+        "latest:bittensor-finney",
+        "--format",
+        "json",
+        "--no-stress",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let a: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let cells = a["snapshots"][0]["concentration"].as_array().unwrap();
+    let max = |weight: &str| {
+        cells
+            .iter()
+            .find(|c| c["dimension"] == "operator" && c["weight"] == weight)
+            .unwrap()["metrics"]["max_share"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!((max("emission") - 50.0 / 70.0).abs() < 1e-12);
+    assert!((max("stake") - 20.0 / 26.0).abs() < 1e-12);
+    // A subnet whose answer does not decode: exit 3, naming it, unless
+    // --allow-incomplete, which saves the record marked incomplete.
+    let bad = || rpc_hex("0x0400".into());
+    let server = serve(all_subnets_script(bad()));
+    let o = collect_bittensor(&server.base, &["--all-subnets", "--store", &store]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("subnet 11"), "{}", stderr(&o));
+    let server = serve(all_subnets_script(bad()));
+    let o = collect_bittensor(
+        &server.base,
+        &["--all-subnets", "--allow-incomplete", "--store", &store],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let all = export(&store, "latest:bittensor-finney");
+    assert_eq!(all["collection"]["complete"], false);
+    let failed: Vec<&Value> = all["collection"]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["complete"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0]["name"], "subnet 11 (sn)");
+}
+
 #[test]
 fn history_derives_uptime_from_stored_observations() {
     let dir = scratch("history");

@@ -6,6 +6,7 @@
 //!   rackaudit collect akash
 //!   rackaudit collect cosmos --endpoint https://rest.cosmos.directory/osmosis
 //!   rackaudit collect bittensor --netuid 1 --out sn1.json
+//!   rackaudit collect bittensor --all-subnets
 //!   rackaudit collect akash-chain --endpoint https://api.akashnet.net --no-store --out chain.json
 
 use crate::collect::http::HttpOptions;
@@ -18,7 +19,7 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit collect akash\n  rackaudit collect cosmos --endpoint https://rest.cosmos.directory/osmosis\n  rackaudit collect bittensor --netuid 1 --out sn1.json\n\nExit codes: 0 collected (a saved incomplete collection says so on standard error), 2 usage or store error, 3 network error or an incomplete collection without --allow-incomplete."
+    after_help = "Examples:\n  rackaudit collect akash\n  rackaudit collect cosmos --endpoint https://rest.cosmos.directory/osmosis\n  rackaudit collect bittensor --netuid 1 --out sn1.json\n  rackaudit collect bittensor --all-subnets\n\nExit codes: 0 collected (a saved incomplete collection says so on standard error), 2 usage or store error, 3 network error or an incomplete collection without --allow-incomplete."
 )]
 pub struct CollectArgs {
     /// What to collect.
@@ -31,8 +32,16 @@ pub struct CollectArgs {
     #[arg(long)]
     pub endpoint: Option<String>,
     /// Bittensor subnet id.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, conflicts_with = "all_subnets")]
     pub netuid: u16,
+    /// Bittensor: every subnet in one run. Stores one snapshot per subnet
+    /// (amounts in its alpha, emission per day) and the network-wide
+    /// snapshot `bittensor-finney` (every neuron as `netuid:hotkey`,
+    /// operated by its coldkey, in TAO-equivalents); --out writes the
+    /// network-wide one. A subnet that fails to decode makes the collection
+    /// incomplete.
+    #[arg(long)]
+    pub all_subnets: bool,
     /// Snapshot store (SQLite); default: $RACKAUDIT_STORE, else
     /// rackaudit.sqlite in the user's data directory.
     #[arg(long)]
@@ -145,53 +154,73 @@ pub fn run(args: CollectArgs) -> Result<()> {
             opts.endpoint
         ));
     }
-    let collected = collect(args.network, &opts, Some(report));
+    let collected = if args.all_subnets {
+        if args.network != Network::Bittensor {
+            return Err(Error::Usage(
+                "--all-subnets applies to `collect bittensor` only".into(),
+            ));
+        }
+        crate::collect::collect_all_subnets(&opts, Some(report))
+    } else {
+        collect(args.network, &opts, Some(report)).map(|c| vec![c])
+    };
     if let Some(b) = bar {
         b.finish_and_clear();
     }
     let mut collected = collected?;
     if !args.geoip.is_empty() {
         let db = crate::supply::GeoIp::open(&args.geoip)?;
-        let n = db.enrich(&mut collected.snapshot)?;
-        let c = collected.snapshot.collection.as_mut().expect("collected");
-        for r in db.records() {
-            c.enrichment.push(format!(
-                "country and ASN of {n} providers from {} (sha256 {})",
-                r.location, r.sha256
-            ));
+        for one in &mut collected {
+            let n = db.enrich(&mut one.snapshot)?;
+            let c = one.snapshot.collection.as_mut().expect("collected");
+            for r in db.records() {
+                c.enrichment.push(format!(
+                    "country and ASN of {n} providers from {} (sha256 {})",
+                    r.location, r.sha256
+                ));
+            }
         }
     }
-    let s = &collected.snapshot;
-    let c = s
-        .collection
-        .as_ref()
-        .expect("collectors record completeness");
+    // The first is the one --out names (the network-wide snapshot of
+    // --all-subnets).
     if let Some(out) = &args.out {
-        let bytes = serde_json::to_vec_pretty(s).expect("snapshots serialize");
-        write_archive(out, &collected)?;
+        let bytes = serde_json::to_vec_pretty(&collected[0].snapshot).expect("snapshots serialize");
+        write_archive(out, &collected[0])?;
         crate::output::write_atomic(out, &bytes)?;
     }
-    let stored = if args.no_store {
-        String::new()
+    let mut store = if args.no_store {
+        None
     } else {
         let path = super::store_path(args.store.as_deref())?;
-        let mut store = crate::store::Store::open(&path)?;
-        let id = store.insert(s, &collected.document, &collected.responses)?;
-        format!("; stored as snapshot {id} in {}", path.display())
+        Some((crate::store::Store::open(&path)?, path))
     };
-    eprintln!(
-        "rackaudit collect: {} ({}): {} providers from {} page(s), {}{}{stored}",
-        s.network,
-        c.endpoint,
-        s.providers.len(),
-        c.pages_fetched,
-        if c.complete { "complete" } else { "INCOMPLETE" },
-        if c.duplicates_dropped > 0 {
-            format!(", {} duplicate items dropped", c.duplicates_dropped)
-        } else {
-            String::new()
-        },
-    );
+    for one in &collected {
+        let s = &one.snapshot;
+        let c = s
+            .collection
+            .as_ref()
+            .expect("collectors record completeness");
+        let stored = match &mut store {
+            None => String::new(),
+            Some((store, path)) => {
+                let id = store.insert(s, &one.document, &one.responses)?;
+                format!("; stored as snapshot {id} in {}", path.display())
+            }
+        };
+        eprintln!(
+            "rackaudit collect: {} ({}): {} providers from {} page(s), {}{}{stored}",
+            s.network,
+            c.endpoint,
+            s.providers.len(),
+            c.pages_fetched,
+            if c.complete { "complete" } else { "INCOMPLETE" },
+            if c.duplicates_dropped > 0 {
+                format!(", {} duplicate items dropped", c.duplicates_dropped)
+            } else {
+                String::new()
+            },
+        );
+    }
     Ok(())
 }
 

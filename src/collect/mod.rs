@@ -84,6 +84,8 @@ struct Fetched {
     problems: Vec<String>,
     /// Network name to set when the adapter cannot know it (chain id).
     network: Option<String>,
+    /// The parts of a collection made of several (every subnet).
+    parts: Vec<crate::model::CollectedPart>,
 }
 
 /// Runs one collection. `progress` receives short status lines.
@@ -109,13 +111,58 @@ pub fn collect(
         Network::Cosmos => cosmos(&mut client, base, opts.page_size),
         Network::Bittensor => bittensor::fetch(&mut client, base, opts.netuid),
     };
-    finish(network, opts, client, fetched?, started_at)
+    let fetched = fetched?;
+    finish(
+        network,
+        opts,
+        &client.retried,
+        client.responses,
+        fetched,
+        started_at,
+    )
+}
+
+/// `collect bittensor --all-subnets`: the network-wide snapshot first, then
+/// one snapshot per subnet that decoded. A subnet that failed makes the
+/// network-wide collection incomplete: refused unless `allow_incomplete`.
+/// Every response is archived with the network-wide snapshot; each subnet's
+/// snapshot keeps its own merged document.
+pub fn collect_all_subnets(
+    opts: &CollectOptions,
+    progress: Option<http::Progress>,
+) -> Result<Vec<Collected>> {
+    let started_at = crate::time::generated_at();
+    let mut client = Client::new(opts.http.clone());
+    client.on_wait = progress;
+    let base = opts.endpoint.trim_end_matches('/');
+    let all = bittensor::fetch_all(&mut client, base)?;
+    let network = Network::Bittensor;
+    let mut out = vec![finish(
+        network,
+        opts,
+        &client.retried,
+        client.responses,
+        all.network_wide,
+        started_at.clone(),
+    )?];
+    for subnet in all.subnets {
+        out.push(finish(
+            network,
+            opts,
+            &[],
+            Vec::new(),
+            subnet,
+            started_at.clone(),
+        )?);
+    }
+    Ok(out)
 }
 
 fn finish(
     network: Network,
     opts: &CollectOptions,
-    client: Client,
+    retried: &[String],
+    responses: Vec<RawResponse>,
     f: Fetched,
     started_at: String,
 ) -> Result<Collected> {
@@ -151,7 +198,7 @@ fn finish(
     if !complete {
         snapshot.source.note = Some(format!("INCOMPLETE collection: {}", problems.join("; ")));
     }
-    let mut errors = client.retried.clone();
+    let mut errors = retried.to_vec();
     errors.extend(problems);
     snapshot.collection = Some(Collection {
         collector: network.name().into(),
@@ -164,8 +211,7 @@ fn finish(
         items_received: f.received,
         duplicates_dropped: f.duplicates,
         errors,
-        responses: client
-            .responses
+        responses: responses
             .iter()
             .map(|r| ArchivedResponse {
                 url: r.url.clone(),
@@ -175,11 +221,12 @@ fn finish(
             .collect(),
         document_sha256: crate::sources::sha256_hex(&document),
         enrichment: Vec::new(),
+        parts: f.parts,
     });
     Ok(Collected {
         snapshot,
         document,
-        responses: client.responses,
+        responses,
     })
 }
 
@@ -206,6 +253,7 @@ fn akash_console(client: &mut Client, base: &str) -> Result<Fetched> {
         duplicates,
         problems: Vec::new(),
         network: None,
+        parts: Vec::new(),
     })
 }
 

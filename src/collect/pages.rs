@@ -34,6 +34,7 @@ impl Paged {
             duplicates: self.duplicates,
             problems: self.problems,
             network,
+            parts: Vec::new(),
         }
     }
 }

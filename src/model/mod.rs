@@ -82,6 +82,24 @@ pub struct Collection {
     /// the sha256 of each database used.
     #[serde(default)]
     pub enrichment: Vec<String>,
+    /// For a collection made of several parts (every subnet of a network):
+    /// each part, whether it came back whole, and why not.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<CollectedPart>,
+}
+
+/// One part of a collection made of several.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CollectedPart {
+    /// What the part is, e.g. `subnet 8 (τaos)`.
+    pub name: String,
+    pub complete: bool,
+    /// Items it contributed (neurons of a subnet).
+    pub items: u64,
+    /// Why it is incomplete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// One archived response.

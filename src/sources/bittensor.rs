@@ -2,14 +2,17 @@
 //!
 //! One provider per hotkey; its coldkey is the operator key; stake is the
 //! weight. Stake is converted to TAO (the snapshot stores rao, 1 TAO = 10^9
-//! rao; metagraph exports already use TAO). Names come from the bundled
+//! rao). A subnet's metagraph (one with a `netuid`) holds amounts in that
+//! subnet's alpha since dTAO (February 2025): its units are the ones the
+//! document states (`stake_unit`, `emission_unit`, as `collect bittensor`
+//! writes them), else unknown. Names come from the bundled
 //! delegate registry (`data/bittensor/subtensor_delegate_info.json`), keyed
 //! by hotkey.
 
 use super::json::{Rec, each_object, first_object_has, kind};
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
-use crate::model::{KeyKind, Provider, Snapshot, Source, Text};
+use crate::model::{KeyKind, Provider, Snapshot, Text};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -36,15 +39,7 @@ fn delegate_names() -> &'static BTreeMap<String, (String, String)> {
 }
 
 fn new_snapshot(network: &str, adapter: &str, input: &Input<'_>) -> Snapshot {
-    let mut s = Snapshot::new(
-        network,
-        Source {
-            adapter: adapter.into(),
-            location: input.location.to_string(),
-            note: None,
-        },
-        input.sha256(),
-    );
+    let mut s = super::new_snapshot(network, adapter, input);
     s.stake_unit = Some("TAO".into());
     s
 }
@@ -165,11 +160,20 @@ impl Adapter for Metagraph {
         let Content::Json(root) = content else {
             return Err(Error::input(file, None, None, "is not JSON"));
         };
-        let network = match root.get("netuid").and_then(Value::as_u64) {
+        let netuid = root.get("netuid").and_then(Value::as_u64);
+        let network = match netuid {
             Some(n) => format!("bittensor-subnet-{n}"),
             None => "bittensor".to_string(),
         };
         let mut s = new_snapshot(&network, self.name(), input);
+        // A subnet's amounts are in its own token (alpha) since dTAO
+        // (February 2025): the collector states the units; an export that
+        // names a subnet but not its units leaves them unknown.
+        let declared = |field: &str| root.get(field).and_then(Value::as_str).map(String::from);
+        if netuid.is_some() {
+            s.stake_unit = declared("stake_unit");
+        }
+        s.emission_unit = declared("emission_unit");
         s.taken_at = root
             .get("block")
             .and_then(Value::as_u64)

@@ -12,7 +12,7 @@
 use super::json::kind;
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
-use crate::model::{Provider, Snapshot, Source};
+use crate::model::{Provider, Snapshot};
 use serde_json::{Map, Value};
 
 /// Network name of the series (Finney mainnet); another network in the
@@ -58,15 +58,7 @@ impl Adapter for SubnetEmissions {
             None | Some("finney") => NETWORK.to_string(),
             Some(other) => format!("{NETWORK}-{}", other.trim()),
         };
-        let mut s = Snapshot::new(
-            network,
-            Source {
-                adapter: self.name().into(),
-                location: file.to_string(),
-                note: None,
-            },
-            input.sha256(),
-        );
+        let mut s = super::new_snapshot(network, self.name(), input);
         s.taken_at = taken_at(file, metadata)?;
         s.emission_unit = Some(RATE_UNIT.into());
         s.providers = subnets(file, emissions)?;

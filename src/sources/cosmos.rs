@@ -17,7 +17,7 @@
 use super::json::{Rec, each_object, first_object_has};
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
-use crate::model::{KeyKind, Provider, Snapshot, Source, Text};
+use crate::model::{KeyKind, Provider, Snapshot, Text};
 use serde_json::Value;
 
 /// Adapter for Cosmos-SDK validator sets.
@@ -90,15 +90,7 @@ impl Adapter for Validators {
             .map(str::to_string)
             .or_else(|| prefix.map(network_of_prefix))
             .unwrap_or_else(|| "cosmos-sdk".into());
-        let mut s = Snapshot::new(
-            network,
-            Source {
-                adapter: self.name().into(),
-                location: file.to_string(),
-                note: None,
-            },
-            input.sha256(),
-        );
+        let mut s = super::new_snapshot(network, self.name(), input);
         s.taken_at = header
             .and_then(|h| h["time"].as_str())
             .map(str::to_string)

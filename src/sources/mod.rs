@@ -62,6 +62,19 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// An empty snapshot of `network` read from `input` by `adapter`.
+pub fn new_snapshot(network: impl Into<String>, adapter: &str, input: &Input<'_>) -> Snapshot {
+    Snapshot::new(
+        network,
+        crate::model::Source {
+            adapter: adapter.into(),
+            location: input.location.to_string(),
+            note: None,
+        },
+        input.sha256(),
+    )
+}
+
 /// Content of an input, parsed once for detection and reading.
 pub enum Content<'a> {
     Json(Value),
