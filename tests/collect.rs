@@ -468,6 +468,28 @@ fn bittensor_metagraph_over_json_rpc() {
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("NeuronInfoLite"), "{}", stderr(&o));
+    // A neuron of another subnet makes the collection incomplete: refused,
+    // or saved marked incomplete with --allow-incomplete.
+    let mut stray = neurons.clone();
+    stray[2].netuid = parity_scale_codec::Compact(8);
+    for (extra, code) in [(None, Some(3)), (Some("--allow-incomplete"), Some(0))] {
+        let mut script = Script::new();
+        script.insert("POST /".into(), vec![rpc_answer(&stray)]);
+        let server = serve(script);
+        let mut args = vec!["--netuid", "7", "--store", &store];
+        args.extend(extra);
+        let o = collect_bittensor(&server.base, &args);
+        assert_eq!(o.status.code(), code, "{}", stderr(&o));
+    }
+    let s = export(&store, "latest:bittensor-subnet-7");
+    assert_eq!(s["collection"]["complete"], false);
+    assert!(
+        s["collection"]["errors"]
+            .to_string()
+            .contains("neuron uid 2 belongs to subnet 8, not 7"),
+        "{}",
+        s["collection"]
+    );
 }
 
 /// A subnet's `DynamicInfo` as the runtime encodes it (subtensor 14bc6f9f).

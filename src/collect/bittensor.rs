@@ -242,8 +242,13 @@ fn state_call(client: &mut Client, endpoint: &str, method: &str, args: &[u8]) ->
     })
 }
 
-/// Fetches and checks one subnet's neurons.
-fn neurons(client: &mut Client, endpoint: &str, netuid: u16) -> Result<Vec<NeuronInfoLite>> {
+/// Fetches one subnet's neurons, with the problem of a neuron that names
+/// another subnet (the collection is then incomplete, not refused).
+fn neurons(
+    client: &mut Client,
+    endpoint: &str,
+    netuid: u16,
+) -> Result<(Vec<NeuronInfoLite>, Option<String>)> {
     let answer = state_call(
         client,
         endpoint,
@@ -251,20 +256,22 @@ fn neurons(client: &mut Client, endpoint: &str, netuid: u16) -> Result<Vec<Neuro
         &netuid.to_le_bytes(),
     )?;
     let list = decode_neurons(endpoint, &answer)?;
-    if let Some(n) = list.iter().find(|n| n.netuid.0 != netuid) {
-        return Err(Error::network(
-            endpoint,
-            format!(
-                "neuron uid {} belongs to subnet {}, not {netuid}",
-                n.uid.0, n.netuid.0
-            ),
-        ));
-    }
-    Ok(list)
+    let problem = list.iter().find(|n| n.netuid.0 != netuid).map(|n| {
+        format!(
+            "neuron uid {} belongs to subnet {}, not {netuid}",
+            n.uid.0, n.netuid.0
+        )
+    });
+    Ok((list, problem))
 }
 
 /// One subnet's merged document, in its alpha.
-fn subnet_fetched(netuid: u16, list: &[NeuronInfoLite], tempo: Option<u16>) -> Fetched {
+fn subnet_fetched(
+    netuid: u16,
+    list: &[NeuronInfoLite],
+    tempo: Option<u16>,
+    problem: Option<String>,
+) -> Fetched {
     let per_day = tempo.and_then(epochs_per_day);
     let emission_unit = match per_day {
         Some(_) => format!("alpha of subnet {netuid} per day"),
@@ -285,7 +292,7 @@ fn subnet_fetched(netuid: u16, list: &[NeuronInfoLite], tempo: Option<u16>) -> F
         pages: 1,
         expected: None,
         duplicates,
-        problems: Vec::new(),
+        problems: problem.into_iter().collect(),
         network: None,
         parts: Vec::new(),
     }
@@ -294,8 +301,8 @@ fn subnet_fetched(netuid: u16, list: &[NeuronInfoLite], tempo: Option<u16>) -> F
 /// Fetches one subnet's neurons (`collect bittensor --netuid N`): amounts
 /// in the subnet's alpha, emission per epoch (the tempo is not fetched).
 pub(super) fn fetch(client: &mut Client, endpoint: &str, netuid: u16) -> Result<Fetched> {
-    let list = neurons(client, endpoint, netuid)?;
-    Ok(subnet_fetched(netuid, &list, None))
+    let (list, problem) = neurons(client, endpoint, netuid)?;
+    Ok(subnet_fetched(netuid, &list, None, problem))
 }
 
 /// Network name of the all-subnet snapshot.
@@ -344,14 +351,17 @@ pub(super) fn fetch_all(client: &mut Client, endpoint: &str) -> Result<AllSubnet
             .find(|p| p.netuid == netuid)
             .map(|p| p.price as f64 / UNITS_PER_TOKEN);
         match neurons(client, endpoint, netuid) {
-            Ok(list) => {
+            Ok((list, problem)) => {
+                if let Some(p) = &problem {
+                    problems.push(format!("subnet {netuid}: {p}"));
+                }
                 parts.push(CollectedPart {
                     name: part_name(info),
-                    complete: true,
+                    complete: problem.is_none(),
                     items: list.len() as u64,
-                    problem: None,
+                    problem: problem.clone(),
                 });
-                subnets.push(subnet_fetched(netuid, &list, Some(info.tempo.0)));
+                subnets.push(subnet_fetched(netuid, &list, Some(info.tempo.0), problem));
                 merged.push(SubnetNeurons {
                     netuid,
                     tempo: info.tempo.0,
