@@ -76,6 +76,22 @@ pub struct NeuronInfoLite {
     pub pruning_score: Compact<u16>,
 }
 
+impl NeuronInfoLite {
+    /// Stake on the hotkey, in whole alpha of its subnet.
+    pub fn stake_alpha(&self) -> f64 {
+        let units = self
+            .stake
+            .iter()
+            .fold(0u128, |t, (_, c)| t + u128::from(c.0));
+        units as f64 / UNITS_PER_TOKEN
+    }
+
+    /// Emission of the last epoch, in whole alpha of its subnet.
+    pub fn emission_alpha(&self) -> f64 {
+        self.emission.0 as f64 / UNITS_PER_TOKEN
+    }
+}
+
 /// SS58 address of a public key (generic Substrate prefix 42, as Bittensor
 /// uses): base58(prefix ‖ key ‖ first two bytes of blake2b-512("SS58PRE" ‖
 /// prefix ‖ key)).
@@ -167,14 +183,13 @@ pub struct SubnetPrice {
 /// The neuron as an entry of a subnet's merged document: amounts in the
 /// subnet's alpha, emission per epoch, or per day when the tempo is known.
 fn neuron_json(n: &NeuronInfoLite, per_day: Option<f64>) -> Value {
-    let stake = n.stake.iter().fold(0u128, |s, (_, c)| s + u128::from(c.0));
     json!({
         "uid": n.uid.0,
         "hotkey": ss58(&n.hotkey),
         "coldkey": ss58(&n.coldkey),
         "active": n.active,
-        "stake": stake as f64 / UNITS_PER_TOKEN,
-        "emission": n.emission.0 as f64 / UNITS_PER_TOKEN * per_day.unwrap_or(1.0),
+        "stake": n.stake_alpha(),
+        "emission": n.emission_alpha() * per_day.unwrap_or(1.0),
         "incentive": f64::from(n.incentive.0) / f64::from(u16::MAX),
         "validator_permit": n.validator_permit,
         "axon_info": { "ip": axon_ip(&n.axon_info), "port": n.axon_info.port },
@@ -473,19 +488,12 @@ fn network_wide(subnets: &[SubnetNeurons]) -> Snapshot {
             let hotkey = ss58(&n.hotkey);
             let mut p = Provider::new(format!("{}:{hotkey}", sub.netuid));
             p.add_key(KeyKind::Coldkey, ss58(&n.coldkey));
-            let stake = n.stake.iter().fold(0u128, |t, (_, c)| t + u128::from(c.0));
-            p.stake = sub
-                .price
-                .map(|price| stake as f64 / UNITS_PER_TOKEN * price);
+            p.stake = sub.price.map(|price| n.stake_alpha() * price);
             p.emission = sub
                 .price
                 .zip(per_day)
-                .map(|(price, d)| n.emission.0 as f64 / UNITS_PER_TOKEN * d * price);
-            p.status = Some(Text::from(if n.validator_permit {
-                "validator"
-            } else {
-                "miner"
-            }));
+                .map(|(price, d)| n.emission_alpha() * d * price);
+            p.status = crate::sources::bittensor::role(Some(n.validator_permit));
             p.online = Some(n.active);
             p.ip = axon_ip(&n.axon_info).map(Text::from);
             s.providers.push(p);

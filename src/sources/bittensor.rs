@@ -204,7 +204,8 @@ fn neuron(r: &Rec<'_>) -> Result<Provider> {
     Ok(p)
 }
 
-fn role(validator_permit: Option<bool>) -> Option<Text> {
+/// A neuron's role from its validator permit: `validator` or `miner`.
+pub(crate) fn role(validator_permit: Option<bool>) -> Option<Text> {
     validator_permit.map(|v| Text::from(if v { "validator" } else { "miner" }))
 }
 
