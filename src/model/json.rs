@@ -105,6 +105,11 @@ impl Indented {
         Ok(())
     }
 
+    /// Starts an array element or object key on its own line.
+    fn entry<W: ?Sized + Write>(&self, w: &mut W, first: bool) -> std::io::Result<()> {
+        self.newline(w, if first { b"\n" } else { b",\n" })
+    }
+
     /// Opens an array or object one level deeper.
     fn open<W: ?Sized + Write>(&mut self, w: &mut W, bracket: &[u8]) -> std::io::Result<()> {
         self.level += 1;
@@ -136,7 +141,7 @@ impl serde_json::ser::Formatter for Indented {
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.newline(w, if first { b"\n" } else { b",\n" })
+        self.entry(w, first)
     }
 
     fn end_array_value<W: ?Sized + Write>(&mut self, _w: &mut W) -> std::io::Result<()> {
@@ -157,7 +162,7 @@ impl serde_json::ser::Formatter for Indented {
         w: &mut W,
         first: bool,
     ) -> std::io::Result<()> {
-        self.newline(w, if first { b"\n" } else { b",\n" })
+        self.entry(w, first)
     }
 
     fn begin_object_value<W: ?Sized + Write>(&mut self, w: &mut W) -> std::io::Result<()> {

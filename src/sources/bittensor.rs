@@ -75,17 +75,12 @@ impl Adapter for NakamotoSnapshot {
         let Content::Json(root) = content else {
             return Err(Error::input(file, None, None, "is not JSON"));
         };
-        let stakes = root
-            .get("stakes")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                Error::input(
-                    file,
-                    Some("$".into()),
-                    Some("stakes"),
-                    "is missing or not an object",
-                )
-            })?;
+        let stakes = Rec {
+            file,
+            path: "$",
+            value: root,
+        }
+        .object("stakes")?;
         let mut rows: Vec<(u64, Provider)> = Vec::new();
         for (coldkey, hotkeys) in stakes {
             let path = format!("$.stakes[\"{coldkey}\"]");

@@ -9,7 +9,7 @@
 //! mines them, so each subnet counts as its own entity and the figures are
 //! concentration across subnets, not across the people behind them.
 
-use super::json::kind;
+use super::json::{Rec, kind};
 use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
 use crate::model::{Provider, Snapshot};
@@ -41,17 +41,12 @@ impl Adapter for SubnetEmissions {
         let Content::Json(root) = content else {
             return Err(Error::input(file, None, None, "is not JSON"));
         };
-        let emissions = root
-            .get("emissions")
-            .and_then(Value::as_object)
-            .ok_or_else(|| {
-                Error::input(
-                    file,
-                    Some("$".into()),
-                    Some("emissions"),
-                    "is missing or not an object of netuid: rate",
-                )
-            })?;
+        let emissions = Rec {
+            file,
+            path: "$",
+            value: root,
+        }
+        .object("emissions")?;
         let metadata = root.get("metadata").and_then(Value::as_object);
         let text = |field: &str| metadata.and_then(|m| m.get(field)).and_then(Value::as_str);
         let network = match text("network") {

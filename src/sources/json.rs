@@ -99,6 +99,17 @@ impl<'a> Rec<'a> {
         })
     }
 
+    /// The object at `field`, or an error naming the field.
+    pub fn object(&self, field: &str) -> Result<&'a serde_json::Map<String, Value>> {
+        match self.get(field) {
+            Some(Value::Object(o)) => Ok(o),
+            Some(other) => {
+                Err(self.err(field, format!("expected an object, found {}", kind(other))))
+            }
+            None => Err(self.err(field, "is missing")),
+        }
+    }
+
     /// The array at `field`, or an error naming the field.
     pub fn array(&self, field: &str) -> Result<&'a Vec<Value>> {
         match self.get(field) {
