@@ -83,10 +83,13 @@ fn subnets(file: &str, emissions: &Map<String, Value>) -> Result<Vec<Provider>> 
                     file,
                     at(),
                     Some("emission"),
-                    format!(
-                        "expected a non-negative emission rate, found {} `{value}`",
-                        kind(value)
-                    ),
+                    match value {
+                        Value::Null => "expected a non-negative emission rate, found null".into(),
+                        v => format!(
+                            "expected a non-negative emission rate, found {} `{v}`",
+                            kind(v)
+                        ),
+                    },
                 )
             })?;
         rows.push((netuid, rate));
