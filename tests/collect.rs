@@ -626,6 +626,14 @@ fn bittensor_all_subnets_in_alpha_and_tao_equivalents() {
         .map(|p| p["id"].as_str().unwrap().split(':').next().unwrap())
         .collect();
     assert_eq!(ids, ["11", "7", "9", "9"]);
+    assert!(
+        all["source"]["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("(bittensor --all-subnets)"),
+        "{}",
+        all["source"]
+    );
     let parts = all["collection"]["parts"].as_array().unwrap();
     assert_eq!(parts.len(), 3, "every subnet in the record: {parts:?}");
     assert!(all["source"]["note"].as_str().unwrap().contains(" in 2"));

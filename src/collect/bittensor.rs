@@ -406,7 +406,7 @@ pub(super) fn fetch_all(client: &mut Client, endpoint: &str) -> Result<AllSubnet
             unpriced.join(", ")
         ));
     }
-    let snapshot = network_wide(&merged);
+    let snapshot = network_wide(endpoint, &merged);
     let received = snapshot.providers.len() as u64;
     Ok(AllSubnets {
         network_wide: Fetched {
@@ -470,12 +470,12 @@ pub const TAO_EQUIVALENT_PER_DAY: &str =
 
 /// Every neuron of every subnet as one provider `netuid:hotkey`, operated
 /// by its coldkey, weighted by TAO-equivalent stake and daily emission.
-fn network_wide(subnets: &[SubnetNeurons]) -> Snapshot {
+fn network_wide(endpoint: &str, subnets: &[SubnetNeurons]) -> Snapshot {
     let mut s = Snapshot::new(
         NETWORK_WIDE,
         Source {
             adapter: "bittensor-all-subnets".into(),
-            location: String::new(),
+            location: format!("{endpoint} (bittensor --all-subnets)"),
             note: None,
         },
         String::new(),
