@@ -5,47 +5,32 @@
 //!   rackaudit audit providers.csv --format json
 //!   rackaudit audit validators.json --source cosmos --format md -o report.md
 
+use super::Format;
 use super::report::load_workload;
 use crate::audit::AuditOptions;
 use crate::error::Result;
 use crate::pipeline::{audit, audit_and_stress, disclose, not_stressed};
 use crate::report::{AuditReport, Exporter};
 use crate::stress::scenarios::StressOptions;
-use clap::{Args, ValueEnum};
-use std::io::IsTerminal;
-use std::path::PathBuf;
-
-/// Output formats of `audit`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-    Md,
-}
+use clap::Args;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit audit\n  rackaudit audit providers.csv --format json\n  rackaudit audit validators.json --source cosmos --format md -o report.md"
+    after_long_help = "Examples:\n  rackaudit audit\n  rackaudit audit data/cosmos/osmosis1_valset_height471386.json --format json\n  rackaudit audit data/cosmos/celestia_validators_vp_2025-07.json \\\n      --format md -o celestia.md\n  rackaudit audit --snapshot latest:osmosis-1 --no-stress --top-n 5"
 )]
 pub struct AuditArgs {
     #[command(flatten)]
     pub input: super::InputArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: super::OutputArgs,
     #[command(flatten)]
     pub metric: super::MetricParams,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
     #[command(flatten)]
     pub supply: super::SupplyArgs,
-    /// Largest entities listed per dimension and weight.
-    #[arg(long, default_value_t = 10)]
-    pub top_n: usize,
+    #[command(flatten)]
+    pub top: super::TopArgs,
     /// Workload of the disclosure card's resilience row (default: the
     /// built-in one, as `report` and `stress` use).
     #[arg(long)]
@@ -68,7 +53,7 @@ pub fn run(args: AuditArgs) -> Result<()> {
     let opts = AuditOptions {
         params: args.metric.params()?,
         tau_from_profile: args.metric.tau_from_profile(),
-        top_n: args.top_n,
+        top_n: args.top.top_n,
         entities,
         supply: setup.supply,
         profile: setup.profile,
@@ -105,12 +90,11 @@ pub fn run(args: AuditArgs) -> Result<()> {
     inputs.extend(mapping);
     inputs.extend(setup.records);
     let report = AuditReport::new(inputs, &opts, audits);
-    let tty = args.output.is_none() && std::io::stdout().is_terminal();
-    let bytes = match args.format {
-        Format::Table => crate::report::table::Table { tty }.render(&report),
+    let bytes = match args.out.format() {
+        Format::Table => args.out.table().render(&report),
         Format::Json => crate::report::json::Json.render(&report),
         Format::Csv => crate::report::csv::Csv.render(&report),
         Format::Md => crate::report::markdown::Markdown.render(&report),
     };
-    super::emit(args.output.as_deref(), &bytes)
+    args.out.emit(&bytes)
 }

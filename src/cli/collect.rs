@@ -5,9 +5,9 @@
 //! Examples:
 //!   rackaudit collect akash
 //!   rackaudit collect cosmos --endpoint https://rest.cosmos.directory/osmosis
-//!   rackaudit collect bittensor --netuid 1 --out sn1.json
+//!   rackaudit collect bittensor --netuid 1 -o sn1.json
 //!   rackaudit collect bittensor --all-subnets
-//!   rackaudit collect akash-chain --endpoint https://api.akashnet.net --no-store --out chain.json
+//!   rackaudit collect akash-chain --endpoint https://api.akashnet.net --no-store -o chain.json
 
 use crate::collect::http::HttpOptions;
 use crate::collect::{CollectOptions, Network, collect};
@@ -19,7 +19,7 @@ use std::time::Duration;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit collect akash\n  rackaudit collect cosmos --endpoint https://rest.cosmos.directory/osmosis\n  rackaudit collect bittensor --netuid 1 --out sn1.json\n  rackaudit collect bittensor --all-subnets\n\nExit codes: 0 collected (a saved incomplete collection says so on standard error), 2 usage or store error, 3 network error or an incomplete collection without --allow-incomplete."
+    after_long_help = "Examples:\n  rackaudit collect akash\n  rackaudit collect cosmos --endpoint https://rest.cosmos.directory/osmosis\n  rackaudit collect bittensor --netuid 1 -o sn1.json\n  rackaudit collect bittensor --all-subnets\n\nExit codes: 0 collected (a saved incomplete collection says so on standard\nerror); 2 usage or store error; 3 network error, or an incomplete collection\nwithout --allow-incomplete."
 )]
 pub struct CollectArgs {
     /// What to collect.
@@ -37,7 +37,7 @@ pub struct CollectArgs {
     /// Bittensor: every subnet in one run. Stores one snapshot per subnet
     /// (amounts in its alpha, emission per day) and the network-wide
     /// snapshot `bittensor-finney` (every neuron as `netuid:hotkey`,
-    /// operated by its coldkey, in TAO-equivalents); --out writes the
+    /// operated by its coldkey, in TAO-equivalents); -o writes the
     /// network-wide one. A subnet that fails to decode makes the collection
     /// incomplete.
     #[arg(long)]
@@ -46,12 +46,16 @@ pub struct CollectArgs {
     /// rackaudit.sqlite in the user's data directory.
     #[arg(long)]
     pub store: Option<String>,
-    /// Do not store the snapshot (then give --out).
+    /// Do not store the snapshot (then give -o FILE).
     #[arg(long)]
     pub no_store: bool,
-    /// Also write the snapshot JSON here (atomically); the merged document
-    /// and raw responses go to FILE.raw/ as gzip files named by sha256.
-    #[arg(long, short)]
+    /// Also write the snapshot JSON to this file (atomically); the merged
+    /// document and raw responses go to FILE.raw/ as gzip files named by
+    /// sha256.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The spelling of --output before 0.2 (deprecated; still works).
+    #[arg(long, hide = true, value_name = "FILE", conflicts_with = "output")]
     pub out: Option<PathBuf>,
     /// Most requests per second.
     #[arg(long, default_value_t = 5.0)]
@@ -101,8 +105,8 @@ fn options(args: &CollectArgs) -> Result<CollectOptions> {
     if args.page_size == 0 {
         return Err(Error::Usage("--page-size must be at least 1".into()));
     }
-    if args.no_store && args.out.is_none() {
-        return Err(Error::Usage("--no-store needs --out FILE".into()));
+    if args.no_store && output_file(args).is_none() {
+        return Err(Error::Usage("--no-store needs -o FILE".into()));
     }
     Ok(CollectOptions {
         endpoint,
@@ -120,12 +124,17 @@ fn options(args: &CollectArgs) -> Result<CollectOptions> {
     })
 }
 
+/// The file `-o` (or the deprecated `--out`) names.
+fn output_file(args: &CollectArgs) -> Option<&std::path::Path> {
+    args.output.as_deref().or(args.out.as_deref())
+}
+
 /// Progress: a spinner on a terminal, plain lines otherwise.
 fn progress() -> (
     Option<indicatif::ProgressBar>,
     crate::collect::http::Progress,
 ) {
-    if std::io::stderr().is_terminal() {
+    if super::term::chatty() && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new_spinner();
         bar.enable_steady_tick(Duration::from_millis(120));
         let b = bar.clone();
@@ -134,14 +143,17 @@ fn progress() -> (
             Box::new(move |m: &str| b.set_message(m.to_string())),
         )
     } else {
-        (
-            None,
-            Box::new(|m: &str| eprintln!("rackaudit collect: {m}")),
-        )
+        (None, Box::new(|m: &str| super::term::note("collect", m)))
     }
 }
 
 pub fn run(args: CollectArgs) -> Result<()> {
+    if args.out.is_some() {
+        super::term::note(
+            "collect",
+            "--out FILE is deprecated: use -o/--output FILE (--out-dir names directories)",
+        );
+    }
     let opts = options(&args)?;
     if !args.geoip.is_empty() {
         crate::supply::GeoIp::open(&args.geoip)?; // fail before fetching
@@ -181,9 +193,9 @@ pub fn run(args: CollectArgs) -> Result<()> {
             }
         }
     }
-    // The first is the one --out names (the network-wide snapshot of
+    // The first is the one -o names (the network-wide snapshot of
     // --all-subnets).
-    if let Some(out) = &args.out {
+    if let Some(out) = output_file(&args) {
         let bytes = serde_json::to_vec_pretty(&collected[0].snapshot).expect("snapshots serialize");
         write_archive(out, &collected[0])?;
         crate::output::write_atomic(out, &bytes)?;
@@ -207,8 +219,8 @@ pub fn run(args: CollectArgs) -> Result<()> {
                 format!("; stored as snapshot {id} in {}", path.display())
             }
         };
-        eprintln!(
-            "rackaudit collect: {} ({}): {} providers from {} page(s), {}{}{stored}",
+        let line = format!(
+            "{} ({}): {} providers from {} page(s), {}{}{stored}",
             s.network,
             c.endpoint,
             s.providers.len(),
@@ -220,6 +232,12 @@ pub fn run(args: CollectArgs) -> Result<()> {
                 String::new()
             },
         );
+        if c.complete {
+            super::term::note("collect", &line);
+        } else {
+            // A warning, so `-q` does not hide it.
+            eprintln!("rackaudit collect: {line}");
+        }
     }
     Ok(())
 }

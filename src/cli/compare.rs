@@ -15,6 +15,7 @@
 //!
 //! Example: rackaudit compare data/cosmos/cosmoshub_validators_2019.json data/cosmos/osmosis1_valset_height471386.json
 
+use super::Format;
 use crate::audit::{
     AuditOptions, Dimension, LOW_COVERAGE, SnapshotAudit, Weight, find_cell, weight_words,
 };
@@ -27,35 +28,19 @@ use clap::Args;
 use serde::Serialize;
 use std::fmt::Write;
 
-/// Output formats of `compare`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-    Md,
-}
-
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit compare cosmoshub.json osmosis.json\n  rackaudit compare jan.csv feb.csv mar.csv --format csv -o trend.csv"
+    after_long_help = "Examples:\n  rackaudit compare data/cosmos/cosmoshub_validators_2019.json \\\n      data/cosmos/osmosis1_valset_height471386.json\n  rackaudit compare data/cosmos/cosmoshub_validators_2019.json \\\n      --snapshot latest:osmosis-1 --format csv -o compared.csv"
 )]
 pub struct CompareArgs {
-    /// Snapshots to compare (two or more); deltas are against the first.
-    #[arg(required = true, num_args = 2.., value_name = "SNAPSHOT")]
-    pub inputs: Vec<String>,
-    /// Input format of all of them (detected when omitted).
-    #[arg(long)]
-    pub source: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Same as `--format json` (kept for scripts written before `--format`).
-    #[arg(long, hide = true)]
-    pub json: bool,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<std::path::PathBuf>,
+    /// Snapshots to compare, files and `--snapshot`s together two or more;
+    /// deltas are against the first (files first, then stored snapshots).
+    #[command(flatten)]
+    pub input: super::InputArgs,
+    #[command(flatten)]
+    pub out: super::OutputArgs,
+    #[command(flatten)]
+    pub supply: super::SupplyArgs,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
@@ -465,18 +450,24 @@ fn delta(kind: Kind, d: Option<f64>) -> String {
 }
 
 pub fn run(args: CompareArgs) -> Result<()> {
+    if args.input.inputs.len() + args.input.snapshot.len() < 2 {
+        return Err(Error::Usage(
+            "compare needs two or more snapshots: files, `--snapshot ID`s, or both".into(),
+        ));
+    }
     let (entities, _) = args.resolve.options()?;
+    let loaded = args.input.load()?;
+    let refs: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
+    let setup = args.supply.options(&refs)?;
     let mut opts = AuditOptions {
         entities,
+        supply: setup.supply,
+        profile: setup.profile,
         ..AuditOptions::default()
     };
-    let mut snapshots = Vec::new();
-    let mut profiles = Vec::new();
-    for path in &args.inputs {
-        let (s, _) = crate::sources::read_path(path, args.source.as_deref())?;
-        profiles.push(opts.profile_for(&s));
-        snapshots.push(s);
-    }
+    let profiles: Vec<_> = refs.iter().map(|s| opts.profile_for(s)).collect();
+    let locations: Vec<String> = loaded.iter().map(|(_, r)| r.location.clone()).collect();
+    let snapshots: Vec<_> = loaded.into_iter().map(|(s, _)| s).collect();
     // All at the same thresholds: the union of the profiles'.
     let tau = union_thresholds(&profiles).map_err(Error::Usage)?;
     opts.tau_from_profile = false;
@@ -486,14 +477,14 @@ pub fn run(args: CompareArgs) -> Result<()> {
         .map(|s| crate::pipeline::audit(s, &opts))
         .collect();
     let rows = rows(&audits, &tau);
-    let format = if args.json { Format::Json } else { args.format };
+    let format = args.out.format();
     let bytes = match format {
-        Format::Json => json_document(&audits, &args.inputs, &rows, &tau),
+        Format::Json => json_document(&audits, &locations, &rows, &tau),
         Format::Csv => csv_document(&audits, &rows),
         Format::Table => text(&audits, &rows, &tau, false),
         Format::Md => text(&audits, &rows, &tau, true),
     };
-    super::emit(args.output.as_deref(), &bytes)
+    args.out.emit(&bytes)
 }
 
 fn same_weight(audits: &[SnapshotAudit]) -> bool {

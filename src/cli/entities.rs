@@ -7,39 +7,27 @@
 //!   rackaudit entities validators.json --format csv -o operators.csv
 //!   rackaudit entities providers.json --mapping operators.toml --explain akash1abc…
 
+use super::Format;
 use crate::audit::operators::operators;
 use crate::entities::{explain, resolve};
 use crate::error::{Error, Result};
-use crate::report::operators::{EntitiesReport, csv, explanation, json, table};
-use clap::{Args, ValueEnum};
-use std::path::PathBuf;
-
-/// Output formats of `entities`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Table,
-    Json,
-    Csv,
-}
+use crate::report::operators::{EntitiesReport, csv, explanation, json, markdown, table};
+use clap::Args;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit entities data/bittensor/subtensor_nakamoto_snapshot_block3606775.json\n  rackaudit entities validators.json --format csv -o operators.csv\n  rackaudit entities providers.json --mapping operators.toml --explain akash1abc"
+    after_long_help = "Examples:\n  rackaudit entities data/cosmos/osmosis1_valset_height471386.json\n  rackaudit entities data/vastai/vast_offers_A100SXM4_fieldsubset.json \\\n      --format csv -o operators.csv\n  rackaudit entities data/vastai/vast_offers_A100SXM4_fieldsubset.json \\\n      --explain machine:43988"
 )]
 pub struct EntitiesArgs {
     #[command(flatten)]
     pub input: super::InputArgs,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: super::OutputArgs,
     /// Explain why this provider sits in its operator.
     #[arg(long)]
     pub explain: Option<String>,
-    /// Operators listed per snapshot in the table format.
-    #[arg(long, default_value_t = 25)]
-    pub limit: usize,
+    #[command(flatten)]
+    pub top: super::TopArgs,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
@@ -54,11 +42,11 @@ pub fn run(args: EntitiesArgs) -> Result<()> {
         });
         let e = found
             .ok_or_else(|| Error::Usage(format!("--explain: no provider `{id}` in the inputs")))?;
-        let bytes = match args.format {
+        let bytes = match args.out.format() {
             Format::Json => json(&e),
             _ => explanation(&e),
         };
-        return super::emit(args.output.as_deref(), &bytes);
+        return args.out.emit(&bytes);
     }
     let mut inputs = Vec::new();
     let mut snapshots = Vec::new();
@@ -68,10 +56,11 @@ pub fn run(args: EntitiesArgs) -> Result<()> {
     }
     inputs.extend(mapping);
     let report = EntitiesReport::new(inputs, snapshots);
-    let bytes = match args.format {
-        Format::Table => table(&report, args.limit),
+    let bytes = match args.out.format() {
+        Format::Table => table(&report, args.top.top_n),
         Format::Json => json(&report),
         Format::Csv => csv(&report),
+        Format::Md => markdown(&report, args.top.top_n),
     };
-    super::emit(args.output.as_deref(), &bytes)
+    args.out.emit(&bytes)
 }

@@ -10,18 +10,17 @@
 //!   rackaudit history akash
 //!   rackaudit history osmosis-1 --metric nakamoto_operators,max_operator_share --since 2026-01-01 --format csv
 
-use super::audit::Format;
+use super::Format;
 use crate::audit::{AuditOptions, count};
 use crate::error::{Error, Result};
 use crate::history::{DEFAULT_METRICS, HistoryReport, metric_help, resolve_metrics};
 use crate::report::escape::{csv_cell, markdown as md, terminal};
 use clap::Args;
 use std::fmt::Write;
-use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit history akash\n  rackaudit history osmosis-1 --metric nakamoto_operators,max_operator_share --since 2026-01-01 --format csv"
+    after_long_help = "Examples:\n  rackaudit history osmosis-1\n  rackaudit history osmosis-1 --metric nakamoto_operators,max_operator_share \\\n      --since 2019-01-01 --format csv"
 )]
 pub struct HistoryArgs {
     /// Network name as stored (e.g. akash, osmosis-1, bittensor-subnet-1),
@@ -35,11 +34,8 @@ pub struct HistoryArgs {
     /// Snapshot store; default: $RACKAUDIT_STORE, else the data directory's.
     #[arg(long)]
     pub store: Option<String>,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: super::OutputArgs,
 }
 
 pub fn run(args: HistoryArgs) -> Result<()> {
@@ -115,13 +111,13 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     if args.metric.is_none() {
         report.omit_unknown_metrics();
     }
-    let bytes = match args.format {
+    let bytes = match args.out.format() {
         Format::Json => crate::report::operators::json(&report),
         Format::Csv => csv(&report),
         Format::Table => text(&report, &|s| terminal(s)),
         Format::Md => text(&report, &|s| md(s)),
     };
-    super::emit(args.output.as_deref(), &bytes)
+    args.out.emit(&bytes)
 }
 
 fn value(v: Option<f64>) -> String {

@@ -10,10 +10,12 @@ pub mod history;
 pub mod metrics;
 pub mod report;
 pub mod rewards;
+pub mod shell;
 pub mod snapshot;
 pub mod snapshots;
 pub mod stress;
 pub mod synth;
+pub mod term;
 pub mod verify;
 pub mod verify_supply;
 
@@ -22,10 +24,51 @@ use clap::{Parser, Subcommand};
 
 /// Audit how decentralized a compute network really is.
 #[derive(Debug, Parser)]
-#[command(name = "rackaudit", version, about, long_about = None)]
+#[command(
+    name = "rackaudit",
+    version,
+    about,
+    long_about = None,
+    after_long_help = "Examples:\n  rackaudit audit\n  rackaudit report --out-dir out/\n  rackaudit audit --help\n\nExit codes: 0 success; 1 a check or gate failed; 2 input or usage error;\n3 network error. NO_COLOR (set, not empty) turns colour off like --color never."
+)]
 pub struct Cli {
+    /// When to colour terminal output; `auto` also honours NO_COLOR.
+    #[arg(long, value_enum, global = true, default_value_t = term::ColorChoice::Auto, value_name = "WHEN")]
+    pub color: term::ColorChoice,
+    /// Print no notes or progress on standard error (errors still are).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The version line: tool, methodology, report schema and store schema, so
+/// a number quoted from a run can be traced to the rules that made it.
+pub fn version_line() -> String {
+    format!(
+        "{} (methodology {}, report schema {}, store schema {})",
+        crate::TOOL_VERSION,
+        crate::METHODOLOGY_VERSION,
+        crate::SCHEMA_VERSION,
+        crate::store::SCHEMA_VERSION
+    )
+}
+
+/// The full command definition, with the version line.
+pub fn command() -> clap::Command {
+    use clap::CommandFactory;
+    // The version is computed once per process; clap keeps a &'static str.
+    static VERSION: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let version: &'static str = VERSION.get_or_init(version_line);
+    Cli::command().version(version)
+}
+
+/// Parses the process's arguments (exits with clap's message on a usage
+/// error, as `Cli::parse` does).
+pub fn parse() -> Cli {
+    use clap::FromArgMatches;
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
 }
 
 #[derive(Debug, Subcommand)]
@@ -61,11 +104,21 @@ pub enum Command {
     VerifySupply(verify_supply::VerifySupplyArgs),
     /// Generate a synthetic snapshot (generic CSV) for benchmarks.
     Synth(synth::SynthArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(shell::CompletionsArgs),
+    /// Print the roff man page of rackaudit or of one subcommand.
+    Man(shell::ManArgs),
 }
 
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> Result<()> {
+    term::init(term::Settings {
+        color: cli.color,
+        quiet: cli.quiet,
+    });
     match cli.command {
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
         Command::Audit(a) => audit::run(a),
         Command::Check(a) => check::run(a),
         Command::Collect(a) => collect::run(a),
@@ -224,6 +277,57 @@ pub fn load_inputs(
             Ok((s, r))
         })
         .collect()
+}
+
+/// The output formats of every command that prints results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Readable tables (box drawing on a terminal, Markdown-like pipes off it).
+    Table,
+    /// JSON, byte-identical for the same inputs and options.
+    Json,
+    /// CSV with a header row; text cells guarded against formula injection.
+    Csv,
+    /// GitHub-flavoured Markdown, every cell escaped.
+    Md,
+}
+
+/// `--format` and `-o/--output`, the same on every command that prints
+/// results.
+#[derive(Debug, clap::Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Same as `--format json` (the spelling before `--format`; kept for
+    /// scripts).
+    #[arg(long, hide = true, conflicts_with = "format")]
+    pub json: bool,
+    /// Write to this file (atomically: a temporary file, then renamed)
+    /// instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<std::path::PathBuf>,
+}
+
+impl OutputArgs {
+    /// The format asked for.
+    pub fn format(&self) -> Format {
+        if self.json { Format::Json } else { self.format }
+    }
+
+    /// The look of a table written where this output goes.
+    pub fn table(&self) -> crate::report::table::Table {
+        let look = term::look(self.output.is_some());
+        crate::report::table::Table {
+            tty: look.tty,
+            color: look.color,
+        }
+    }
+
+    /// Writes the rendered output to `-o FILE` or standard output.
+    pub fn emit(&self, bytes: &[u8]) -> Result<()> {
+        emit(self.output.as_deref(), bytes)
+    }
 }
 
 /// Writes output to a file (atomically) or to standard output.
@@ -385,6 +489,133 @@ impl SupplyArgs {
             }),
             profile,
             records,
+        })
+    }
+}
+
+/// How many of the largest entities a listing shows: one option with one
+/// default on every command that lists them.
+#[derive(Debug, clap::Args)]
+pub struct TopArgs {
+    /// Largest entities listed (per dimension and weight; operators per
+    /// snapshot in `entities`).
+    #[arg(long, alias = "limit", default_value_t = TOP_N)]
+    pub top_n: usize,
+}
+
+/// The default of `--top-n`.
+pub const TOP_N: usize = 10;
+
+/// Parses a share between 0 and 1 given as a decimal (`0.5`) or an exact
+/// fraction (`1/2`), as every threshold option takes it.
+pub fn parse_share(text: &str) -> std::result::Result<f64, String> {
+    let t = text.trim();
+    let value = match t.split_once('/') {
+        Some((n, d)) => {
+            let n: f64 = n.trim().parse().map_err(|_| not_a_share(t))?;
+            let d: f64 = d.trim().parse().map_err(|_| not_a_share(t))?;
+            if d == 0.0 {
+                return Err(format!("`{t}` divides by zero"));
+            }
+            n / d
+        }
+        None => t.parse().map_err(|_| not_a_share(t))?,
+    };
+    if !(0.0..=1.0).contains(&value) {
+        return Err(if (2.0..=100.0).contains(&value) && !t.contains('/') {
+            format!(
+                "`{t}` is above 1; it looks like a percentage: write {} or a fraction",
+                value / 100.0
+            )
+        } else {
+            format!("`{t}` is not a share: it must lie between 0 and 1")
+        });
+    }
+    Ok(value)
+}
+
+fn not_a_share(t: &str) -> String {
+    format!("`{t}` is not a share: write a decimal such as 0.5 or a fraction such as 1/2")
+}
+
+/// A weight named on the command line, with "did you mean" for a typo.
+pub fn parse_weight(name: &str) -> std::result::Result<crate::audit::Weight, String> {
+    let names = crate::audit::WEIGHTS.iter().map(|w| w.name());
+    crate::audit::WEIGHTS
+        .iter()
+        .copied()
+        .find(|w| w.name() == name.trim())
+        .ok_or_else(|| {
+            format!(
+                "unknown weight `{name}`{}; weights: {}",
+                crate::suggest::hint(name, names.clone()),
+                names.collect::<Vec<_>>().join(", ")
+            )
+        })
+}
+
+/// The scenario options of the workload stress test, the same on every
+/// command that runs it (`stress`, `report`, `check`).
+#[derive(Debug, clap::Args)]
+pub struct ScenarioArgs {
+    /// Served fraction the workload Nakamoto coefficient must drop below:
+    /// above 0, at most 1, a decimal or a fraction (1/2).
+    #[arg(long, default_value = "0.5", value_parser = parse_share)]
+    pub level: f64,
+    /// Largest k of the resilience curves (at least 1).
+    #[arg(long, default_value_t = 10)]
+    pub max_k: usize,
+    /// Weight that ranks providers and operators for removal.
+    #[arg(long, default_value = "gpus", value_parser = parse_weight)]
+    pub by: crate::audit::Weight,
+    /// Monte Carlo trials (at least 1), where Monte Carlo runs (`stress`,
+    /// `report`; no claim of `check` uses it).
+    #[arg(long, default_value_t = 1000)]
+    pub trials: u64,
+    /// Monte Carlo seed (same seed, same result, whatever the thread count).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Up-probability of providers without a known uptime (Monte Carlo): a
+    /// decimal or a fraction.
+    #[arg(long, default_value = "1", value_parser = parse_share)]
+    pub default_uptime: f64,
+    #[command(flatten)]
+    pub nakamoto: NakamotoArgs,
+}
+
+impl ScenarioArgs {
+    /// Stress options for these parts, checked.
+    pub fn options(
+        &self,
+        entities: crate::entities::ResolveOptions,
+        parts: std::collections::BTreeSet<crate::stress::scenarios::Part>,
+    ) -> Result<crate::stress::scenarios::StressOptions> {
+        use crate::Error;
+        if self.level <= 0.0 {
+            return Err(Error::Usage(
+                "--level must lie above 0 and at most 1 (served demand never drops below 0%)"
+                    .into(),
+            ));
+        }
+        if self.trials == 0 {
+            return Err(Error::Usage("--trials must be at least 1".into()));
+        }
+        if self.max_k == 0 {
+            return Err(Error::Usage(
+                "--max-k must be at least 1 (k = 0 is the baseline)".into(),
+            ));
+        }
+        Ok(crate::stress::scenarios::StressOptions {
+            max_k: self.max_k,
+            by: self.by,
+            level: self.level,
+            nakamoto_time_limit: self.nakamoto.limit()?,
+            trials: self.trials,
+            seed: self.seed,
+            default_uptime: self.default_uptime,
+            parts,
+            nakamoto_operators_only: false,
+            entities,
         })
     }
 }

@@ -1,11 +1,11 @@
 //! `rackaudit report`: the publishable report of one or more snapshots:
 //! `report.json` (audit + operators + stress test), `report.md`,
 //! self-contained `report.html`, `shares_<dimension>.csv` and
-//! `resilience.csv`, each written atomically into `--out DIR`. report.json
+//! `resilience.csv`, each written atomically into `--out-dir DIR`. report.json
 //! lists the other files with their sha256 and length; files an earlier
 //! report left in DIR that this one does not write are removed.
 //!
-//! Example: rackaudit report --out out/        # the bundled real data
+//! Example: rackaudit report --out-dir out/        # the bundled real data
 
 use crate::audit::{AuditOptions, DIMENSIONS, operators::operators};
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit report --out out/\n  rackaudit report providers.csv --workload workloads/llm-inference.toml --out report/"
+    after_long_help = "Examples:\n  rackaudit report --out-dir out/\n  rackaudit report data/vastai/vast_offers_A100SXM4_fieldsubset.json \\\n      --workload workloads/llm-inference.toml --out-dir vast-report/"
 )]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -33,20 +33,19 @@ pub struct ReportArgs {
     #[arg(long)]
     pub workload: Option<String>,
     /// Directory to write the report files into (created if missing).
-    #[arg(long)]
-    pub out: PathBuf,
-    /// Largest entities listed per dimension and weight.
-    #[arg(long, default_value_t = 25)]
-    pub top_n: usize,
-    /// Monte Carlo trials of the stress test (at least 1).
-    #[arg(long, default_value_t = 1000)]
-    pub trials: u64,
+    #[arg(long, value_name = "DIR", required_unless_present = "out")]
+    pub out_dir: Option<PathBuf>,
+    /// The spelling of --out-dir before 0.2 (deprecated; still works).
+    #[arg(long, hide = true, value_name = "DIR", conflicts_with = "out_dir")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub top: super::TopArgs,
+    #[command(flatten)]
+    pub scenario: super::ScenarioArgs,
     #[command(flatten)]
     pub metric: super::MetricParams,
     #[command(flatten)]
     pub supply: super::SupplyArgs,
-    #[command(flatten)]
-    pub nakamoto: super::NakamotoArgs,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
 }
@@ -130,9 +129,17 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
 }
 
 pub fn run(args: ReportArgs) -> Result<()> {
-    if args.trials == 0 {
-        return Err(Error::Usage("--trials must be at least 1".into()));
-    }
+    let dir = match (&args.out_dir, &args.out) {
+        (Some(d), _) => d.clone(),
+        (None, Some(d)) => {
+            super::term::note(
+                "report",
+                "--out DIR is deprecated: use --out-dir DIR (-o/--output always names a file)",
+            );
+            d.clone()
+        }
+        (None, None) => return Err(Error::Usage("report needs --out-dir DIR".into())),
+    };
     let (entities, mapping) = args.resolve.options()?;
     let snapshots = args.input.load()?;
     let refs: Vec<_> = snapshots.iter().map(|(s, _)| s).collect();
@@ -143,21 +150,19 @@ pub fn run(args: ReportArgs) -> Result<()> {
         audit: AuditOptions {
             params: args.metric.params()?,
             tau_from_profile: args.metric.tau_from_profile(),
-            top_n: args.top_n,
+            top_n: args.top.top_n,
             entities: entities.clone(),
             supply: setup.supply,
             profile: setup.profile,
         },
-        stress: StressOptions {
-            trials: args.trials,
-            nakamoto_time_limit: args.nakamoto.limit()?,
-            ..StressOptions::standard(entities)
-        },
+        stress: args
+            .scenario
+            .options(entities, StressOptions::standard(Default::default()).parts)?,
         workload: load_workload(args.workload.as_deref())?,
         extra: mapping.into_iter().chain(supply_inputs).collect(),
     };
     let mut report = build(inputs, generated_at())?;
-    write_all(&args.out, &mut report)
+    write_all(&dir, &mut report)
 }
 
 /// Renders every file of the report and records all of them but
@@ -312,10 +317,13 @@ pub fn write_all(dir: &Path, r: &mut FullReport) -> Result<()> {
     }
     crate::output::sync_dir(dir);
     if !removed.is_empty() {
-        eprintln!(
-            "rackaudit report: {}: removed the files of the earlier report there that this one does not write: {}",
-            dir.display(),
-            removed.join(", ")
+        super::term::note(
+            "report",
+            &format!(
+                "{}: removed the files of the earlier report there that this one does not write: {}",
+                dir.display(),
+                removed.join(", ")
+            ),
         );
     }
     failed.map_or(Ok(()), Err)

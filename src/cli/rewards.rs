@@ -6,8 +6,10 @@
 //!   rackaudit rewards transfers.csv --profile my-network.toml --snapshot-out rewards.snapshot.json
 //!   rackaudit audit rewards.snapshot.json
 
+use super::Format;
 use crate::error::{Error, Result};
 use crate::report::escape::terminal;
+use crate::report::layout::Grid;
 use crate::report::operators::json;
 use crate::report::{opt_count, opt_pct};
 use crate::rewards::{PROFILES, analyse, parse_profile, read_export};
@@ -17,7 +19,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit rewards export1.csv export2.csv --profile render-solana --distributor <wallet>\n  rackaudit rewards transfers.csv --profile my-network.toml --snapshot-out rewards.snapshot.json"
+    after_long_help = "Examples:\n  rackaudit rewards tests/fixtures/rewards/etherscan_token_new.csv \\\n      --profile render-ethereum \\\n      --distributor 0xd15tr1but0r000000000000000000000000000001\n  rackaudit rewards tests/fixtures/rewards/etherscan_token_new.csv \\\n      --profile render-ethereum --format csv -o monthly.csv \\\n      --snapshot-out rewards.snapshot.json"
 )]
 pub struct RewardsArgs {
     /// Transfer exports (Etherscan/Arbiscan/Polygonscan or Solscan CSV).
@@ -33,11 +35,11 @@ pub struct RewardsArgs {
     /// Token contract / mint; overrides the profile's.
     #[arg(long)]
     pub token: Option<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
-    /// Also write the recipients as a snapshot (for audit, report, check).
-    #[arg(long)]
+    #[command(flatten)]
+    pub out: super::OutputArgs,
+    /// Also write the recipients as a snapshot file (for audit, report,
+    /// check).
+    #[arg(long, value_name = "FILE")]
     pub snapshot_out: Option<PathBuf>,
 }
 
@@ -81,10 +83,35 @@ pub fn run(args: RewardsArgs) -> Result<()> {
     if let Some(path) = &args.snapshot_out {
         crate::output::write_atomic(path, &json(&snapshot))?;
     }
-    if args.json {
-        return crate::output::write_stdout(&json(&analysis));
-    }
-    let a = &analysis;
+    let bytes = match args.out.format() {
+        Format::Json => json(&analysis),
+        Format::Csv => crate::report::csv::grid(&periods(&analysis, true)),
+        Format::Table => {
+            let mut s = summary(&analysis, &terminal);
+            let table = crate::report::table::Table {
+                tty: false,
+                color: false,
+            };
+            let _ = writeln!(s, "{}", table.grid(&periods(&analysis, false)));
+            s.into_bytes()
+        }
+        Format::Md => {
+            let mut s = summary(&analysis, &crate::report::escape::markdown)
+                .lines()
+                .map(|l| format!("{l}  \n"))
+                .collect::<String>();
+            crate::report::markdown::table(&mut s, &periods(&analysis, false));
+            s.into_bytes()
+        }
+    };
+    args.out.emit(&bytes)
+}
+
+/// The reward source, the files read and what was removed, and the
+/// concentration of the whole window, one line each (`esc` escapes text
+/// from the files for the output format).
+fn summary(a: &crate::rewards::RewardAnalysis, esc: &dyn Fn(&str) -> String) -> String {
+    let terminal = esc;
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -142,38 +169,66 @@ pub fn run(args: RewardsArgs) -> Result<()> {
             .gini
             .map_or("n/a".into(), |g| crate::report::num(g, 3))
     );
-    let mut t = comfy_table::Table::new();
-    t.load_style(comfy_table::presets::ASCII_MARKDOWN);
-    t.set_header([
-        "month",
-        "recipients",
-        "claimants reported",
-        "export coverage",
-        "payouts",
-        "total",
-        "Nakamoto",
-        "for 50%",
-        "for 90%",
-        "max share",
-        "HHI",
-        "Gini",
-    ]);
-    for p in &a.periods {
-        t.add_row(vec![
-            p.month.clone(),
-            p.recipients.to_string(),
-            p.claimants_reported.map_or("-".into(), |c| c.to_string()),
-            opt_pct(p.export_coverage),
-            p.payouts.to_string(),
-            crate::report::num(p.total, 2),
-            opt_count(p.nakamoto_coefficient),
-            opt_count(p.recipients_for_50),
-            opt_count(p.recipients_for_90),
-            opt_pct(p.max_share),
-            p.hhi.map_or("n/a".into(), |h| crate::report::num(h, 0)),
-            p.gini.map_or("n/a".into(), |g| crate::report::num(g, 3)),
-        ]);
+    s
+}
+
+/// One row per month: readable (percentages, rounded) or `raw` for CSV
+/// (snake_case names, shares as fractions, numbers unrounded, empty for
+/// n/a).
+fn periods(a: &crate::rewards::RewardAnalysis, raw: bool) -> Grid {
+    let header: [(&str, &str); 12] = [
+        ("month", "month"),
+        ("recipients", "recipients"),
+        ("claimants reported", "claimants_reported"),
+        ("export coverage", "export_coverage"),
+        ("payouts", "payouts"),
+        ("total", "total"),
+        ("Nakamoto", "nakamoto_coefficient"),
+        ("for 50%", "recipients_for_50"),
+        ("for 90%", "recipients_for_90"),
+        ("max share", "max_share"),
+        ("HHI", "hhi"),
+        ("Gini", "gini"),
+    ];
+    let share = |x: Option<f64>| match (raw, x) {
+        (true, x) => x.map_or(String::new(), |v| v.to_string()),
+        (false, x) => opt_pct(x),
+    };
+    let count = |x: Option<usize>| match (raw, x) {
+        (true, x) => x.map_or(String::new(), |v| v.to_string()),
+        (false, x) => opt_count(x),
+    };
+    let index = |x: Option<f64>, digits: usize| match (raw, x) {
+        (true, x) => x.map_or(String::new(), |v| v.to_string()),
+        (false, x) => x.map_or("n/a".into(), |v| crate::report::num(v, digits)),
+    };
+    Grid {
+        title: "monthly reward concentration".into(),
+        header: header
+            .iter()
+            .map(|(text, name)| if raw { name } else { text }.to_string())
+            .collect(),
+        numeric: (0..header.len()).map(|i| i > 0).collect(),
+        rows: a
+            .periods
+            .iter()
+            .map(|p| {
+                vec![
+                    p.month.clone(),
+                    p.recipients.to_string(),
+                    p.claimants_reported
+                        .map_or(if raw { "" } else { "-" }.into(), |c| c.to_string()),
+                    share(p.export_coverage),
+                    p.payouts.to_string(),
+                    index(Some(p.total), 2),
+                    count(p.nakamoto_coefficient),
+                    count(p.recipients_for_50),
+                    count(p.recipients_for_90),
+                    share(p.max_share),
+                    index(p.hhi, 0),
+                    index(p.gini, 3),
+                ]
+            })
+            .collect(),
     }
-    let _ = writeln!(s, "{t}");
-    crate::output::write_stdout(s.as_bytes())
 }

@@ -18,6 +18,9 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  rackaudit snapshot data/akash/website_aep-4_providers.json -o akash.json\n  rackaudit snapshot data/cosmos/osmosis1_valset_height471386.json --format csv"
+)]
 pub struct SnapshotArgs {
     /// Input file (`-` for standard input).
     pub input: String,

@@ -8,6 +8,9 @@ use clap::Args;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  rackaudit synth --providers 1000 --gpus 20000 -o synth.csv\n  rackaudit synth --providers 500000 --gpus 4000000 --seed 7 -o big.csv"
+)]
 pub struct SynthArgs {
     /// Number of providers.
     #[arg(long, default_value_t = 50_000)]

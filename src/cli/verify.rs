@@ -23,6 +23,9 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
+#[command(
+    after_long_help = "Examples:\n  rackaudit report --out-dir out/ && rackaudit verify out/report.json\n\nExit codes: 0 every number and file matches; 1 a figure or file differs; 2\ninputs missing or altered."
+)]
 pub struct VerifyArgs {
     /// The report.json to check.
     pub report: String,
@@ -303,10 +306,13 @@ pub fn run(args: VerifyArgs) -> Result<()> {
     let file_problems = match &listed {
         Some(listed) => {
             for name in unlisted_report_files(&dir, listed) {
-                eprintln!(
-                    "rackaudit verify: note: {} has the name of a report file, but {} does not list it: it is not part of this report",
-                    dir.join(name).display(),
-                    args.report
+                super::term::note(
+                    "verify",
+                    &format!(
+                        "note: {} has the name of a report file, but {} does not list it: it is not part of this report",
+                        dir.join(name).display(),
+                        args.report
+                    ),
                 );
             }
             check_files(&dir, listed, &rendered)

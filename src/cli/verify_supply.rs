@@ -9,19 +9,17 @@
 //!   rackaudit verify-supply offers.json --rule duplicate-ip=error --format csv -o findings.csv
 //!   rackaudit verify-supply --list-rules
 
-use super::audit::Format;
+use super::Format;
 use crate::audit::AuditOptions;
 use crate::error::{Error, Result};
 use crate::pipeline;
 use crate::report::supply::{SnapshotSupply, SupplyReport, csv, json, markdown, table};
 use crate::supply::{RULES, Setting, SupplyOptions};
 use clap::Args;
-use std::io::IsTerminal;
-use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    after_help = "Examples:\n  rackaudit verify-supply\n  rackaudit verify-supply providers.json --geoip GeoLite2-Country.mmdb\n  rackaudit verify-supply offers.json --rule duplicate-ip=error --format csv -o findings.csv\n  rackaudit verify-supply --list-rules"
+    after_long_help = "Examples:\n  rackaudit verify-supply\n  rackaudit verify-supply tests/fixtures/akash_console_supply_checks.json\n  rackaudit verify-supply data/vastai/vast_offers_A100SXM4_fieldsubset.json \\\n      --rule duplicate-ip=error --format csv -o findings.csv\n  rackaudit verify-supply --list-rules"
 )]
 pub struct VerifySupplyArgs {
     #[command(flatten)]
@@ -30,12 +28,8 @@ pub struct VerifySupplyArgs {
     pub supply: super::SupplyArgs,
     #[command(flatten)]
     pub resolve: super::ResolveArgs,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write to this file (atomically) instead of standard output.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: super::OutputArgs,
     /// Exit with status 1 when a finding has this severity or a higher one
     /// (error, warning or info); the output is written first.
     #[arg(long)]
@@ -48,7 +42,7 @@ pub struct VerifySupplyArgs {
 
 pub fn run(args: VerifySupplyArgs) -> Result<()> {
     if args.list_rules {
-        return super::emit(args.output.as_deref(), &catalogue());
+        return args.out.emit(&catalogue());
     }
     if args.supply.no_checks {
         return Err(Error::Usage(
@@ -106,14 +100,13 @@ pub fn run(args: VerifySupplyArgs) -> Result<()> {
         .map(|(r, v)| format!("{}={}", r.id(), v.name()))
         .collect();
     let report = SupplyReport::new(inputs, overrides, snapshots);
-    let tty = args.output.is_none() && std::io::stdout().is_terminal();
-    let bytes = match args.format {
-        Format::Table => table(&report, tty),
+    let bytes = match args.out.format() {
+        Format::Table => table(&report, args.out.table()),
         Format::Json => json(&report),
         Format::Csv => csv(&report),
         Format::Md => markdown(&report),
     };
-    super::emit(args.output.as_deref(), &bytes)?;
+    args.out.emit(&bytes)?;
     let worst = report
         .snapshots
         .iter()

@@ -4,6 +4,25 @@
 use super::escape::csv_cell;
 use super::{AuditReport, Exporter};
 
+/// A grid as CSV: its header, then its rows, every text cell guarded
+/// against formula injection (numeric columns are written as they are, so
+/// a negative number stays a number).
+pub fn grid(g: &super::layout::Grid) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    w.write_record(&g.header).expect("writing to memory");
+    for row in &g.rows {
+        let cells = row.iter().enumerate().map(|(i, c)| {
+            if g.numeric.get(i).copied().unwrap_or(false) && c.parse::<f64>().is_ok() {
+                c.clone()
+            } else {
+                csv_cell(c)
+            }
+        });
+        w.write_record(cells).expect("writing to memory");
+    }
+    w.into_inner().expect("writing to memory")
+}
+
 /// Long-format CSV of every concentration cell.
 pub struct Csv;
 

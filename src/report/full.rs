@@ -180,36 +180,7 @@ pub fn share_tables(r: &FullReport) -> Vec<(String, Vec<u8>)> {
 
 /// `resilience.csv`: served fraction per k for providers and operators.
 pub fn resilience_table(r: &FullReport) -> Vec<u8> {
-    use super::escape::csv_cell;
-    let mut w = ::csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
-        "network",
-        "input_sha256",
-        "removed",
-        "k",
-        "served_fraction",
-        "exact",
-        "gap",
-        "removed_ids",
-    ]);
-    for s in &r.stress.snapshots {
-        let Some(res) = &s.resilience else { continue };
-        for (what, steps) in [("providers", &res.providers), ("operators", &res.operators)] {
-            for st in steps {
-                let _ = w.write_record([
-                    csv_cell(&s.network),
-                    s.input_sha256.clone(),
-                    what.to_string(),
-                    st.k.to_string(),
-                    st.served_fraction.to_string(),
-                    st.exact.to_string(),
-                    st.gap.to_string(),
-                    csv_cell(&st.removed.join(";")),
-                ]);
-            }
-        }
-    }
-    w.into_inner().unwrap_or_default()
+    super::stress::resilience_csv(&r.stress)
 }
 
 pub use crate::time::{generated_at, rfc3339};

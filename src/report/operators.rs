@@ -129,6 +129,22 @@ pub fn csv(report: &EntitiesReport) -> Vec<u8> {
 /// Readable listing: per snapshot, the largest operators with their shares
 /// and how they were formed.
 pub fn table(report: &EntitiesReport, limit: usize) -> Vec<u8> {
+    listing(report, limit, false)
+}
+
+/// [`table`] as Markdown: a heading per snapshot, every cell escaped.
+pub fn markdown(report: &EntitiesReport, limit: usize) -> Vec<u8> {
+    listing(report, limit, true)
+}
+
+fn listing(report: &EntitiesReport, limit: usize, md: bool) -> Vec<u8> {
+    let terminal = |s: &str| {
+        if md {
+            super::escape::markdown(s)
+        } else {
+            terminal(s)
+        }
+    };
     let mut out = String::new();
     for s in &report.snapshots {
         let r = &s.resolution;
@@ -139,9 +155,11 @@ pub fn table(report: &EntitiesReport, limit: usize) -> Vec<u8> {
             .collect();
         let _ = writeln!(
             out,
-            "== {} ({}) ==\n{} providers → {} operators ({}); {} merges, {} refused by the mapping; {} providers unlinked",
+            "{} {} ({}){}\n{} providers → {} operators ({}); {} merges, {} refused by the mapping; {} providers unlinked",
+            if md { "##" } else { "==" },
             terminal(&s.network),
             terminal(&s.location),
+            if md { "\n" } else { " ==" },
             s.providers,
             s.operators,
             tiers.join(", "),

@@ -113,8 +113,7 @@ fn render(r: &SupplyReport, mut out: String, style: &Style<'_>) -> Vec<u8> {
 }
 
 /// Terminal tables.
-pub fn table(r: &SupplyReport, tty: bool) -> Vec<u8> {
-    let t = super::table::Table { tty };
+pub fn table(r: &SupplyReport, t: super::table::Table) -> Vec<u8> {
     let style = Style {
         escape: &|s| terminal(s),
         heading: &|net, loc, sha, profile| {

@@ -1,5 +1,5 @@
-//! Terminal exporter: readable tables per snapshot. Colour and box drawing
-//! only when writing to a terminal; untrusted text is stripped of control
+//! Terminal exporter: readable tables per snapshot. Box drawing only when
+//! writing to a terminal, colour as `--color` decides; untrusted text is stripped of control
 //! sequences.
 
 use super::escape::{pipe_cell, terminal};
@@ -9,14 +9,17 @@ use comfy_table::{CellAlignment, Table as Comfy, presets};
 use std::fmt::Write;
 
 /// Terminal tables.
+#[derive(Debug, Clone, Copy)]
 pub struct Table {
-    /// Writing to a terminal: colour and box-drawing characters.
+    /// Writing to a terminal: box-drawing characters, wrapping to its width.
     pub tty: bool,
+    /// ANSI bold (`--color`, `NO_COLOR`).
+    pub color: bool,
 }
 
 impl Table {
     fn bold(&self, s: &str) -> String {
-        if self.tty {
+        if self.color {
             format!("\x1b[1m{s}\x1b[0m")
         } else {
             s.to_string()
