@@ -330,6 +330,20 @@ fn bad_input_gets_a_clear_error_and_exit_code_2() {
             "formats tried".into(),
         ),
         (
+            vec![
+                "audit".into(),
+                write(
+                    "case.csv",
+                    csv_row("p1,,,,,,,,,H100,1,,,,")
+                        .strip_prefix(b"provider_id")
+                        .map(|rest| [b"Provider_ID".as_slice(), rest].concat())
+                        .unwrap()
+                        .as_slice(),
+                ),
+            ],
+            "case.csv: line 1 (header): field `Provider_ID`: looks like `provider_id`".into(),
+        ),
+        (
             vec!["audit".into(), write("bin.csv", b"provider_id\xff\xfe")],
             "not valid UTF-8".into(),
         ),
@@ -817,4 +831,25 @@ fn pipes_in_names_do_not_split_table_cells() {
             assert!(out.contains("x\\|y"), "{out}");
         }
     }
+}
+
+#[test]
+fn misspelled_source_kinds_and_rules_get_a_suggestion() {
+    let bundled = data("data/vastai/vast_offers_A100SXM4_fieldsubset.json");
+    let o = run(&["audit", "--source", "cosmo", &bundled]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("unknown source kind `cosmo`"), "{e}");
+    assert!(e.contains("known kinds: snapshot,"), "{e}");
+    assert!(e.contains("did you mean `cosmos`?"), "{e}");
+    let o = run(&["verify-supply", "--rule", "duplicat-ip=off", &bundled]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `duplicate-ip`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["verify-supply", "--rule", "duplicate-ip=of", &bundled]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `off`?"), "{}", stderr(&o));
 }
