@@ -853,3 +853,137 @@ fn misspelled_source_kinds_and_rules_get_a_suggestion() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean `off`?"), "{}", stderr(&o));
 }
+
+#[test]
+fn snapshots_import_skips_stored_inputs_and_sets_taken_at() {
+    let dir = scratch("import");
+    let store = dir.join("s.sqlite").display().to_string();
+    let osmo = data("data/cosmos/osmosis1_valset_height471386.json");
+    let copy = dir.join("renamed.json");
+    std::fs::copy(&osmo, &copy).unwrap();
+    let copy = copy.display().to_string();
+    let o = run(&[
+        "snapshots",
+        "import",
+        "--store",
+        &store,
+        "--taken-at",
+        "2026-01-02T03:04:05Z",
+        &osmo,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("stored as snapshot 1"),
+        "{}",
+        stderr(&o)
+    );
+    // The same bytes again, under another name and another date: skipped.
+    for (file, taken_at) in [(&osmo, "2026-01-02T03:04:05Z"), (&copy, "2026-02-01")] {
+        let o = run(&[
+            "snapshots",
+            "import",
+            "--store",
+            &store,
+            "--taken-at",
+            taken_at,
+            file,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!(
+                "skipped {file}: already stored as snapshot 1 (same sha256 "
+            )),
+            "{e}"
+        );
+    }
+    // Its snapshot JSON records the same input: skipped too.
+    let converted = dir.join("osmo.snapshot.json");
+    let o = run(&["snapshot", &osmo, "-o", converted.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "snapshots",
+        "import",
+        "--store",
+        &store,
+        converted.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already stored as snapshot 1 (same input sha256 "),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["snapshots", "list", "--store", &store, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["taken_at"], "2026-01-02T03:04:05Z");
+    // The hidden --json is the same list.
+    let o2 = run(&["snapshots", "list", "--store", &store, "--json"]);
+    assert_eq!(o.stdout, o2.stdout);
+    // The table shows the date; csv and md too, and -o writes the file.
+    let table = stdout(&run(&["snapshots", "list", "--store", &store]));
+    assert!(
+        table.starts_with("id\tnetwork\tcollector\ttaken_at\t")
+            && table.contains("\tosmosis-1\timport:cosmos\t2026-01-02T03:04:05Z\tyes\t"),
+        "{table}"
+    );
+    let out = dir.join("list.csv");
+    let o = run(&[
+        "snapshots",
+        "list",
+        "--store",
+        &store,
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows = csv_rows(&csv);
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "network",
+            "collector",
+            "taken_at",
+            "complete",
+            "providers",
+            "input_sha256"
+        ]
+    );
+    assert_eq!(rows[1][3], "2026-01-02T03:04:05Z");
+    assert_eq!(rows[1][6].len(), 64);
+    let md = stdout(&run(&[
+        "snapshots",
+        "list",
+        "--store",
+        &store,
+        "--format",
+        "md",
+    ]));
+    assert!(
+        md.contains("| 1 | osmosis-1 | import:cosmos | 2026-01-02T03:04:05Z | yes |"),
+        "{md}"
+    );
+    // A bad --taken-at is a usage error naming the flag; nothing is stored.
+    for bad in ["yesterday", "2026-02-30", "2026-01-02T03:04:05"] {
+        let o = run(&[
+            "snapshots",
+            "import",
+            "--store",
+            &store,
+            "--taken-at",
+            bad,
+            &data("data/cosmos/cosmoshub_validators_2019.json"),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("--taken-at: `"), "{}", stderr(&o));
+    }
+    let o = run(&["snapshots", "list", "--store", &store, "--format", "json"]);
+    let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+}
