@@ -987,3 +987,113 @@ fn snapshots_import_skips_stored_inputs_and_sets_taken_at() {
     let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
 }
+
+#[test]
+fn metrics_reads_csv_columns_and_json_fields_in_every_format() {
+    let dir = scratch("metrics-inputs");
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let plain = run_stdin(&["metrics"], "[40, 30, 20, 10]");
+    let csv = write("v.csv", "id,stake\na,40\nb,30\nc,20\nd,10\n");
+    let json = write(
+        "v.json",
+        r#"[{"s":{"t":40}},{"s":{"t":30}},{"s":{"t":20}},{"s":{"t":10}}]"#,
+    );
+    let jsonl = write(
+        "v.jsonl",
+        "{\"w\": 40}\n{\"w\": 30}\n{\"w\": 20}\n{\"w\": 10}\n",
+    );
+    // Every input layout gives the same JSON, byte for byte.
+    for args in [
+        vec!["metrics", csv.as_str(), "--column", "stake"],
+        vec!["metrics", csv.as_str(), "--column", "2"],
+        vec!["metrics", json.as_str(), "--field", "s.t"],
+        vec![
+            "metrics",
+            jsonl.as_str(),
+            "--field",
+            "w",
+            "--format",
+            "json",
+        ],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(o.stdout, plain.stdout, "{args:?}");
+    }
+    let table = stdout(&run(&[
+        "metrics", &csv, "--column", "stake", "--format", "table",
+    ]));
+    assert!(table.starts_with("metric "), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().eq(["tau_index[0.66]", "2"])),
+        "{table}"
+    );
+    let out = dir.join("m.csv");
+    let o = run(&[
+        "metrics",
+        &csv,
+        "--column",
+        "stake",
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", stderr(&o));
+    let rows = csv_rows(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(rows[0], ["metric", "value"]);
+    assert!(
+        rows.contains(&vec!["hhi".to_string(), "3000.0".to_string()]),
+        "{rows:?}"
+    );
+    let md = stdout(&run(&["metrics", &jsonl, "--field", "w", "--format", "md"]));
+    assert!(md.contains("| effective\\_entities\\[shannon\\] |"), "{md}");
+    // --skip-empty leaves empty cells out, with a note.
+    let gaps = write("gaps.csv", "id,stake\na,40\nb,\nc,30\nd,20\ne,10\n");
+    let o = run(&["metrics", &gaps, "--column", "stake", "--skip-empty"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, plain.stdout);
+    assert!(
+        stderr(&o).contains("skipped 1 record with an empty value (first: line 3)"),
+        "{}",
+        stderr(&o)
+    );
+    // Errors name the file, the record and the field; exit code 2.
+    let cases = [
+        (
+            vec!["metrics", gaps.as_str(), "--column", "stake"],
+            "gaps.csv: line 3: field `stake`: is empty",
+        ),
+        (
+            vec!["metrics", csv.as_str(), "--column", "stak"],
+            "field `stak`: is not a column of the header",
+        ),
+        (
+            vec!["metrics", json.as_str(), "--field", "s.x"],
+            "v.json: $[0].s.x: field `s.x`: is missing",
+        ),
+        (
+            vec!["metrics", json.as_str(), "--column", "s"],
+            "is JSON, not CSV",
+        ),
+        (
+            vec!["metrics", csv.as_str(), "--column", "stake", "--field", "x"],
+            "cannot be used with",
+        ),
+        (
+            vec!["metrics", csv.as_str(), "--skip-empty"],
+            "--skip-empty needs --column or --field",
+        ),
+    ];
+    for (args, expected) in cases {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+    }
+}
