@@ -40,6 +40,84 @@ pub fn parse_datetime(s: &str) -> Option<i64> {
     Some(days_from_civil(y, m, day) * 86_400 + hh * 3600 + mm * 60 + ss - offset)
 }
 
+/// Checks an RFC 3339 timestamp as a user gives one: a full date-time
+/// (`2026-01-02T03:04:05Z`, fractions of a second and a `±HH:MM` offset
+/// allowed, `T` or a space between date and time) or a full date
+/// (`2026-01-02`). The error says what is wrong.
+pub fn check_rfc3339(s: &str) -> Result<(), String> {
+    let bad = |why: &str| {
+        Err(format!(
+            "`{s}` is not an RFC 3339 timestamp such as 2026-01-02T03:04:05Z ({why})"
+        ))
+    };
+    let digits = |t: &str, n: usize| t.len() == n && t.bytes().all(|b| b.is_ascii_digit());
+    let number = |t: &str| t.parse::<i64>().unwrap_or(-1);
+    let (date, time) = match s.split_once(['T', 't', ' ']) {
+        Some((d, t)) => (d, Some(t)),
+        None => (s, None),
+    };
+    let parts: Vec<&str> = date.split('-').collect();
+    let [y, m, d] = parts[..] else {
+        return bad("the date is not YYYY-MM-DD");
+    };
+    if !(digits(y, 4) && digits(m, 2) && digits(d, 2)) {
+        return bad("the date is not YYYY-MM-DD");
+    }
+    let (y, m, d) = (number(y), number(m), number(d));
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=12).contains(&m) || !(1..=month_days[(m - 1) as usize]).contains(&d) {
+        return bad("no such date");
+    }
+    let Some(time) = time else {
+        return Ok(());
+    };
+    let Some((clock, offset)) = split_offset(time) else {
+        return bad("the offset is not Z or ±HH:MM");
+    };
+    if clock.len() == time.len() {
+        return bad("the time has no offset: add Z for UTC or ±HH:MM");
+    }
+    let offset_text = &time[clock.len()..];
+    if !(offset_text.eq_ignore_ascii_case("z")
+        || (offset_text.len() == 6
+            && digits(&offset_text[1..3], 2)
+            && &offset_text[3..4] == ":"
+            && digits(&offset_text[4..], 2)
+            && offset.abs() < 24 * 3600))
+    {
+        return bad("the offset is not Z or ±HH:MM");
+    }
+    let (whole, fraction) = clock.split_once('.').unwrap_or((clock, "0"));
+    let hms: Vec<&str> = whole.split(':').collect();
+    let [hh, mm, ss] = hms[..] else {
+        return bad("the time is not HH:MM:SS");
+    };
+    if !(digits(hh, 2) && digits(mm, 2) && digits(ss, 2))
+        || fraction.is_empty()
+        || !fraction.bytes().all(|b| b.is_ascii_digit())
+    {
+        return bad("the time is not HH:MM:SS");
+    }
+    if number(hh) > 23 || number(mm) > 59 || number(ss) > 60 {
+        return bad("no such time of day");
+    }
+    Ok(())
+}
+
 /// Splits `07:01:06+02:00` into the clock and the offset in seconds.
 fn split_offset(time: &str) -> Option<(&str, i64)> {
     if let Some(clock) = time.strip_suffix(['Z', 'z']) {
@@ -81,6 +159,32 @@ pub fn generated_at() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rfc3339_timestamps_are_checked() {
+        for ok in [
+            "2026-01-02T03:04:05Z",
+            "2026-01-02t03:04:05.250z",
+            "2026-01-02 03:04:05+02:00",
+            "2024-02-29T23:59:60-05:30",
+            "2026-01-02",
+        ] {
+            assert_eq!(super::check_rfc3339(ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            ("yesterday", "YYYY-MM-DD"),
+            ("2026-1-2", "YYYY-MM-DD"),
+            ("2025-02-29", "no such date"),
+            ("2026-13-01T00:00:00Z", "no such date"),
+            ("2026-01-02T03:04:05", "no offset"),
+            ("2026-01-02T03:04Z", "HH:MM:SS"),
+            ("2026-01-02T24:00:00Z", "no such time"),
+            ("2026-01-02T03:04:05+0200", "offset"),
+        ] {
+            let e = super::check_rfc3339(bad).unwrap_err();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn rfc3339_table() {

@@ -330,6 +330,20 @@ fn bad_input_gets_a_clear_error_and_exit_code_2() {
             "formats tried".into(),
         ),
         (
+            vec![
+                "audit".into(),
+                write(
+                    "case.csv",
+                    csv_row("p1,,,,,,,,,H100,1,,,,")
+                        .strip_prefix(b"provider_id")
+                        .map(|rest| [b"Provider_ID".as_slice(), rest].concat())
+                        .unwrap()
+                        .as_slice(),
+                ),
+            ],
+            "case.csv: line 1 (header): field `Provider_ID`: looks like `provider_id`".into(),
+        ),
+        (
             vec!["audit".into(), write("bin.csv", b"provider_id\xff\xfe")],
             "not valid UTF-8".into(),
         ),
@@ -816,5 +830,270 @@ fn pipes_in_names_do_not_split_table_cells() {
         if args[0] == "audit" {
             assert!(out.contains("x\\|y"), "{out}");
         }
+    }
+}
+
+#[test]
+fn misspelled_source_kinds_and_rules_get_a_suggestion() {
+    let bundled = data("data/vastai/vast_offers_A100SXM4_fieldsubset.json");
+    let o = run(&["audit", "--source", "cosmo", &bundled]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("unknown source kind `cosmo`"), "{e}");
+    assert!(e.contains("known kinds: snapshot,"), "{e}");
+    assert!(e.contains("did you mean `cosmos`?"), "{e}");
+    let o = run(&["verify-supply", "--rule", "duplicat-ip=off", &bundled]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("did you mean `duplicate-ip`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["verify-supply", "--rule", "duplicate-ip=of", &bundled]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("did you mean `off`?"), "{}", stderr(&o));
+}
+
+#[test]
+fn snapshots_import_skips_stored_inputs_and_sets_taken_at() {
+    let dir = scratch("import");
+    let store = dir.join("s.sqlite").display().to_string();
+    let osmo = data("data/cosmos/osmosis1_valset_height471386.json");
+    let copy = dir.join("renamed.json");
+    std::fs::copy(&osmo, &copy).unwrap();
+    let copy = copy.display().to_string();
+    let o = run(&[
+        "snapshots",
+        "import",
+        "--store",
+        &store,
+        "--taken-at",
+        "2026-01-02T03:04:05Z",
+        &osmo,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("stored as snapshot 1"),
+        "{}",
+        stderr(&o)
+    );
+    // The same bytes again, under another name and another date: skipped.
+    for (file, taken_at) in [(&osmo, "2026-01-02T03:04:05Z"), (&copy, "2026-02-01")] {
+        let o = run(&[
+            "snapshots",
+            "import",
+            "--store",
+            &store,
+            "--taken-at",
+            taken_at,
+            file,
+        ]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(&format!(
+                "skipped {file}: already stored as snapshot 1 (same sha256 "
+            )),
+            "{e}"
+        );
+    }
+    // Its snapshot JSON records the same input: skipped too.
+    let converted = dir.join("osmo.snapshot.json");
+    let o = run(&["snapshot", &osmo, "-o", converted.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&[
+        "snapshots",
+        "import",
+        "--store",
+        &store,
+        converted.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("already stored as snapshot 1 (same input sha256 "),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["snapshots", "list", "--store", &store, "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+    assert_eq!(rows[0]["taken_at"], "2026-01-02T03:04:05Z");
+    // The hidden --json is the same list.
+    let o2 = run(&["snapshots", "list", "--store", &store, "--json"]);
+    assert_eq!(o.stdout, o2.stdout);
+    // The table shows the date; csv and md too, and -o writes the file.
+    let table = stdout(&run(&["snapshots", "list", "--store", &store]));
+    assert!(
+        table.starts_with("id\tnetwork\tcollector\ttaken_at\t")
+            && table.contains("\tosmosis-1\timport:cosmos\t2026-01-02T03:04:05Z\tyes\t"),
+        "{table}"
+    );
+    let out = dir.join("list.csv");
+    let o = run(&[
+        "snapshots",
+        "list",
+        "--store",
+        &store,
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(&out).unwrap();
+    let rows = csv_rows(&csv);
+    assert_eq!(
+        rows[0],
+        [
+            "id",
+            "network",
+            "collector",
+            "taken_at",
+            "complete",
+            "providers",
+            "input_sha256"
+        ]
+    );
+    assert_eq!(rows[1][3], "2026-01-02T03:04:05Z");
+    assert_eq!(rows[1][6].len(), 64);
+    let md = stdout(&run(&[
+        "snapshots",
+        "list",
+        "--store",
+        &store,
+        "--format",
+        "md",
+    ]));
+    assert!(
+        md.contains("| 1 | osmosis-1 | import:cosmos | 2026-01-02T03:04:05Z | yes |"),
+        "{md}"
+    );
+    // A bad --taken-at is a usage error naming the flag; nothing is stored.
+    for bad in ["yesterday", "2026-02-30", "2026-01-02T03:04:05"] {
+        let o = run(&[
+            "snapshots",
+            "import",
+            "--store",
+            &store,
+            "--taken-at",
+            bad,
+            &data("data/cosmos/cosmoshub_validators_2019.json"),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(stderr(&o).contains("--taken-at: `"), "{}", stderr(&o));
+    }
+    let o = run(&["snapshots", "list", "--store", &store, "--format", "json"]);
+    let rows: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1, "{rows}");
+}
+
+#[test]
+fn metrics_reads_csv_columns_and_json_fields_in_every_format() {
+    let dir = scratch("metrics-inputs");
+    let write = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, body).unwrap();
+        p.display().to_string()
+    };
+    let plain = run_stdin(&["metrics"], "[40, 30, 20, 10]");
+    let csv = write("v.csv", "id,stake\na,40\nb,30\nc,20\nd,10\n");
+    let json = write(
+        "v.json",
+        r#"[{"s":{"t":40}},{"s":{"t":30}},{"s":{"t":20}},{"s":{"t":10}}]"#,
+    );
+    let jsonl = write(
+        "v.jsonl",
+        "{\"w\": 40}\n{\"w\": 30}\n{\"w\": 20}\n{\"w\": 10}\n",
+    );
+    // Every input layout gives the same JSON, byte for byte.
+    for args in [
+        vec!["metrics", csv.as_str(), "--column", "stake"],
+        vec!["metrics", csv.as_str(), "--column", "2"],
+        vec!["metrics", json.as_str(), "--field", "s.t"],
+        vec![
+            "metrics",
+            jsonl.as_str(),
+            "--field",
+            "w",
+            "--format",
+            "json",
+        ],
+    ] {
+        let o = run(&args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(o.stdout, plain.stdout, "{args:?}");
+    }
+    let table = stdout(&run(&[
+        "metrics", &csv, "--column", "stake", "--format", "table",
+    ]));
+    assert!(table.starts_with("metric "), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.split_whitespace().eq(["tau_index[0.66]", "2"])),
+        "{table}"
+    );
+    let out = dir.join("m.csv");
+    let o = run(&[
+        "metrics",
+        &csv,
+        "--column",
+        "stake",
+        "--format",
+        "csv",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success() && o.stdout.is_empty(), "{}", stderr(&o));
+    let rows = csv_rows(&std::fs::read_to_string(&out).unwrap());
+    assert_eq!(rows[0], ["metric", "value"]);
+    assert!(
+        rows.contains(&vec!["hhi".to_string(), "3000.0".to_string()]),
+        "{rows:?}"
+    );
+    let md = stdout(&run(&["metrics", &jsonl, "--field", "w", "--format", "md"]));
+    assert!(md.contains("| effective\\_entities\\[shannon\\] |"), "{md}");
+    // --skip-empty leaves empty cells out, with a note.
+    let gaps = write("gaps.csv", "id,stake\na,40\nb,\nc,30\nd,20\ne,10\n");
+    let o = run(&["metrics", &gaps, "--column", "stake", "--skip-empty"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(o.stdout, plain.stdout);
+    assert!(
+        stderr(&o).contains("skipped 1 record with an empty value (first: line 3)"),
+        "{}",
+        stderr(&o)
+    );
+    // Errors name the file, the record and the field; exit code 2.
+    let cases = [
+        (
+            vec!["metrics", gaps.as_str(), "--column", "stake"],
+            "gaps.csv: line 3: field `stake`: is empty",
+        ),
+        (
+            vec!["metrics", csv.as_str(), "--column", "stak"],
+            "field `stak`: is not a column of the header",
+        ),
+        (
+            vec!["metrics", json.as_str(), "--field", "s.x"],
+            "v.json: $[0].s.x: field `s.x`: is missing",
+        ),
+        (
+            vec!["metrics", json.as_str(), "--column", "s"],
+            "is JSON, not CSV",
+        ),
+        (
+            vec!["metrics", csv.as_str(), "--column", "stake", "--field", "x"],
+            "cannot be used with",
+        ),
+        (
+            vec!["metrics", csv.as_str(), "--skip-empty"],
+            "--skip-empty needs --column or --field",
+        ),
+    ];
+    for (args, expected) in cases {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
     }
 }

@@ -754,8 +754,23 @@ fn history_derives_uptime_from_stored_observations() {
 fn a_writer_killed_mid_transaction_leaves_every_committed_snapshot_intact() {
     let dir = scratch("sigkill");
     let store = dir.join("k.sqlite").display().to_string();
-    let file = data("data/bittensor/subtensor_nakamoto_snapshot_block3606775.json");
-    let files: Vec<&str> = std::iter::repeat_n(file.as_str(), 400).collect();
+    // Distinct files (the same snapshot, each with its own trailing
+    // whitespace): an import of bytes already stored is skipped without a
+    // transaction, and each run should be writing when it is killed.
+    let body = std::fs::read(data(
+        "data/bittensor/subtensor_nakamoto_snapshot_block3606775.json",
+    ))
+    .unwrap();
+    const VARIANTS: usize = 64;
+    let files: Vec<String> = (0..VARIANTS)
+        .map(|i| {
+            let path = dir.join(format!("s{i}.json"));
+            let mut bytes = body.clone();
+            bytes.extend(std::iter::repeat_n(b' ', i));
+            std::fs::write(&path, bytes).unwrap();
+            path.display().to_string()
+        })
+        .collect();
     for delay_ms in [150u64, 400, 900] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_rackaudit"))
             .args(["snapshots", "--store", &store, "import"])
@@ -774,10 +789,13 @@ fn a_writer_killed_mid_transaction_leaves_every_committed_snapshot_intact() {
         !rows.is_empty(),
         "some snapshots were committed before the kills"
     );
-    assert!(rows.len() < 3 * 400, "the kills interrupted the writers");
+    assert!(rows.len() < VARIANTS, "the kills interrupted the writers");
     for r in &rows {
         let s = export(&store, &r["id"].to_string());
         assert_eq!(s["providers"].as_array().unwrap().len(), 4096);
+    }
+    for f in &files {
+        let _ = std::fs::remove_file(f);
     }
 }
 

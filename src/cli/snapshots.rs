@@ -5,10 +5,18 @@
 //!   rackaudit snapshots show latest:akash
 //!   rackaudit snapshots export 12 -o akash.json --raw akash-raw/
 //!   rackaudit snapshots import data/cosmos/*.json
+//!   rackaudit snapshots import akash-2026-01-02.json --taken-at 2026-01-02T00:00:00Z
+//!   rackaudit snapshots list --format csv -o snapshots.csv
 //!   rackaudit snapshots check
+//!
+//! An import is skipped, with a message on standard error and exit code 0,
+//! when the store already holds a snapshot of the same bytes (same
+//! sha256, whatever the file's name or `--taken-at`): one listing is one
+//! observation, and counting it twice would raise every derived uptime.
 
+use super::audit::Format;
 use crate::error::{Error, Result};
-use crate::report::escape::terminal;
+use crate::report::escape::{csv_cell, markdown, terminal};
 use clap::{Args, Subcommand};
 use std::fmt::Write;
 use std::path::PathBuf;
@@ -26,13 +34,24 @@ pub struct SnapshotsArgs {
 #[derive(Debug, Subcommand)]
 pub enum SnapshotsCommand {
     /// One line per stored snapshot, oldest first.
+    #[command(
+        after_help = "Examples:\n  rackaudit snapshots list\n  rackaudit snapshots list --network osmosis-1 --format md\n  rackaudit snapshots list --format csv -o snapshots.csv"
+    )]
     List {
         /// Only this network (or collector).
         #[arg(long)]
         network: Option<String>,
-        /// JSON instead of a table.
-        #[arg(long)]
+        /// Output format: table (tab-separated, the input sha256 shortened
+        /// to 16 digits), json (every stored field), csv (`complete` as
+        /// 1/0) or md; csv and md give the whole sha256.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Same as `--format json` (kept for scripts written before `--format`).
+        #[arg(long, hide = true)]
         json: bool,
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
     },
     /// A stored snapshot's completeness record and archived responses.
     Show {
@@ -51,12 +70,35 @@ pub enum SnapshotsCommand {
         #[arg(long)]
         raw: Option<PathBuf>,
     },
-    /// Store offline files as snapshots (one transaction each).
+    /// Store offline files as snapshots (one transaction each); a file
+    /// already stored (same sha256) is skipped.
+    #[command(
+        after_help = "Examples:\n  rackaudit snapshots import data/cosmos/*.json\n  rackaudit snapshots import providers.csv --source csv --taken-at 2026-01-02T00:00:00Z",
+        after_long_help = "A file whose bytes the store already holds (same sha256 as the input or \
+document of a stored snapshot, or a snapshot JSON recording that input sha256) is skipped: \
+a message on standard error names the stored snapshot, nothing is written, and the exit \
+code stays 0. This holds whatever the file is called and whatever --taken-at says: the \
+same listing is one observation, and storing it twice would count it twice in the uptime \
+`rackaudit history` derives.\n\nExamples:\n  rackaudit snapshots import data/cosmos/*.json\n  \
+rackaudit snapshots import providers.csv --source csv --taken-at 2026-01-02T00:00:00Z"
+    )]
     Import {
+        /// Snapshot files to store, in any supported format (`-` for
+        /// standard input), each as its own snapshot, in the order given.
+        #[arg(value_name = "FILES")]
         files: Vec<String>,
-        /// Input format (detected when omitted).
+        /// Input format of all of them (detected from content when
+        /// omitted): snapshot, csv, bittensor-snapshot, bittensor-metagraph,
+        /// bittensor-subnets, cosmos, akash-console, akash-chain, akash-aep4,
+        /// vastai.
         #[arg(long)]
         source: Option<String>,
+        /// When the data was taken (RFC 3339, e.g. 2026-01-02T03:04:05Z or
+        /// 2026-01-02), for every file imported; replaces what a file
+        /// records itself (a block height, a header time). Without it, the
+        /// file's own date if it has one, else none.
+        #[arg(long, value_name = "RFC3339")]
+        taken_at: Option<String>,
     },
     /// Check the store's integrity: SQLite, foreign keys, every blob's hash.
     Check,
@@ -66,14 +108,21 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
     let path = super::store_path(args.store.as_deref())?;
     let mut store = crate::store::Store::open(&path)?;
     match args.command {
-        SnapshotsCommand::List { network, json } => {
+        SnapshotsCommand::List {
+            network,
+            format,
+            json,
+            output,
+        } => {
             let rows = store.list(network.as_deref())?;
-            let bytes = if json {
-                crate::report::operators::json(&rows)
-            } else {
-                list_text(&rows).into_bytes()
+            let format = if json { Format::Json } else { format };
+            let bytes = match format {
+                Format::Json => crate::report::operators::json(&rows),
+                Format::Table => list_text(&rows).into_bytes(),
+                Format::Csv => list_csv(&rows),
+                Format::Md => list_md(&rows).into_bytes(),
             };
-            crate::output::write_stdout(&bytes)
+            super::emit(output.as_deref(), &bytes)
         }
         SnapshotsCommand::Show { which } => {
             let (s, record) = super::stored_input(&store, &path, &which)?;
@@ -136,21 +185,23 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
                 crate::model::json::write_pretty(w, &s)
             })
         }
-        SnapshotsCommand::Import { files, source } => {
+        SnapshotsCommand::Import {
+            files,
+            source,
+            taken_at,
+        } => {
             if files.is_empty() {
                 return Err(Error::Usage("give the files to import".into()));
             }
+            if let Some(t) = &taken_at {
+                crate::time::check_rfc3339(t)
+                    .map_err(|e| Error::Usage(format!("--taken-at: {e}")))?;
+            }
+            if let Some(kind) = &source {
+                crate::sources::adapter_named(kind)?;
+            }
             for f in &files {
-                let bytes = crate::sources::read_bytes(f)?;
-                let s = crate::sources::read(
-                    &crate::sources::Input {
-                        location: f,
-                        bytes: &bytes,
-                    },
-                    source.as_deref(),
-                )?;
-                let id = store.insert(&s, &bytes, &[])?;
-                eprintln!("rackaudit snapshots: {f}: stored as snapshot {id}");
+                import(&mut store, f, source.as_deref(), taken_at.as_deref())?;
             }
             Ok(())
         }
@@ -181,6 +232,100 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
             }
         }
     }
+}
+
+/// Stores one file unless the store already holds its input.
+fn import(
+    store: &mut crate::store::Store,
+    file: &str,
+    source: Option<&str>,
+    taken_at: Option<&str>,
+) -> Result<()> {
+    let bytes = crate::sources::read_bytes(file)?;
+    let sha = crate::sources::sha256_hex(&bytes);
+    let skipped = |id: i64, what: &str, sha: &str| {
+        eprintln!(
+            "rackaudit snapshots: skipped {}: already stored as snapshot {id} (same {what} {}…)",
+            terminal(file),
+            &sha[..sha.len().min(16)]
+        );
+    };
+    if let Some(id) = store.find_input(&sha)? {
+        skipped(id, "sha256", &sha);
+        return Ok(());
+    }
+    let mut s = crate::sources::read(
+        &crate::sources::Input {
+            location: file,
+            bytes: &bytes,
+        },
+        source,
+    )?;
+    // A snapshot JSON records the sha256 of the input it was read from.
+    if s.input_sha256 != sha
+        && let Some(id) = store.find_input(&s.input_sha256)?
+    {
+        skipped(id, "input sha256", &s.input_sha256);
+        return Ok(());
+    }
+    if let Some(t) = taken_at {
+        s.taken_at = Some(t.to_string());
+    }
+    let id = store.insert(&s, &bytes, &[])?;
+    eprintln!(
+        "rackaudit snapshots: {}: stored as snapshot {id}",
+        terminal(file)
+    );
+    Ok(())
+}
+
+/// The list's columns, in every format.
+const LIST_COLUMNS: [&str; 7] = [
+    "id",
+    "network",
+    "collector",
+    "taken_at",
+    "complete",
+    "providers",
+    "input_sha256",
+];
+
+fn list_csv(rows: &[crate::store::StoredSnapshot]) -> Vec<u8> {
+    let mut w = ::csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(LIST_COLUMNS);
+    for r in rows {
+        let _ = w.write_record([
+            r.id.to_string(),
+            csv_cell(&r.network),
+            csv_cell(&r.collector),
+            csv_cell(r.taken_at.as_deref().unwrap_or_default()),
+            if r.complete { "1" } else { "0" }.into(),
+            r.providers.to_string(),
+            r.input_sha256.clone(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+fn list_md(rows: &[crate::store::StoredSnapshot]) -> String {
+    let mut out = format!(
+        "| {} |\n|---:|---|---|---|---|---:|---|\n",
+        LIST_COLUMNS.join(" | ")
+    );
+    for r in rows {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            r.id,
+            markdown(&r.network),
+            markdown(&r.collector),
+            r.taken_at.as_deref().map(markdown).unwrap_or_default(),
+            if r.complete { "yes" } else { "NO" },
+            r.providers,
+            markdown(&r.input_sha256)
+        );
+    }
+    out
 }
 
 fn list_text(rows: &[crate::store::StoredSnapshot]) -> String {

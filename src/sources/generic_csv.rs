@@ -115,10 +115,84 @@ pub const SNAPSHOT_COLUMNS: [&str; 5] = [
     "emission_unit",
 ];
 
-/// Whether a first line looks like a generic-CSV header.
+/// Whether a first line looks like a generic-CSV header: one of its
+/// cells, with surrounding spaces dropped (as the reader drops them from
+/// every column name), is `provider_id`.
 pub fn is_header(line: &str) -> bool {
+    header_cells(line).iter().any(|c| c == "provider_id")
+}
+
+/// The cells of a first line as column names: a byte-order mark and the
+/// spaces around each name dropped, quotes undone.
+fn header_cells(line: &str) -> Vec<String> {
     let line = line.trim_start_matches('\u{feff}');
-    line.starts_with("provider_id") || line.contains(",provider_id")
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(line.as_bytes());
+    let mut record = csv::StringRecord::new();
+    match reader.read_record(&mut record) {
+        Ok(true) => record.iter().map(|c| c.trim().to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// Why a text input that no format recognised is not a generic CSV, from
+/// its header (the only text format; the others are JSON): line 1, the
+/// column that looks like `provider_id` (another case, spaces or a hyphen
+/// instead of `_`, or a near miss such as `provider`) and the columns the
+/// format needs.
+pub fn header_error(file: &str, text: &str) -> Error {
+    let first = text.lines().next().unwrap_or("");
+    let cells = header_cells(first);
+    let at = || Some("line 1 (header)".to_string());
+    let needs = format!(
+        "a generic CSV header names the columns {} (any order; optional columns are listed in the README)",
+        COLUMNS.join(",")
+    );
+    let normal = |c: &str| c.to_ascii_lowercase().replace([' ', '-'], "_");
+    if let Some(c) = cells.iter().find(|c| normal(c) == "provider_id") {
+        return Error::input(
+            file,
+            at(),
+            Some(c),
+            "looks like `provider_id`, but column names must be written exactly: lowercase, with `_`",
+        )
+        .with_hint(format!("rename the column `provider_id`; {needs}"));
+    }
+    if let Some(c) = cells
+        .iter()
+        .find(|c| crate::suggest::closest(c, ["provider_id"]).is_some())
+    {
+        return Error::input(
+            file,
+            at(),
+            Some(c),
+            "is not `provider_id`, the column every generic CSV needs",
+        )
+        .with_hint(format!(
+            "if this column holds the provider ids, rename it `provider_id`; {needs}"
+        ));
+    }
+    let mut shown: String = first
+        .trim_start_matches('\u{feff}')
+        .chars()
+        .take(80)
+        .collect();
+    if shown.len() < first.len() {
+        shown.push('…');
+    }
+    Error::input(
+        file,
+        at(),
+        None,
+        format!(
+            "`{shown}` has no `provider_id` column, so the file is not a generic CSV (the one text format; every other format is JSON)"
+        ),
+    )
+    .with_hint(format!(
+        "{needs}; for a JSON file, check that it starts with `{{` or `[`, or name its format with --source KIND"
+    ))
 }
 
 /// Positions of the columns in the file's header.
@@ -139,6 +213,13 @@ impl Header {
             COLUMNS.contains(n) || OPTIONAL_COLUMNS.contains(n) || SNAPSHOT_COLUMNS.contains(n)
         };
         if let Some(extra) = names.iter().find(|n| !known(n)) {
+            let all = COLUMNS
+                .iter()
+                .chain(&OPTIONAL_COLUMNS)
+                .chain(&SNAPSHOT_COLUMNS);
+            let suggestion = crate::suggest::closest(extra, all.copied())
+                .map(|c| format!("did you mean `{c}`? "))
+                .unwrap_or_default();
             return Err(Error::input(
                 file,
                 at(),
@@ -146,7 +227,7 @@ impl Header {
                 "is not a column of the generic CSV format",
             )
             .with_hint(format!(
-                "the header is: {} (optional: {},{})",
+                "{suggestion}the header is: {} (optional: {},{})",
                 COLUMNS.join(","),
                 OPTIONAL_COLUMNS.join(","),
                 SNAPSHOT_COLUMNS.join(",")
@@ -1364,6 +1445,56 @@ mod tests {
             ),
         ];
         assert_read_errors(&header, &cases);
+    }
+
+    #[test]
+    fn a_header_without_provider_id_gets_an_error_about_the_header() {
+        let read = |text: &str| {
+            crate::sources::read(
+                &Input {
+                    location: "f.csv",
+                    bytes: text.as_bytes(),
+                },
+                None,
+            )
+        };
+        let rest = COLUMNS[1..].join(",");
+        let cases = [
+            (
+                format!("Provider_ID,{rest}\n"),
+                "f.csv: line 1 (header): field `Provider_ID`: looks like `provider_id`",
+            ),
+            (
+                format!("Provider ID,{rest}\n"),
+                "field `Provider ID`: looks like `provider_id`",
+            ),
+            (
+                format!("{rest},provider\n"),
+                "field `provider`: is not `provider_id`",
+            ),
+            (
+                "id,gpus\na,1\n".to_string(),
+                "f.csv: line 1 (header): `id,gpus` has no `provider_id` column",
+            ),
+        ];
+        for (text, expected) in cases {
+            let e = read(&text).unwrap_err().to_string();
+            assert!(e.contains(expected), "{text:?}: {e}");
+            assert!(
+                e.contains("gpu_count,gpu_memory_gb"),
+                "lists the columns: {e}"
+            );
+            assert!(!e.contains("formats tried"), "{e}");
+        }
+        // Spaces around a name are dropped, as for every column.
+        let spaced = format!("{rest}, provider_id \n,,,,,,,,H100,1,,,,,p1\n");
+        assert!(is_header(spaced.lines().next().unwrap()));
+        assert_eq!(read(&spaced).unwrap().providers[0].id, "p1");
+        // A misspelled optional column is named with a suggestion.
+        let e = read(&format!("provider_id,{rest},hostnme\np,,,,,,,,,,,,,,,\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("did you mean `hostname`?"), "{e}");
     }
 
     #[test]

@@ -118,8 +118,9 @@ pub fn adapter_named(name: &str) -> Result<&'static dyn Adapter> {
         .ok_or_else(|| {
             let names: Vec<_> = adapters().iter().map(|a| a.name()).collect();
             Error::Usage(format!(
-                "unknown source kind `{name}`; known kinds: {}",
-                names.join(", ")
+                "--source: unknown source kind `{name}`; known kinds: {}{}",
+                names.join(", "),
+                crate::suggest::hint(name, names.iter().copied())
             ))
         })
 }
@@ -165,12 +166,17 @@ pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
             .iter()
             .copied()
             .find(|a| a.sniff(&content))
-            .ok_or_else(|| Error::UnknownFormat {
-                file: input.location.to_string(),
-                tried: adapters()
-                    .iter()
-                    .map(|a| format!("{} ({})", a.name(), a.describe()))
-                    .collect(),
+            .ok_or_else(|| match &content {
+                // Every format but the generic CSV is JSON: text that is
+                // not one is a CSV whose header is wrong.
+                Content::Text(text) => generic_csv::header_error(input.location, text),
+                Content::Json(_) => Error::UnknownFormat {
+                    file: input.location.to_string(),
+                    tried: adapters()
+                        .iter()
+                        .map(|a| format!("{} ({})", a.name(), a.describe()))
+                        .collect(),
+                },
             })?,
     };
     let mut snapshot = adapter.read(input, &content)?;

@@ -237,6 +237,25 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// The oldest snapshot read from input with this sha256: one whose
+    /// recorded input sha256 or stored document sha256 is `sha256` (the
+    /// same bytes, whatever their name or `taken_at`). `None` for an empty
+    /// hash.
+    pub fn find_input(&self, sha256: &str) -> Result<Option<i64>> {
+        if sha256.is_empty() {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT id FROM snapshots WHERE input_sha256 = ?1 OR document_sha256 = ?1
+                 ORDER BY id LIMIT 1",
+                params![sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
     /// Resolves `latest` (of a network, if given) or a numeric id.
     pub fn resolve_id(&self, which: &str, network: Option<&str>) -> Result<i64> {
         if which == "latest" {
@@ -427,6 +446,12 @@ mod tests {
             body
         );
         assert_eq!(store.responses(b).unwrap().len(), 1);
+        // Found by the document's hash and by the recorded input hash.
+        let doc = crate::sources::sha256_hex(&body);
+        assert_eq!(store.find_input(&doc).unwrap(), Some(a));
+        assert_eq!(store.find_input(&"0".repeat(64)).unwrap(), Some(a));
+        assert_eq!(store.find_input(&"1".repeat(64)).unwrap(), None);
+        assert_eq!(store.find_input("").unwrap(), None);
         assert!(store.check().unwrap().is_empty());
         drop(store);
         // Re-opening runs no migration twice.

@@ -231,10 +231,20 @@ pub fn parse_override(text: &str) -> std::result::Result<(Rule, Setting), String
     let (id, setting) = text
         .split_once('=')
         .ok_or_else(|| format!("`{text}` is not RULE=SEVERITY, e.g. duplicate-ip=off"))?;
-    let rule = Rule::from_id(id.trim())
-        .ok_or_else(|| format!("`{id}` is not a rule; rules: {}", rule_ids().join(", ")))?;
-    let setting = Setting::from_name(setting)
-        .ok_or_else(|| format!("`{setting}` is not error, warning, info or off"))?;
+    let ids = rule_ids();
+    let rule = Rule::from_id(id.trim()).ok_or_else(|| {
+        format!(
+            "`{id}` is not a rule; rules: {}{}",
+            ids.join(", "),
+            crate::suggest::hint(id, ids.iter().copied())
+        )
+    })?;
+    let setting = Setting::from_name(setting).ok_or_else(|| {
+        format!(
+            "`{setting}` is not error, warning, info or off{}",
+            crate::suggest::hint(setting, ["error", "warning", "info", "off"])
+        )
+    })?;
     Ok((rule, setting))
 }
 

@@ -549,6 +549,16 @@ fn every_rule_has_a_unique_id_and_a_description() {
 }
 
 #[test]
+fn misspelled_rules_and_severities_get_a_suggestion() {
+    let e = parse_override("duplicat-ip=off").unwrap_err();
+    assert!(e.contains("did you mean `duplicate-ip`?"), "{e}");
+    let e = parse_override("duplicate-ip=warnig").unwrap_err();
+    assert!(e.contains("did you mean `warning`?"), "{e}");
+    let e = parse_override("zzz=off").unwrap_err();
+    assert!(!e.contains("did you mean"), "{e}");
+}
+
+#[test]
 fn same_model_groups_at_different_prices_are_distinct_offers() {
     let mut p = with_gpus("a", "A100", Some(80.0), 8);
     p.gpus.push(p.gpus[0].clone());
