@@ -341,7 +341,7 @@ fn akash_console_collection_reads_the_provider_list() {
         "--endpoint",
         &server.base,
         "--no-store",
-        "--out",
+        "-o",
         out.to_str().unwrap(),
         "--rps",
         "0",
@@ -464,7 +464,7 @@ fn bittensor_metagraph_over_json_rpc() {
     let server = serve(script);
     let o = collect_bittensor(
         &server.base,
-        &["--no-store", "--out", dir.join("x.json").to_str().unwrap()],
+        &["--no-store", "-o", dir.join("x.json").to_str().unwrap()],
     );
     assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
     assert!(stderr(&o).contains("NeuronInfoLite"), "{}", stderr(&o));
@@ -836,7 +836,7 @@ fn geoip_enrichment_fills_country_and_asn_of_collected_providers() {
         &server.base,
         &[
             "--no-store",
-            "--out",
+            "-o",
             out.to_str().unwrap(),
             "--geoip",
             db.to_str().unwrap(),

@@ -355,7 +355,8 @@ fn history_shares_come_with_their_coverage() {
 fn history_help_lists_the_defaults_it_shows_and_every_metric() {
     let help = ok(&["history", "--help"]);
     let flat = help.split_whitespace().collect::<Vec<_>>().join(" ");
-    let start = flat.find("[default: ").expect(&flat) + "[default: ".len();
+    let metric = flat.find("--metric").expect(&flat);
+    let start = metric + flat[metric..].find("[default: ").expect(&flat) + "[default: ".len();
     let defaults: Vec<&str> = flat[start..][..flat[start..].find(']').unwrap()]
         .split(',')
         .map(str::trim)

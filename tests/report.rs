@@ -21,7 +21,7 @@ fn text(o: &Output) -> String {
 #[test]
 fn report_writes_every_file_and_verifies() {
     let dir = scratch("bundled");
-    let o = run(&["report", "--out", dir.to_str().unwrap()]);
+    let o = run(&["report", "--out-dir", dir.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     for f in [
         "report.json",
@@ -60,7 +60,7 @@ fn report_writes_every_file_and_verifies() {
     // Two runs give byte-identical files when the time is fixed.
     let again = scratch("bundled-again");
     assert!(
-        run(&["report", "--out", again.to_str().unwrap()])
+        run(&["report", "--out-dir", again.to_str().unwrap()])
             .status
             .success()
     );
@@ -84,7 +84,7 @@ fn verify_reports_differences_and_altered_inputs() {
         run(&[
             "report",
             input.to_str().unwrap(),
-            "--out",
+            "--out-dir",
             out.to_str().unwrap()
         ])
         .status
@@ -137,7 +137,7 @@ fn hostile_strings_are_inert_in_every_report_format() {
     let o = run(&[
         "report",
         &data("tests/fixtures/hostile.csv"),
-        "--out",
+        "--out-dir",
         dir.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
@@ -275,7 +275,7 @@ fn browser_reads_the_report_at_desktop_and_phone_width() {
         let dir = scratch(&format!("reader-{name}"));
         let mut args = vec!["report"];
         args.extend(inputs);
-        args.extend(["--out", dir.to_str().unwrap()]);
+        args.extend(["--out-dir", dir.to_str().unwrap()]);
         assert!(run(&args).status.success());
         let html = dir.join("report.html");
         let page = std::fs::read_to_string(&html).unwrap();
@@ -334,7 +334,7 @@ fn browser_renders_the_report_and_runs_no_injected_script() {
             "report",
             &data("tests/fixtures/hostile.csv"),
             &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
-            "--out",
+            "--out-dir",
             dir.to_str().unwrap()
         ])
         .status
@@ -487,7 +487,7 @@ fn compare_shows_deltas() {
 fn golden_report_markdown() {
     let dir = scratch("golden");
     assert!(
-        run(&["report", "--out", dir.to_str().unwrap()])
+        run(&["report", "--out-dir", dir.to_str().unwrap()])
             .status
             .success()
     );
@@ -506,7 +506,7 @@ fn golden_report_markdown() {
 fn an_interrupted_report_leaves_the_previous_report_intact() {
     let dir = scratch("interrupted-report");
     let out = dir.join("out");
-    let small = run(&["report", "--out", out.to_str().unwrap()]);
+    let small = run(&["report", "--out-dir", out.to_str().unwrap()]);
     assert!(small.status.success());
     let before: Vec<(PathBuf, Vec<u8>)> = std::fs::read_dir(&out)
         .unwrap()
@@ -536,7 +536,7 @@ fn an_interrupted_report_leaves_the_previous_report_intact() {
             .args([
                 "report",
                 big.to_str().unwrap(),
-                "--out",
+                "--out-dir",
                 out.to_str().unwrap(),
             ])
             .args(["--trials", "20000"])
@@ -599,7 +599,7 @@ fn report_json_lists_every_other_file_with_its_sha256_and_size() {
     let o = run(&[
         "report",
         csv.to_str().unwrap(),
-        "--out",
+        "--out-dir",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));
@@ -625,7 +625,7 @@ fn report_json_lists_every_other_file_with_its_sha256_and_size() {
         run(&[
             "report",
             csv.to_str().unwrap(),
-            "--out",
+            "--out-dir",
             again.to_str().unwrap()
         ])
         .status
@@ -639,7 +639,7 @@ fn report_json_lists_every_other_file_with_its_sha256_and_size() {
     let o = run(&[
         "report",
         csv.to_str().unwrap(),
-        "--out",
+        "--out-dir",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success() && o.stderr.is_empty(), "{}", text(&o));
@@ -655,7 +655,7 @@ fn a_second_report_removes_the_first_reports_files_but_not_the_users() {
         run(&[
             "report",
             csv.to_str().unwrap(),
-            "--out",
+            "--out-dir",
             out.to_str().unwrap()
         ])
         .status
@@ -664,7 +664,7 @@ fn a_second_report_removes_the_first_reports_files_but_not_the_users() {
     assert!(out.join("shares_cloud.csv").exists());
     std::fs::write(out.join("notes.txt"), b"my notes").unwrap();
     let cosmos = data("data/cosmos/osmosis1_valset_height471386.json");
-    let o = run(&["report", &cosmos, "--out", out.to_str().unwrap()]);
+    let o = run(&["report", &cosmos, "--out-dir", out.to_str().unwrap()]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(o.stdout.is_empty());
     assert!(
@@ -704,7 +704,7 @@ fn a_report_from_before_the_files_list_is_cleaned_by_name_only() {
         run(&[
             "report",
             csv.to_str().unwrap(),
-            "--out",
+            "--out-dir",
             out.to_str().unwrap()
         ])
         .status
@@ -729,7 +729,7 @@ fn a_report_from_before_the_files_list_is_cleaned_by_name_only() {
     std::fs::write(out.join("notes.txt"), b"my notes").unwrap();
     let cosmos = data("data/cosmos/osmosis1_valset_height471386.json");
     assert!(
-        run(&["report", &cosmos, "--out", out.to_str().unwrap()])
+        run(&["report", &cosmos, "--out-dir", out.to_str().unwrap()])
             .status
             .success()
     );
@@ -743,7 +743,7 @@ fn a_hand_edited_files_list_cannot_delete_a_users_file() {
     let out = dir.join("out");
     let cosmos = data("data/cosmos/osmosis1_valset_height471386.json");
     assert!(
-        run(&["report", &cosmos, "--out", out.to_str().unwrap()])
+        run(&["report", &cosmos, "--out-dir", out.to_str().unwrap()])
             .status
             .success()
     );
@@ -761,7 +761,7 @@ fn a_hand_edited_files_list_cannot_delete_a_users_file() {
     )
     .unwrap();
     assert!(
-        run(&["report", &cosmos, "--out", out.to_str().unwrap()])
+        run(&["report", &cosmos, "--out-dir", out.to_str().unwrap()])
             .status
             .success()
     );
@@ -778,7 +778,7 @@ fn verify_fails_on_an_altered_or_missing_listed_file() {
         run(&[
             "report",
             csv.to_str().unwrap(),
-            "--out",
+            "--out-dir",
             out.to_str().unwrap()
         ])
         .status
@@ -849,7 +849,7 @@ fn verify_fails_on_an_altered_or_missing_listed_file() {
         run(&[
             "report",
             csv.to_str().unwrap(),
-            "--out",
+            "--out-dir",
             out.to_str().unwrap()
         ])
         .status

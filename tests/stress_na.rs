@@ -298,7 +298,7 @@ fn zero_trials_max_k_and_level_are_usage_errors() {
         &data(VASTAI),
         "--trials",
         "0",
-        "--out",
+        "--out-dir",
         out.to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(2));

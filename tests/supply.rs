@@ -298,7 +298,7 @@ fn reports_with_profiles_and_geoip_verify() {
         profile.to_str().unwrap(),
         "--rule",
         "cloud-asn-mismatch=info",
-        "--out",
+        "--out-dir",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", stderr(&o));

@@ -62,7 +62,7 @@ fn shuffle<T>(items: &mut [T], seed: u64) {
 /// Every JSON output of every command on one input file.
 fn outputs(path: &str, dir: &std::path::Path) -> Vec<Value> {
     let out = dir.join("report");
-    let report = run(&["report", path, "--out", out.to_str().unwrap()]);
+    let report = run(&["report", path, "--out-dir", out.to_str().unwrap()]);
     assert!(report.status.success(), "{}", text(&report));
     let full: Value =
         serde_json::from_slice(&std::fs::read(out.join("report.json")).unwrap()).unwrap();
@@ -455,7 +455,7 @@ fn hhi_is_read_with_the_2023_merger_guidelines() {
     let o = run(&[
         "report",
         &data("data/vastai/vast_offers_A100SXM4_fieldsubset.json"),
-        "--out",
+        "--out-dir",
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o));

@@ -15,6 +15,7 @@
 //!   rackaudit metrics validators.csv --column stake --format table
 //!   rackaudit metrics nodes.jsonl --field stake.total --format csv -o metrics.csv
 
+use super::Format;
 use crate::error::{Error, Result};
 use crate::metrics::{Summary, Weights};
 use crate::report::escape::{csv_cell, markdown, terminal};
@@ -23,26 +24,6 @@ use crate::sources::{Input, read_bytes};
 use clap::Args;
 use std::fmt::Write;
 use std::path::PathBuf;
-
-/// Output formats of `metrics`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// An aligned metric/value table for the terminal.
-    Table,
-    /// One JSON object (the default).
-    Json,
-    /// `metric,value` rows, full precision, empty for n/a.
-    Csv,
-    /// A Markdown table.
-    Md,
-}
-
-const EXAMPLES: &str = "Examples:
-  echo '[40, 30, 20, 10]' | rackaudit metrics
-  rackaudit metrics stakes.txt --tau 0.33,0.5,0.66 --top 1,5 --alpha 0,2,inf
-  rackaudit metrics validators.csv --column stake --format table
-  rackaudit metrics validators.csv --column 3 --skip-empty
-  rackaudit metrics nodes.json --field stake.total --format csv -o metrics.csv";
 
 const LONG_EXAMPLES: &str = "Inputs:
   without --column or --field: a JSON array of numbers ([40, 30, \"20\"]) or
@@ -68,14 +49,16 @@ undefined (no weight at all).
 
 Examples:
   echo '[40, 30, 20, 10]' | rackaudit metrics
-  rackaudit metrics stakes.txt --tau 0.33,0.5,0.66 --top 1,5 --alpha 0,2,inf
-  rackaudit metrics validators.csv --column stake --format table
-  rackaudit metrics validators.csv --column 3 --skip-empty
-  rackaudit metrics nodes.json --field stake.total --format csv -o metrics.csv
-  rackaudit metrics nodes.jsonl --field emission --format md";
+  echo '[40, 30, 20, 10]' | rackaudit metrics --tau '1/3,1/2,>2/3' --top 1,2
+  rackaudit metrics data/akash/community_gpu_testnet_2023.generic.csv \\
+      --column gpu_count --format table
+  rackaudit metrics data/akash/community_gpu_testnet_2023.generic.csv \\
+      --column 11 --skip-empty --format csv -o metrics.csv
+  echo '[{\"stake\": {\"total\": 5}}, {\"stake\": {\"total\": 3}}]' \\
+      | rackaudit metrics --field stake.total --format md";
 
 #[derive(Debug, Args)]
-#[command(after_help = EXAMPLES, after_long_help = LONG_EXAMPLES)]
+#[command(after_long_help = LONG_EXAMPLES)]
 pub struct MetricsArgs {
     /// File of non-negative numbers (`-` or nothing for standard input): a
     /// JSON array or one number per line; with --column a CSV file, with

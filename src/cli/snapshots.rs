@@ -3,7 +3,7 @@
 //! Examples:
 //!   rackaudit snapshots list
 //!   rackaudit snapshots show latest:akash
-//!   rackaudit snapshots export 12 -o akash.json --raw akash-raw/
+//!   rackaudit snapshots export 12 -o akash.json --raw-dir akash-raw/
 //!   rackaudit snapshots import data/cosmos/*.json
 //!   rackaudit snapshots import akash-2026-01-02.json --taken-at 2026-01-02T00:00:00Z
 //!   rackaudit snapshots list --format csv -o snapshots.csv
@@ -14,7 +14,7 @@
 //! sha256, whatever the file's name or `--taken-at`): one listing is one
 //! observation, and counting it twice would raise every derived uptime.
 
-use super::audit::Format;
+use super::Format;
 use crate::error::{Error, Result};
 use crate::report::escape::{csv_cell, markdown, terminal};
 use clap::{Args, Subcommand};
@@ -35,52 +35,50 @@ pub struct SnapshotsArgs {
 pub enum SnapshotsCommand {
     /// One line per stored snapshot, oldest first.
     #[command(
-        after_help = "Examples:\n  rackaudit snapshots list\n  rackaudit snapshots list --network osmosis-1 --format md\n  rackaudit snapshots list --format csv -o snapshots.csv"
+        after_long_help = "Formats: table (tab-separated, the input sha256 shortened to 16 digits),\njson (every stored field), csv (`complete` as 1/0) or md; csv and md give\nthe whole sha256.\n\nExamples:\n  rackaudit snapshots list\n  rackaudit snapshots list --network osmosis-1 --format md\n  rackaudit snapshots list --format csv -o snapshots.csv"
     )]
     List {
         /// Only this network (or collector).
         #[arg(long)]
         network: Option<String>,
-        /// Output format: table (tab-separated, the input sha256 shortened
-        /// to 16 digits), json (every stored field), csv (`complete` as
-        /// 1/0) or md; csv and md give the whole sha256.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Same as `--format json` (kept for scripts written before `--format`).
-        #[arg(long, hide = true)]
-        json: bool,
-        /// Write to this file (atomically) instead of standard output.
-        #[arg(long, short)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        out: super::OutputArgs,
     },
     /// A stored snapshot's completeness record and archived responses.
+    #[command(
+        after_long_help = "Examples:\n  rackaudit snapshots show latest\n  rackaudit snapshots show latest:osmosis-1\n  rackaudit snapshots show 1"
+    )]
     Show {
         /// An id, `latest` or `latest:NETWORK`.
         which: String,
     },
     /// Write a stored snapshot as snapshot JSON (and its raw archive).
+    #[command(
+        after_long_help = "Examples:\n  rackaudit snapshots export latest:osmosis-1 -o osmosis.json\n  rackaudit snapshots export 1 -o first.json --raw-dir first-raw/"
+    )]
     Export {
         /// An id, `latest` or `latest:NETWORK`.
         which: String,
-        /// Output file (default: standard output).
-        #[arg(long, short)]
+        /// Write to this file (atomically) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Also write the merged document and raw responses here, named by
-        /// sha256 (uncompressed, ready for `rackaudit audit`).
-        #[arg(long)]
-        raw: Option<PathBuf>,
+        /// Also write the merged document and raw responses into this
+        /// directory, named by sha256 (uncompressed, ready for `rackaudit
+        /// audit`).
+        #[arg(long, alias = "raw", value_name = "DIR")]
+        raw_dir: Option<PathBuf>,
     },
     /// Store offline files as snapshots (one transaction each); a file
     /// already stored (same sha256) is skipped.
     #[command(
-        after_help = "Examples:\n  rackaudit snapshots import data/cosmos/*.json\n  rackaudit snapshots import providers.csv --source csv --taken-at 2026-01-02T00:00:00Z",
         after_long_help = "A file whose bytes the store already holds (same sha256 as the input or \
 document of a stored snapshot, or a snapshot JSON recording that input sha256) is skipped: \
 a message on standard error names the stored snapshot, nothing is written, and the exit \
 code stays 0. This holds whatever the file is called and whatever --taken-at says: the \
 same listing is one observation, and storing it twice would count it twice in the uptime \
 `rackaudit history` derives.\n\nExamples:\n  rackaudit snapshots import data/cosmos/*.json\n  \
-rackaudit snapshots import providers.csv --source csv --taken-at 2026-01-02T00:00:00Z"
+rackaudit snapshots import --taken-at 2023-06-01T00:00:00Z \\\n      \
+data/akash/community_gpu_testnet_2023.generic.csv"
     )]
     Import {
         /// Snapshot files to store, in any supported format (`-` for
@@ -101,6 +99,9 @@ rackaudit snapshots import providers.csv --source csv --taken-at 2026-01-02T00:0
         taken_at: Option<String>,
     },
     /// Check the store's integrity: SQLite, foreign keys, every blob's hash.
+    #[command(
+        after_long_help = "Exit codes: 0 the store is sound; 1 a problem was found (each named);\n2 the store cannot be opened.\n\nExamples:\n  rackaudit snapshots check\n  rackaudit snapshots --store backup.sqlite check"
+    )]
     Check,
 }
 
@@ -108,21 +109,15 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
     let path = super::store_path(args.store.as_deref())?;
     let mut store = crate::store::Store::open(&path)?;
     match args.command {
-        SnapshotsCommand::List {
-            network,
-            format,
-            json,
-            output,
-        } => {
+        SnapshotsCommand::List { network, out } => {
             let rows = store.list(network.as_deref())?;
-            let format = if json { Format::Json } else { format };
-            let bytes = match format {
+            let bytes = match out.format() {
                 Format::Json => crate::report::operators::json(&rows),
                 Format::Table => list_text(&rows).into_bytes(),
                 Format::Csv => list_csv(&rows),
                 Format::Md => list_md(&rows).into_bytes(),
             };
-            super::emit(output.as_deref(), &bytes)
+            out.emit(&bytes)
         }
         SnapshotsCommand::Show { which } => {
             let (s, record) = super::stored_input(&store, &path, &which)?;
@@ -170,9 +165,13 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
             }
             crate::output::write_stdout(out.as_bytes())
         }
-        SnapshotsCommand::Export { which, output, raw } => {
+        SnapshotsCommand::Export {
+            which,
+            output,
+            raw_dir,
+        } => {
             let (s, record) = super::stored_input(&store, &path, &which)?;
-            if let Some(dir) = raw {
+            if let Some(dir) = raw_dir {
                 let id: i64 = record
                     .location
                     .rsplit('#')
