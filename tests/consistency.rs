@@ -84,7 +84,7 @@ fn every_printing_command_takes_every_format_and_an_output_file() {
             let mut a: Vec<&str> = args.iter().map(String::as_str).collect();
             a.extend(["--format", format, "-o", file.to_str().unwrap()]);
             let o = run(&a);
-            let what = format!("{}", a.join(" "));
+            let what = a.join(" ");
             if !matches!(o.status.code(), Some(0 | 1)) {
                 problems.push(format!("{what}: {}", String::from_utf8_lossy(&o.stderr)));
                 continue;

@@ -69,7 +69,9 @@ pub fn run(args: AuditArgs) -> Result<()> {
         };
         Some((load_workload(args.workload.as_deref())?, stress_opts))
     };
+    let bar = super::term::Steps::new(loaded.len(), "auditing snapshots");
     for (snapshot, record) in loaded {
+        bar.step(|| format!("auditing {}", snapshot.network));
         let audited = match &stress {
             None => {
                 let mut a = audit(&snapshot, &opts);
@@ -85,7 +87,9 @@ pub fn run(args: AuditArgs) -> Result<()> {
         };
         audits.push(audited);
         inputs.push(record);
+        bar.done();
     }
+    drop(bar);
     inputs.extend(stress.map(|((_, record), _)| record));
     inputs.extend(mapping);
     inputs.extend(setup.records);

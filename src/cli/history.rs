@@ -31,7 +31,8 @@ pub struct HistoryArgs {
     /// Only snapshots taken on or after this date or time (RFC 3339).
     #[arg(long)]
     pub since: Option<String>,
-    /// Snapshot store; default: $RACKAUDIT_STORE, else the data directory's.
+    /// Snapshot store (SQLite); default: $RACKAUDIT_STORE, else
+    /// rackaudit.sqlite in the user's data directory.
     #[arg(long)]
     pub store: Option<String>,
     #[command(flatten)]
@@ -90,9 +91,12 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     // current ones are measured; the bounded channel keeps at most a few
     // in memory.
     let (sender, received) = std::sync::mpsc::sync_channel(1);
+    let bar = super::term::Steps::new(chosen.len(), "history: snapshots read");
     let mut report = std::thread::scope(|scope| {
+        let bar = &bar;
         scope.spawn(move || {
             for row in chosen {
+                bar.done();
                 let item = store.snapshot(row.id).map(|s| (row, s));
                 let failed = item.is_err();
                 if sender.send(item).is_err() || failed {
@@ -108,6 +112,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             args.since.as_deref(),
         )
     })?;
+    drop(bar);
     if args.metric.is_none() {
         report.omit_unknown_metrics();
     }

@@ -35,7 +35,8 @@ pub struct Cli {
     /// When to colour terminal output; `auto` also honours NO_COLOR.
     #[arg(long, value_enum, global = true, default_value_t = term::ColorChoice::Auto, value_name = "WHEN")]
     pub color: term::ColorChoice,
-    /// Print no notes or progress on standard error (errors still are).
+    /// Print no notes or progress on standard error (errors and warnings
+    /// still are).
     #[arg(long, short, global = true)]
     pub quiet: bool,
     #[command(subcommand)]
@@ -272,7 +273,9 @@ pub fn load_inputs(
     paths
         .iter()
         .map(|path| {
-            let (s, sha) = crate::sources::read_path(path, source)?;
+            let (s, sha) = term::with_spinner(&format!("reading {path}"), || {
+                crate::sources::read_path(path, source)
+            })?;
             let r = record(&s, path.clone(), sha);
             Ok((s, r))
         })

@@ -103,15 +103,19 @@ pub fn build(inputs: ReportInputs, generated: String) -> Result<FullReport> {
     let mut audits = Vec::new();
     let mut listings = Vec::new();
     let mut stressed = Vec::new();
+    let bar = super::term::Steps::new(snapshots.len(), "report");
     for (s, record) in &snapshots {
+        bar.step(|| format!("audit and stress test of {}", s.network));
         // Every snapshot gets a stress result; without GPUs it says why
         // it is not applicable.
         let (a, st) = crate::pipeline::audit_and_stress(s, &opts, &workload, &stress_opts)?;
+        bar.done();
         audits.push(a);
         stressed.push(st);
         listings.push(operators(s, &opts.entities));
         records.push(record.clone());
     }
+    drop(bar);
     let mut all = records.clone();
     all.push(workload_record);
     all.extend(extra.iter().cloned());

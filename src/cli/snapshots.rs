@@ -243,10 +243,13 @@ fn import(
     let bytes = crate::sources::read_bytes(file)?;
     let sha = crate::sources::sha256_hex(&bytes);
     let skipped = |id: i64, what: &str, sha: &str| {
-        eprintln!(
-            "rackaudit snapshots: skipped {}: already stored as snapshot {id} (same {what} {}…)",
-            terminal(file),
-            &sha[..sha.len().min(16)]
+        super::term::note(
+            "snapshots",
+            &format!(
+                "skipped {}: already stored as snapshot {id} (same {what} {}…)",
+                terminal(file),
+                &sha[..sha.len().min(16)]
+            ),
         );
     };
     if let Some(id) = store.find_input(&sha)? {
@@ -271,9 +274,9 @@ fn import(
         s.taken_at = Some(t.to_string());
     }
     let id = store.insert(&s, &bytes, &[])?;
-    eprintln!(
-        "rackaudit snapshots: {}: stored as snapshot {id}",
-        terminal(file)
+    super::term::note(
+        "snapshots",
+        &format!("{}: stored as snapshot {id}", terminal(file)),
     );
     Ok(())
 }

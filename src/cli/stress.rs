@@ -60,7 +60,9 @@ pub fn run(args: StressArgs) -> Result<()> {
         let inst = crate::stress::instance::Instance::new(snapshot, &workload)?;
         crate::output::write_atomic(path, &json(&inst.export()))?;
     }
+    let bar = super::term::Steps::new(loaded.len(), "stress test");
     for (snapshot, record) in loaded {
+        bar.step(|| format!("stress test of {} (Monte Carlo included)", snapshot.network));
         // Supply that fails error-level checks (overflow sentinels, duplicate
         // listings, …) is not capacity a workload can use (`--no-checks`
         // places on claimed supply). Networks without GPU capacity
@@ -68,7 +70,9 @@ pub fn run(args: StressArgs) -> Result<()> {
         let checked = crate::pipeline::check_supply(&snapshot, setup.supply.as_ref());
         results.push(crate::pipeline::stress(&checked, &workload, &opts)?);
         inputs.push(record);
+        bar.done();
     }
+    drop(bar);
     inputs.push(workload_record);
     inputs.extend(mapping);
     inputs.extend(setup.records);

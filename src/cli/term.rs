@@ -96,6 +96,38 @@ pub fn progress(len: u64, what: &str) -> Option<indicatif::ProgressBar> {
     Some(bar)
 }
 
+/// Progress over a known number of steps: a bar on a terminal, nothing
+/// otherwise; cleared when dropped.
+pub struct Steps(Option<indicatif::ProgressBar>);
+
+impl Steps {
+    pub fn new(len: usize, what: &str) -> Self {
+        Steps(progress(len as u64, what))
+    }
+
+    /// Names the step under way (computed only when a bar is shown).
+    pub fn step(&self, message: impl FnOnce() -> String) {
+        if let Some(b) = &self.0 {
+            b.set_message(message());
+        }
+    }
+
+    /// One step done.
+    pub fn done(&self) {
+        if let Some(b) = &self.0 {
+            b.inc(1);
+        }
+    }
+}
+
+impl Drop for Steps {
+    fn drop(&mut self) {
+        if let Some(b) = &self.0 {
+            b.finish_and_clear();
+        }
+    }
+}
+
 /// A spinner for one step of unknown length (reading a large file), or
 /// nothing off a terminal or with `-q`.
 pub fn spinner(what: &str) -> Option<indicatif::ProgressBar> {
