@@ -862,15 +862,18 @@ fn snapshots_import_skips_stored_inputs_and_sets_taken_at() {
     let copy = dir.join("renamed.json");
     std::fs::copy(&osmo, &copy).unwrap();
     let copy = copy.display().to_string();
-    let o = run(&[
-        "snapshots",
-        "import",
-        "--store",
-        &store,
-        "--taken-at",
-        "2026-01-02T03:04:05Z",
-        &osmo,
-    ]);
+    let import = |file: &str, taken_at: &str| {
+        run(&[
+            "snapshots",
+            "import",
+            "--store",
+            &store,
+            "--taken-at",
+            taken_at,
+            file,
+        ])
+    };
+    let o = import(&osmo, "2026-01-02T03:04:05Z");
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("stored as snapshot 1"),
@@ -879,15 +882,7 @@ fn snapshots_import_skips_stored_inputs_and_sets_taken_at() {
     );
     // The same bytes again, under another name and another date: skipped.
     for (file, taken_at) in [(&osmo, "2026-01-02T03:04:05Z"), (&copy, "2026-02-01")] {
-        let o = run(&[
-            "snapshots",
-            "import",
-            "--store",
-            &store,
-            "--taken-at",
-            taken_at,
-            file,
-        ]);
+        let o = import(file, taken_at);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
         let e = stderr(&o);
         assert!(
