@@ -304,3 +304,32 @@ fn no_checks_places_the_stress_test_on_claimed_supply() {
     };
     assert_ne!(gpus(&[]), gpus(&["--no-checks"]));
 }
+
+#[test]
+fn verify_prints_its_outcome_in_every_format() {
+    let dir = scratch("verify");
+    let out = dir.join("r");
+    let o = run(&["-q", "report", VAST, "--out-dir", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    let report = out.join("report.json");
+    let report = report.to_str().unwrap();
+    let o = run(&["verify", report, "--format", "json"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["differences"].as_array().unwrap().len(), 0);
+    // An altered file: exit 1 in every format, the problem listed as data.
+    std::fs::write(out.join("resilience.csv"), "altered\n").unwrap();
+    for format in ["json", "csv", "md"] {
+        let o = run(&["verify", report, "--format", format]);
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        assert!(
+            String::from_utf8_lossy(&o.stdout).contains("resilience.csv: altered"),
+            "{format}"
+        );
+    }
+    let o = run(&["verify", report]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("resilience.csv: altered"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -9,6 +9,7 @@
 //!
 //! Example: rackaudit verify out/report.json --inputs data/
 
+use super::Format;
 use super::report::{REPORT_JSON, ReportInputs, build, is_plain_name, is_report_file_name, render};
 use crate::audit::{AuditOptions, WEIGHTS};
 use crate::entities::{Confidence, DenyList, LinkKind, Mapping, ResolveOptions};
@@ -24,14 +25,71 @@ use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 #[command(
-    after_long_help = "Examples:\n  rackaudit report --out-dir out/ && rackaudit verify out/report.json\n\nExit codes: 0 every number and file matches; 1 a figure or file differs; 2\ninputs missing or altered."
+    after_long_help = "Examples:\n  rackaudit report --out-dir out/ && rackaudit verify out/report.json\n  rackaudit verify out/report.json --format json -o verification.json\n\nExit codes: 0 every number and file matches; 1 a figure or file differs; 2\ninputs missing or altered."
 )]
 pub struct VerifyArgs {
     /// The report.json to check.
     pub report: String,
     /// Directory holding the input files (default: the recorded paths).
-    #[arg(long)]
+    #[arg(long, value_name = "DIR")]
     pub inputs: Option<PathBuf>,
+    /// `table` prints the verdict as a sentence (a failure on standard
+    /// error); json, csv and md print the outcome, every problem with the
+    /// files and every differing field as data on standard output (or
+    /// `-o`), with the same exit code.
+    #[command(flatten)]
+    pub out: super::OutputArgs,
+}
+
+/// The outcome of a verification, as data (`--format json|csv|md`).
+#[derive(Debug, serde::Serialize)]
+struct Outcome<'a> {
+    report: &'a str,
+    verified: bool,
+    inputs: usize,
+    /// Files the report lists (`None`: a report.json from before reports
+    /// listed their files; they were not checked).
+    files_listed: Option<usize>,
+    file_problems: &'a [String],
+    differences: &'a [String],
+}
+
+impl Outcome<'_> {
+    fn render(&self, format: Format) -> Vec<u8> {
+        let rows = self
+            .file_problems
+            .iter()
+            .map(|p| vec!["file".to_string(), p.clone()])
+            .chain(
+                self.differences
+                    .iter()
+                    .map(|d| vec!["number".to_string(), d.clone()]),
+            )
+            .collect();
+        let grid = crate::report::layout::Grid {
+            title: format!(
+                "{}: {}",
+                self.report,
+                if self.verified {
+                    "verified"
+                } else {
+                    "verification failed"
+                }
+            ),
+            header: vec!["kind".into(), "problem".into()],
+            numeric: vec![false, false],
+            rows,
+        };
+        match format {
+            Format::Csv => crate::report::csv::grid(&grid),
+            Format::Md => {
+                let mut s = String::new();
+                crate::report::markdown::table(&mut s, &grid);
+                s.into_bytes()
+            }
+            _ => json(self),
+        }
+    }
 }
 
 fn usage(what: &str) -> Error {
@@ -319,7 +377,30 @@ pub fn run(args: VerifyArgs) -> Result<()> {
         }
         None => Vec::new(),
     };
-    if diffs.is_empty() && file_problems.is_empty() {
+    let verified = diffs.is_empty() && file_problems.is_empty();
+    let format = args.out.format();
+    if format != Format::Table {
+        let outcome = Outcome {
+            report: &args.report,
+            verified,
+            inputs: records.len(),
+            files_listed: listed.as_ref().map(Vec::len),
+            file_problems: &file_problems,
+            differences: &diffs,
+        };
+        args.out.emit(&outcome.render(format))?;
+        return if verified {
+            Ok(())
+        } else {
+            Err(Error::Failed(format!(
+                "{}: verification failed ({} differing, {})",
+                args.report,
+                plural(diffs.len(), "field", "fields"),
+                plural(file_problems.len(), "file problem", "file problems")
+            )))
+        };
+    }
+    if verified {
         match &listed {
             Some(files) => println!(
                 "verified: every number of {} matches a fresh computation from its {} inputs, and its {} listed files are on disk unaltered and are what those inputs give",
