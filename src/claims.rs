@@ -214,10 +214,43 @@ struct RawClaim {
     basis: Option<Spanned<String>>,
     stress: Option<Spanned<String>>,
     k: Option<Spanned<toml::Value>>,
-    min: Option<Spanned<f64>>,
-    max: Option<Spanned<f64>>,
-    min_served: Option<Spanned<f64>>,
-    min_coverage: Option<Spanned<f64>>,
+    min: Option<Spanned<toml::Value>>,
+    max: Option<Spanned<toml::Value>>,
+    min_served: Option<Spanned<toml::Value>>,
+    min_coverage: Option<Spanned<toml::Value>>,
+}
+
+/// A bound as written: a number (`0.5`, `7`) or, as a string, a decimal or
+/// an exact fraction (`"1/3"`), as every threshold option takes it.
+fn amount(v: Option<Spanned<toml::Value>>) -> std::result::Result<Option<f64>, String> {
+    let Some(v) = v.map(Spanned::into_inner) else {
+        return Ok(None);
+    };
+    let x = match &v {
+        toml::Value::Integer(n) => *n as f64,
+        toml::Value::Float(x) => *x,
+        toml::Value::String(t) => match t.trim().split_once('/') {
+            Some((n, d)) => match (n.trim().parse::<f64>(), d.trim().parse::<f64>()) {
+                (Ok(n), Ok(d)) if d != 0.0 => n / d,
+                _ => return Err(format!("`{t}` is not a fraction such as \"1/3\"")),
+            },
+            None => t
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{t}` is not a number or a fraction such as \"1/3\""))?,
+        },
+        other => {
+            return Err(format!(
+                "expected a number or a fraction such as \"1/3\", found {}",
+                other.type_str()
+            ));
+        }
+    };
+    if x.is_finite() {
+        Ok(Some(x))
+    } else {
+        Err(format!("`{v}` is not a finite number"))
+    }
 }
 
 /// Parses a claims file; errors name the file, the line and the field.
@@ -337,10 +370,10 @@ fn validate(location: &str, text: &str, line: usize, raw: RawClaim) -> Result<Cl
         basis: value(raw.basis),
         stress: value(raw.stress),
         k: value(raw.k),
-        min: value(raw.min),
-        max: value(raw.max),
-        min_served: value(raw.min_served),
-        min_coverage: value(raw.min_coverage),
+        min: amount(raw.min).map_err(|e| err("min", e))?,
+        max: amount(raw.max).map_err(|e| err("max", e))?,
+        min_served: amount(raw.min_served).map_err(|e| err("min_served", e))?,
+        min_coverage: amount(raw.min_coverage).map_err(|e| err("min_coverage", e))?,
     };
     let one_of = |field: &str, v: &Option<String>, allowed: &[&str]| match v {
         Some(x) if !allowed.contains(&x.as_str()) => Err(err(

@@ -221,7 +221,7 @@ fn fractions_are_accepted_and_percentages_get_a_hint() {
 }
 
 #[test]
-fn old_spellings_work_with_a_deprecation_note_that_quiet_silences() {
+fn old_spellings_work_with_a_deprecation_warning() {
     let dir = scratch("deprecated");
     let out = dir.join("r");
     let o = run(&["report", VAST, "--out", out.to_str().unwrap()]);
@@ -232,7 +232,11 @@ fn old_spellings_work_with_a_deprecation_note_that_quiet_silences() {
         err.contains("--out DIR is deprecated: use --out-dir DIR"),
         "{err}"
     );
+    // A deprecation is a warning: -q silences notes, not warnings.
     let o = run(&["-q", "report", VAST, "--out", out.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("warning: --out DIR is deprecated"));
+    let o = run(&["-q", "report", VAST, "--out-dir", out.to_str().unwrap()]);
     assert!(o.status.success());
     assert!(
         o.stderr.is_empty(),
@@ -332,4 +336,132 @@ fn verify_prints_its_outcome_in_every_format() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("resilience.csv: altered"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn reading_a_missing_store_is_an_error_and_creates_nothing() {
+    let dir = scratch("nostore");
+    let missing = dir.join("typo.sqlite");
+    let m = missing.to_str().unwrap();
+    for args in [
+        vec!["snapshots", "--store", m, "list"],
+        vec!["snapshots", "--store", m, "check"],
+        vec!["history", "osmosis-1", "--store", m],
+        vec!["audit", "--snapshot", "1", "--store", m],
+    ] {
+        let o = run(&args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("no snapshot store there"));
+        assert!(!missing.exists(), "{args:?} created the store");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn dash_as_output_is_standard_output() {
+    let a = run(&["audit", VAST, "--no-stress", "--format", "json", "-o", "-"]);
+    let b = run(&["audit", VAST, "--no-stress", "--format", "json"]);
+    assert!(a.status.success());
+    assert_eq!(a.stdout, b.stdout);
+    assert!(!Path::new(env!("CARGO_MANIFEST_DIR")).join("-").exists());
+}
+
+#[test]
+fn taken_at_is_stored_as_a_full_timestamp_and_overriding_a_file_date_warns() {
+    let dir = scratch("takenat");
+    let store = dir.join("s.sqlite").display().to_string();
+    let subnets = "data/bittensor/subnet_emissions_2025/emissions_20250914.json";
+    let o = run(&[
+        "snapshots",
+        "--store",
+        &store,
+        "import",
+        "--taken-at",
+        "2025-09-01",
+        subnets,
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("the file says it was taken at 2025-09-14T16:53:21.163147+00:00; --taken-at 2025-09-01T00:00:00Z replaces that")
+    );
+    let o = run(&["snapshots", "--store", &store, "list", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v[0]["taken_at"], "2025-09-01T00:00:00Z");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn claims_take_fractions_for_their_bounds() {
+    let dir = scratch("claims");
+    let claims = dir.join("c.toml");
+    let write = |max: &str| {
+        std::fs::write(
+            &claims,
+            format!(
+                "[[claim]]\ntext = \"x\"\nmetric = \"max_share\"\ndimension = \"provider\"\nweight = \"gpus\"\nmax = {max}\nmin_coverage = \"1/2\"\n"
+            ),
+        )
+        .unwrap();
+        run(&[
+            "check",
+            "--claims",
+            claims.to_str().unwrap(),
+            VAST,
+            "--format",
+            "json",
+        ])
+    };
+    let fraction = write("\"1/3\"");
+    assert!(
+        fraction.status.success(),
+        "{}",
+        String::from_utf8_lossy(&fraction.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&fraction.stdout).unwrap();
+    let margin = v[0]["margin"].as_f64().unwrap();
+    assert!(
+        (margin - (1.0 / 3.0 - 1.0 / 15.0)).abs() < 1e-12,
+        "{margin}"
+    );
+    let bad = write("\"a/3\"");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&bad.stderr)
+            .contains("line 6, in the claim at line 1: field `max`")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn names_get_suggestions_and_lists_honour_format() {
+    let o = run(&["audit", VAST, "--profile", "akas"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean `akash`?"));
+    let o = run(&["verify-supply", "--list-rules", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        v.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["rule"] == "duplicate-ip")
+    );
+    let o = run(&[
+        "entities",
+        VAST,
+        "--explain",
+        "machine:43988",
+        "--format",
+        "csv",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    // A negative number in CSV stays a number (no formula guard).
+    let o = run(&[
+        "verify-supply",
+        "tests/fixtures/akash_console_supply_checks.json",
+        "--format",
+        "csv",
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains(",-2,") && !text.contains("'-2"), "{text}");
 }

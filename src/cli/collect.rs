@@ -149,7 +149,7 @@ fn progress() -> (
 
 pub fn run(args: CollectArgs) -> Result<()> {
     if args.out.is_some() {
-        super::term::note(
+        super::term::warn(
             "collect",
             "--out FILE is deprecated: use -o/--output FILE (--out-dir names directories)",
         );

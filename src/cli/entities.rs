@@ -44,7 +44,12 @@ pub fn run(args: EntitiesArgs) -> Result<()> {
             .ok_or_else(|| Error::Usage(format!("--explain: no provider `{id}` in the inputs")))?;
         let bytes = match args.out.format() {
             Format::Json => json(&e),
-            _ => explanation(&e),
+            Format::Table => explanation(&e),
+            Format::Csv | Format::Md => {
+                return Err(Error::Usage(
+                    "--explain prints an explanation as text (--format table) or JSON (--format json), not as a table".into(),
+                ));
+            }
         };
         return args.out.emit(&bytes);
     }

@@ -61,7 +61,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
         })?),
     };
     let path = super::store_path(args.store.as_deref())?;
-    let store = crate::store::Store::open(&path)?;
+    let store = super::open_store(&path, false)?;
     // Listed first (metadata only), then read one at a time while the
     // history is computed: memory stays flat in the number of snapshots.
     let chosen: Vec<crate::store::StoredSnapshot> = store

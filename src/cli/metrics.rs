@@ -79,6 +79,10 @@ pub struct MetricsArgs {
     /// Output format: json (the default), table, csv or md.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
+    /// Same as `--format json`, the default (for scripts that pass it to
+    /// every command).
+    #[arg(long, hide = true, conflicts_with = "format")]
+    pub json: bool,
     /// Write to this file (atomically) instead of standard output.
     #[arg(long, short)]
     pub output: Option<PathBuf>,

@@ -209,12 +209,25 @@ impl InputArgs {
             load_inputs(&self.inputs, self.source.as_deref())?
         };
         let path = store_path(self.store.as_deref())?;
-        let store = crate::store::Store::open(&path)?;
+        let store = open_store(&path, false)?;
         for which in &self.snapshot {
             out.push(stored_input(&store, &path, which)?);
         }
         Ok(out)
     }
+}
+
+/// Opens the snapshot store at `path`. Only commands that store snapshots
+/// (`import`, `collect`) create it: a command that reads one names a
+/// mistyped path instead of reading a new, empty store.
+pub fn open_store(path: &std::path::Path, create: bool) -> Result<crate::store::Store> {
+    if !create && !path.exists() {
+        return Err(crate::Error::Usage(format!(
+            "{}: no snapshot store there (`rackaudit snapshots import` or `rackaudit collect` creates one; --store FILE or $RACKAUDIT_STORE names it)",
+            path.display()
+        )));
+    }
+    crate::store::Store::open(path)
 }
 
 /// The store path given, or the default one.
@@ -285,7 +298,8 @@ pub fn load_inputs(
 /// The output formats of every command that prints results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// Readable tables (box drawing on a terminal, Markdown-like pipes off it).
+    /// Readable text for a person: tables (box drawing on a terminal,
+    /// pipes off it), or tab-separated lines where a command lists records.
     Table,
     /// JSON, byte-identical for the same inputs and options.
     Json,
@@ -307,7 +321,7 @@ pub struct OutputArgs {
     #[arg(long, hide = true, conflicts_with = "format")]
     pub json: bool,
     /// Write to this file (atomically: a temporary file, then renamed)
-    /// instead of standard output.
+    /// instead of standard output (`-`: standard output).
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<std::path::PathBuf>,
 }
@@ -320,7 +334,7 @@ impl OutputArgs {
 
     /// The look of a table written where this output goes.
     pub fn table(&self) -> crate::report::table::Table {
-        let look = term::look(self.output.is_some());
+        let look = term::look(file_named(self.output.as_deref()).is_some());
         crate::report::table::Table {
             tty: look.tty,
             color: look.color,
@@ -333,9 +347,14 @@ impl OutputArgs {
     }
 }
 
+/// `-o -` means standard output, as `-` does for inputs.
+fn file_named(output: Option<&std::path::Path>) -> Option<&std::path::Path> {
+    output.filter(|p| p.as_os_str() != "-")
+}
+
 /// Writes output to a file (atomically) or to standard output.
 pub fn emit(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
-    match output {
+    match file_named(output) {
         Some(path) => crate::output::write_atomic(path, bytes),
         None => crate::output::write_stdout(bytes),
     }
@@ -346,7 +365,7 @@ pub fn emit_with(
     output: Option<&std::path::Path>,
     write: &mut dyn FnMut(&mut dyn std::io::Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    match output {
+    match file_named(output) {
         Some(path) => crate::output::write_atomic_with(path, write),
         None => crate::output::write_stdout_with(write),
     }
@@ -428,7 +447,7 @@ pub struct SupplySetup {
 #[derive(Debug, clap::Args)]
 pub struct SupplyArgs {
     /// Network profile of the supply checks: a bundled name (default, akash,
-    /// bittensor, cosmos, vastai) or a TOML file. Default: each snapshot's
+    /// bittensor, bittensor-subnets, cosmos, vastai) or a TOML file. Default: each snapshot's
     /// bundled profile, chosen by network and format.
     #[arg(long)]
     pub profile: Option<String>,
@@ -456,6 +475,14 @@ impl SupplyArgs {
             Some(name) => match crate::supply::NetworkProfile::bundled(name) {
                 Some(p) => Some(p),
                 None => {
+                    if !std::path::Path::new(name).exists() {
+                        let names = crate::profile::BUNDLED.iter().map(|(n, _)| *n);
+                        return Err(crate::Error::Usage(format!(
+                            "--profile: `{name}` is neither a bundled profile ({}) nor a file{}",
+                            names.clone().collect::<Vec<_>>().join(", "),
+                            crate::suggest::hint(name, names)
+                        )));
+                    }
                     let bytes = crate::sources::read_bytes(name)?;
                     let input = crate::sources::Input {
                         location: name,
@@ -502,8 +529,15 @@ impl SupplyArgs {
 pub struct TopArgs {
     /// Largest entities listed (per dimension and weight; operators per
     /// snapshot in `entities`).
-    #[arg(long, alias = "limit", default_value_t = TOP_N)]
+    #[arg(long, alias = "limit", default_value_t = TOP_N, value_parser = parse_top_n)]
     pub top_n: usize,
+}
+
+fn parse_top_n(text: &str) -> std::result::Result<usize, String> {
+    match text.trim().parse::<usize>() {
+        Ok(n) if n >= 1 => Ok(n),
+        _ => Err(format!("`{text}` is not a count of at least 1")),
+    }
 }
 
 /// The default of `--top-n`.

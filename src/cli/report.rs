@@ -136,7 +136,7 @@ pub fn run(args: ReportArgs) -> Result<()> {
     let dir = match (&args.out_dir, &args.out) {
         (Some(d), _) => d.clone(),
         (None, Some(d)) => {
-            super::term::note(
+            super::term::warn(
                 "report",
                 "--out DIR is deprecated: use --out-dir DIR (-o/--output always names a file)",
             );

@@ -62,9 +62,10 @@ pub fn run(args: RewardsArgs) -> Result<()> {
         None => {
             let names: Vec<&str> = PROFILES.iter().map(|p| p.0).collect();
             return Err(Error::Usage(format!(
-                "--profile: `{}` is neither a bundled profile ({}) nor a file",
+                "--profile: `{}` is neither a bundled reward profile ({}) nor a file{}",
                 args.profile,
-                names.join(", ")
+                names.join(", "),
+                crate::suggest::hint(&args.profile, names.iter().copied())
             )));
         }
     };

@@ -100,14 +100,15 @@ data/akash/community_gpu_testnet_2023.generic.csv"
     },
     /// Check the store's integrity: SQLite, foreign keys, every blob's hash.
     #[command(
-        after_long_help = "Exit codes: 0 the store is sound; 1 a problem was found (each named);\n2 the store cannot be opened.\n\nExamples:\n  rackaudit snapshots check\n  rackaudit snapshots --store backup.sqlite check"
+        after_long_help = "Exit codes: 0 the store is sound; 1 a problem was found (each named);\n2 the store cannot be opened.\n\nExamples:\n  rackaudit snapshots check\n  rackaudit snapshots --store store.sqlite check"
     )]
     Check,
 }
 
 pub fn run(args: SnapshotsArgs) -> Result<()> {
     let path = super::store_path(args.store.as_deref())?;
-    let mut store = crate::store::Store::open(&path)?;
+    let creates = matches!(args.command, SnapshotsCommand::Import { .. });
+    let mut store = super::open_store(&path, creates)?;
     match args.command {
         SnapshotsCommand::List { network, out } => {
             let rows = store.list(network.as_deref())?;
@@ -192,10 +193,7 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
             if files.is_empty() {
                 return Err(Error::Usage("give the files to import".into()));
             }
-            if let Some(t) = &taken_at {
-                crate::time::check_rfc3339(t)
-                    .map_err(|e| Error::Usage(format!("--taken-at: {e}")))?;
-            }
+            let taken_at = taken_at.as_deref().map(normalized_taken_at).transpose()?;
             if let Some(kind) = &source {
                 crate::sources::adapter_named(kind)?;
             }
@@ -271,6 +269,16 @@ fn import(
         return Ok(());
     }
     if let Some(t) = taken_at {
+        if let Some(own) = s.taken_at.as_deref().filter(|own| *own != t) {
+            super::term::warn(
+                "snapshots",
+                &format!(
+                    "{}: the file says it was taken at {}; --taken-at {t} replaces that",
+                    terminal(file),
+                    terminal(own)
+                ),
+            );
+        }
         s.taken_at = Some(t.to_string());
     }
     let id = store.insert(&s, &bytes, &[])?;
@@ -279,6 +287,26 @@ fn import(
         &format!("{}: stored as snapshot {id}", terminal(file)),
     );
     Ok(())
+}
+
+/// `--taken-at`, checked and written as a full RFC 3339 date-time (a bare
+/// date is midnight UTC), so every stored `taken_at` has one shape; a time
+/// in the future is a warning (a typo, or a clock that is wrong).
+fn normalized_taken_at(t: &str) -> Result<String> {
+    crate::time::check_rfc3339(t).map_err(|e| Error::Usage(format!("--taken-at: {e}")))?;
+    let t = t.trim();
+    let full = if t.len() == 10 {
+        format!("{t}T00:00:00Z")
+    } else {
+        t.to_string()
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    if crate::time::parse_datetime(&full).is_some_and(|at| at > now) {
+        super::term::warn("snapshots", &format!("--taken-at {full} is in the future"));
+    }
+    Ok(full)
 }
 
 /// The list's columns, in every format.

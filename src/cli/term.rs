@@ -78,6 +78,12 @@ pub fn note(command: &str, message: &str) {
     }
 }
 
+/// A warning (a deprecated spelling, a doubtful input): printed even with
+/// `-q`, which silences notes only.
+pub fn warn(command: &str, message: &str) {
+    eprintln!("rackaudit {command}: warning: {message}");
+}
+
 /// A progress bar over `len` steps, or nothing when standard error is not
 /// a terminal or `-q` was given: scripts and logs never see bar frames.
 pub fn progress(len: u64, what: &str) -> Option<indicatif::ProgressBar> {

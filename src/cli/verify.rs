@@ -56,10 +56,25 @@ struct Outcome<'a> {
 
 impl Outcome<'_> {
     fn render(&self, format: Format) -> Vec<u8> {
-        let rows = self
-            .file_problems
-            .iter()
-            .map(|p| vec!["file".to_string(), p.clone()])
+        let summary = format!(
+            "{}: {} inputs, {}",
+            if self.verified {
+                "verified"
+            } else {
+                "verification failed"
+            },
+            self.inputs,
+            self.files_listed.map_or(
+                "listed files not checked (the report lists none)".into(),
+                |n| { format!("{n} listed files") }
+            )
+        );
+        let rows = std::iter::once(vec!["outcome".to_string(), summary])
+            .chain(
+                self.file_problems
+                    .iter()
+                    .map(|p| vec!["file".to_string(), p.clone()]),
+            )
             .chain(
                 self.differences
                     .iter()
@@ -112,7 +127,7 @@ fn input_bytes(
             .rsplit_once('#')
             .ok_or_else(|| format!("{}: not store:PATH#ID", record.location))?;
         let store =
-            crate::store::Store::open(std::path::Path::new(path)).map_err(|e| e.to_string())?;
+            super::open_store(std::path::Path::new(path), false).map_err(|e| e.to_string())?;
         let id = id
             .parse()
             .map_err(|_| format!("{}: bad snapshot id", record.location))?;

@@ -42,7 +42,7 @@ pub struct VerifySupplyArgs {
 
 pub fn run(args: VerifySupplyArgs) -> Result<()> {
     if args.list_rules {
-        return args.out.emit(&catalogue());
+        return args.out.emit(&catalogue(args.out.format()));
     }
     if args.supply.no_checks {
         return Err(Error::Usage(
@@ -133,16 +133,50 @@ pub fn run(args: VerifySupplyArgs) -> Result<()> {
 }
 
 /// The rule catalogue as text.
-fn catalogue() -> Vec<u8> {
-    let mut out = String::from("rule\tfamily\tdefault\twhat it flags\n");
-    for r in RULES {
-        out.push_str(&format!(
-            "{}\t{}\t{}\t{}\n",
-            r.id(),
-            crate::variant_name(&r.family()),
-            r.default_setting().name(),
-            r.description()
-        ));
+/// The rule catalogue in the format asked for (table: tab-separated).
+fn catalogue(format: Format) -> Vec<u8> {
+    let grid = crate::report::layout::Grid {
+        title: "supply-check rules".into(),
+        header: ["rule", "family", "default", "what it flags"]
+            .map(String::from)
+            .to_vec(),
+        numeric: vec![false; 4],
+        rows: RULES
+            .iter()
+            .map(|r| {
+                vec![
+                    r.id().to_string(),
+                    crate::variant_name(&r.family()),
+                    r.default_setting().name().to_string(),
+                    r.description().to_string(),
+                ]
+            })
+            .collect(),
+    };
+    match format {
+        Format::Table => {
+            let mut out = grid.header.join("\t") + "\n";
+            for row in &grid.rows {
+                out.push_str(&row.join("\t"));
+                out.push('\n');
+            }
+            out.into_bytes()
+        }
+        Format::Csv => crate::report::csv::grid(&grid),
+        Format::Md => {
+            let mut s = String::new();
+            crate::report::markdown::table(&mut s, &grid);
+            s.into_bytes()
+        }
+        Format::Json => {
+            let rules: Vec<serde_json::Value> = grid
+                .rows
+                .iter()
+                .map(|r| {
+                    serde_json::json!({"rule": r[0], "family": r[1], "default": r[2], "description": r[3]})
+                })
+                .collect();
+            crate::report::operators::json(&rules)
+        }
     }
-    out.into_bytes()
 }

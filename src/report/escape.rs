@@ -47,9 +47,14 @@ pub fn markdown(s: &str) -> String {
 }
 
 /// A CSV cell that spreadsheets will not run as a formula: text starting
-/// with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`.
+/// with `=`, `+`, `-`, `@`, tab or carriage return gets a leading `'`. A
+/// plain number (`-2`, `+0.5`) is left as it is: spreadsheets read it as a
+/// number, never a formula, and a guard would turn it into text.
 /// (Quoting of commas and quotes is left to the CSV writer.)
 pub fn csv_cell(s: &str) -> String {
+    if s.parse::<f64>().is_ok_and(f64::is_finite) {
+        return s.to_string();
+    }
     match s.chars().next() {
         Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
         _ => s.to_string(),

@@ -41,8 +41,19 @@ impl Table {
             presets::ASCII_MARKDOWN
         });
         if self.tty {
-            // Long sentences wrap to the terminal's width.
+            // Long sentences wrap to the terminal's width. A terminal that
+            // reports no width (0 columns under `script`, some CI runners
+            // and `docker exec -t`) would squeeze every column to one
+            // letter: take $COLUMNS, else 100.
             t.set_content_arrangement(comfy_table::ContentArrangement::Dynamic);
+            if t.width().is_none_or(|w| w < 20) {
+                let columns = std::env::var("COLUMNS")
+                    .ok()
+                    .and_then(|c| c.trim().parse::<u16>().ok())
+                    .filter(|c| *c >= 20)
+                    .unwrap_or(100);
+                t.set_width(columns);
+            }
         }
         t.set_header(g.header.iter().cloned());
         for row in &g.rows {
