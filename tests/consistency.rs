@@ -465,3 +465,48 @@ fn names_get_suggestions_and_lists_honour_format() {
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains(",-2,") && !text.contains("'-2"), "{text}");
 }
+
+#[test]
+fn history_takes_the_audit_options_and_agrees_with_audit() {
+    let dir = scratch("history");
+    let store = dir.join("s.sqlite").display().to_string();
+    let fixture = "tests/fixtures/akash_console_supply_checks.json";
+    let o = run(&["-q", "snapshots", "--store", &store, "import", fixture]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let network = {
+        let o = run(&["snapshots", "--store", &store, "list", "--format", "json"]);
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v[0]["network"].as_str().unwrap().to_string()
+    };
+    for options in [
+        vec![],
+        vec!["--min-confidence", "on-chain"],
+        vec!["--no-checks"],
+    ] {
+        let mut h = vec![
+            "history",
+            &network,
+            "--store",
+            &store,
+            "--metric",
+            "operators,supply_errors",
+        ];
+        h.extend(["--format", "json"]);
+        h.extend(options.iter().copied());
+        let o = run(&h);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        let history: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let text = history.to_string();
+        let mut a = vec!["audit", fixture, "--no-stress", "--format", "json"];
+        a.extend(options.iter().copied());
+        let audit: serde_json::Value = serde_json::from_slice(&run(&a).stdout).unwrap();
+        let operators = audit["snapshots"][0]["operators"].as_u64().unwrap();
+        assert!(
+            text.contains(&format!("\"operators\":{operators}")),
+            "{options:?}: audit has {operators} operators, history {text}"
+        );
+    }
+    let o = run(&["history", &network, "--store", &store, "--geoip", "x.mmdb"]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -37,6 +37,10 @@ pub struct HistoryArgs {
     pub store: Option<String>,
     #[command(flatten)]
     pub out: super::OutputArgs,
+    #[command(flatten)]
+    pub supply: super::SupplyArgs,
+    #[command(flatten)]
+    pub resolve: super::ResolveArgs,
 }
 
 pub fn run(args: HistoryArgs) -> Result<()> {
@@ -59,6 +63,23 @@ pub fn run(args: HistoryArgs) -> Result<()> {
         Some(t) => Some(crate::time::parse_datetime(t).ok_or_else(|| {
             Error::Usage(format!("--since: `{t}` is not a date such as 2026-01-01"))
         })?),
+    };
+    // The same supply checks and operator resolution as `audit`, so a
+    // history row can be made to match an audit run with these options.
+    // GeoIP needs every snapshot before the run; stored snapshots carry
+    // what `collect --geoip` found.
+    if !args.supply.geoip.is_empty() {
+        return Err(Error::Usage(
+            "history: --geoip is not taken here; collect or import with it (`collect --geoip`) so the stored snapshots carry the IP facts".into(),
+        ));
+    }
+    let setup = args.supply.options(&[])?;
+    let (entities, _) = args.resolve.options()?;
+    let opts = AuditOptions {
+        entities,
+        supply: setup.supply,
+        profile: setup.profile,
+        ..AuditOptions::default()
     };
     let path = super::store_path(args.store.as_deref())?;
     let store = super::open_store(&path, false)?;
@@ -108,7 +129,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
             &args.network,
             received,
             &metrics,
-            &AuditOptions::default(),
+            &opts,
             args.since.as_deref(),
         )
     })?;
