@@ -312,7 +312,7 @@ const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 /// spreadsheets mark text) before text starting with a formula character,
 /// and before text starting with `'` itself, so that [`unguard`] gives the
 /// text back exactly.
-fn guard(text: &str) -> String {
+pub(crate) fn guard(text: &str) -> String {
     match text.chars().next() {
         Some(c) if FORMULA_STARTS.contains(&c) || c == '\'' => format!("'{text}"),
         _ => text.to_string(),
@@ -321,7 +321,7 @@ fn guard(text: &str) -> String {
 
 /// Text without the `'` [`guard`] adds; other text as it is (`'t Hooft`
 /// keeps its apostrophe).
-fn unguard(text: &str) -> &str {
+pub(crate) fn unguard(text: &str) -> &str {
     match text.strip_prefix('\'') {
         Some(rest) if rest.starts_with(|c| FORMULA_STARTS.contains(&c) || c == '\'') => rest,
         _ => text,

@@ -8,6 +8,8 @@ pub mod cosmos;
 pub mod generic_csv;
 pub mod json;
 pub mod numbers;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod snapshot_json;
 pub mod vastai;
 
@@ -150,6 +152,17 @@ pub fn content<'a>(input: &Input<'a>) -> Result<Content<'a>> {
 
 /// Reads an input with the named adapter, or detects the format.
 pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
+    if input.bytes.starts_with(b"PAR1") && kind.is_none_or(|k| k == "parquet") {
+        return read_parquet(input);
+    }
+    if kind == Some("parquet") {
+        return Err(Error::input(
+            input.location,
+            None,
+            None,
+            "is not a Parquet file (it does not start with PAR1)",
+        ));
+    }
     if kind.is_none_or(|k| k == "snapshot") {
         let text = input.text()?;
         if snapshot_json::starts_like(text.trim_start()) {
@@ -183,6 +196,36 @@ pub fn read(input: &Input<'_>, kind: Option<&str>) -> Result<Snapshot> {
     validate(&snapshot, input.location)?;
     snapshot.canonicalize();
     Ok(snapshot)
+}
+
+/// A Parquet snapshot (rackaudit's own, or any file with the generic CSV's
+/// columns), read through the generic-CSV reader; its sha256 is the
+/// Parquet file's.
+#[cfg(feature = "parquet")]
+fn read_parquet(input: &Input<'_>) -> Result<Snapshot> {
+    let csv = parquet::to_csv(input.location, input.bytes)?;
+    let mut snapshot = generic_csv::GenericCsv.read(
+        &Input {
+            location: input.location,
+            bytes: &csv,
+        },
+        &Content::Text(std::str::from_utf8(&csv).expect("the CSV written is UTF-8")),
+    )?;
+    snapshot.input_sha256 = input.sha256();
+    snapshot.source.adapter = "parquet".into();
+    validate(&snapshot, input.location)?;
+    snapshot.canonicalize();
+    Ok(snapshot)
+}
+
+#[cfg(not(feature = "parquet"))]
+fn read_parquet(input: &Input<'_>) -> Result<Snapshot> {
+    Err(Error::input(
+        input.location,
+        None,
+        None,
+        "is a Parquet file, and this rackaudit was built without Parquet: build it with `cargo build --release --features parquet`",
+    ))
 }
 
 /// Files at least this large are streamed when they are generic CSV.
