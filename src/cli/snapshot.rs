@@ -49,7 +49,7 @@ pub enum Format {
 fn parquet(snapshot: &crate::model::Snapshot, location: &str) -> Result<Vec<u8>> {
     #[cfg(feature = "parquet")]
     {
-        sources::parquet::write(snapshot, location)
+        crate::report::parquet::write(snapshot, location)
     }
     #[cfg(not(feature = "parquet"))]
     {

@@ -9,6 +9,8 @@ pub mod layout;
 pub mod league;
 pub mod markdown;
 pub mod operators;
+#[cfg(feature = "parquet")]
+pub mod parquet;
 pub mod stress;
 pub mod supply;
 pub mod table;
