@@ -131,11 +131,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
         Format::Json => json(&verdicts),
         Format::Table => text(&verdicts),
         Format::Csv => crate::report::csv::grid(&grid(&verdicts)),
-        Format::Md => {
-            let mut s = String::new();
-            crate::report::markdown::table(&mut s, &grid(&verdicts));
-            s.into_bytes()
-        }
+        Format::Md => crate::report::markdown::grid(&grid(&verdicts)),
     };
     args.out.emit(&out)?;
     if failed > 0 {

@@ -97,11 +97,7 @@ impl Outcome<'_> {
         };
         match format {
             Format::Csv => crate::report::csv::grid(&grid),
-            Format::Md => {
-                let mut s = String::new();
-                crate::report::markdown::table(&mut s, &grid);
-                s.into_bytes()
-            }
+            Format::Md => crate::report::markdown::grid(&grid),
             _ => json(self),
         }
     }

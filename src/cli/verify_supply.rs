@@ -163,11 +163,7 @@ fn catalogue(format: Format) -> Vec<u8> {
             out.into_bytes()
         }
         Format::Csv => crate::report::csv::grid(&grid),
-        Format::Md => {
-            let mut s = String::new();
-            crate::report::markdown::table(&mut s, &grid);
-            s.into_bytes()
-        }
+        Format::Md => crate::report::markdown::grid(&grid),
         Format::Json => {
             let rules: Vec<serde_json::Value> = grid
                 .rows

@@ -9,6 +9,13 @@ use std::fmt::Write;
 /// GitHub-flavoured Markdown.
 pub struct Markdown;
 
+/// One grid as a Markdown document of its own (the twin of `csv::grid`).
+pub fn grid(g: &Grid) -> Vec<u8> {
+    let mut out = String::new();
+    table(&mut out, g);
+    out.into_bytes()
+}
+
 /// Appends one grid as a Markdown table, every cell escaped.
 pub fn table(out: &mut String, g: &Grid) {
     let _ = writeln!(out, "\n**{}**\n", md(&g.title));
