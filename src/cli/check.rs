@@ -7,7 +7,6 @@
 //! Example: rackaudit check --claims claims/seed-disclosure.toml data/vastai/vast_offers_A100SXM4_fieldsubset.json
 
 use super::Format;
-use crate::audit::AuditOptions;
 use crate::claims::{Status, Verdict, check, parse, unmeasurable};
 use crate::error::{Error, Result};
 use crate::pipeline;
@@ -64,12 +63,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
     let loaded = args.input.load()?;
     let snapshots: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
     let setup = args.supply.options(&snapshots)?;
-    let mut opts = AuditOptions {
-        entities: entities.clone(),
-        supply: setup.supply,
-        profile: setup.profile,
-        ..AuditOptions::default()
-    };
+    let mut opts = setup.audit_options(entities.clone());
     // Coalition claims name their thresholds; measure exactly those (each
     // takes the network profile's comparison when the profile names the
     // same share).

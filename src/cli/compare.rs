@@ -16,9 +16,7 @@
 //! Example: rackaudit compare data/cosmos/cosmoshub_validators_2019.json data/cosmos/osmosis1_valset_height471386.json
 
 use super::Format;
-use crate::audit::{
-    AuditOptions, Dimension, LOW_COVERAGE, SnapshotAudit, Weight, find_cell, weight_words,
-};
+use crate::audit::{Dimension, LOW_COVERAGE, SnapshotAudit, Weight, find_cell, weight_words};
 use crate::error::{Error, Result};
 use crate::metrics::{Holds, Labelled, Threshold};
 use crate::report::escape::pipe_cell;
@@ -459,12 +457,7 @@ pub fn run(args: CompareArgs) -> Result<()> {
     let loaded = args.input.load()?;
     let refs: Vec<_> = loaded.iter().map(|(s, _)| s).collect();
     let setup = args.supply.options(&refs)?;
-    let mut opts = AuditOptions {
-        entities,
-        supply: setup.supply,
-        profile: setup.profile,
-        ..AuditOptions::default()
-    };
+    let mut opts = setup.audit_options(entities);
     let profiles: Vec<_> = refs.iter().map(|s| opts.profile_for(s)).collect();
     let locations: Vec<String> = loaded.iter().map(|(_, r)| r.location.clone()).collect();
     let snapshots: Vec<_> = loaded.into_iter().map(|(s, _)| s).collect();

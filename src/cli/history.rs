@@ -11,7 +11,7 @@
 //!   rackaudit history osmosis-1 --metric nakamoto_operators,max_operator_share --since 2026-01-01 --format csv
 
 use super::Format;
-use crate::audit::{AuditOptions, count};
+use crate::audit::count;
 use crate::error::{Error, Result};
 use crate::history::{DEFAULT_METRICS, HistoryReport, metric_help, resolve_metrics};
 use crate::report::escape::{csv_cell, markdown as md, terminal};
@@ -75,12 +75,7 @@ pub fn run(args: HistoryArgs) -> Result<()> {
     }
     let setup = args.supply.options(&[])?;
     let (entities, _) = args.resolve.options()?;
-    let opts = AuditOptions {
-        entities,
-        supply: setup.supply,
-        profile: setup.profile,
-        ..AuditOptions::default()
-    };
+    let opts = setup.audit_options(entities);
     let path = super::store_path(args.store.as_deref())?;
     let store = super::open_store(&path, false)?;
     // Listed first (metadata only), then read one at a time while the

@@ -443,6 +443,23 @@ pub struct SupplySetup {
     pub records: Vec<crate::report::InputRecord>,
 }
 
+impl SupplySetup {
+    /// The audit options of a command with no metric or listing options of
+    /// its own (`check`, `compare`, `history`): the defaults, with these
+    /// supply checks and profile and the given operator resolution.
+    pub fn audit_options(
+        self,
+        entities: crate::entities::ResolveOptions,
+    ) -> crate::audit::AuditOptions {
+        crate::audit::AuditOptions {
+            entities,
+            supply: self.supply,
+            profile: self.profile,
+            ..crate::audit::AuditOptions::default()
+        }
+    }
+}
+
 /// Supply-check options shared by `audit`, `report` and `verify-supply`.
 #[derive(Debug, clap::Args)]
 pub struct SupplyArgs {
