@@ -234,6 +234,47 @@ pub fn write_all_atomic(files: &[(std::path::PathBuf, Vec<u8>)]) -> Result<()> {
     Ok(())
 }
 
+/// Files written one at a time, each complete under a temporary name (so
+/// only one file's bytes are in memory at once), and renamed into place
+/// together by [`StagedFiles::commit`]. Dropped before that, it removes
+/// every temporary file: a failure half-way leaves nothing behind.
+#[derive(Default)]
+pub struct StagedFiles {
+    staged: Vec<Staged>,
+}
+
+impl StagedFiles {
+    /// Writes `bytes` under a temporary name beside `path`.
+    pub fn add(&mut self, path: &Path, bytes: &[u8]) -> Result<()> {
+        self.staged.extend(stage(path, bytes)?);
+        Ok(())
+    }
+
+    /// Renames every file into place, in the order added.
+    pub fn commit(mut self) -> Result<()> {
+        let mut dirs: Vec<std::path::PathBuf> = Vec::new();
+        // Popped one at a time, so a failed rename leaves the rest to drop.
+        self.staged.reverse();
+        while let Some(s) = self.staged.pop() {
+            let dir = parent(&s.path).to_path_buf();
+            commit(s)?;
+            if !dirs.contains(&dir) {
+                dirs.push(dir);
+            }
+        }
+        dirs.iter().for_each(|d| sync_dir(d));
+        Ok(())
+    }
+}
+
+impl Drop for StagedFiles {
+    fn drop(&mut self) {
+        for s in &self.staged {
+            let _ = std::fs::remove_file(&s.tmp);
+        }
+    }
+}
+
 fn parent(path: &Path) -> &Path {
     path.parent()
         .filter(|d| !d.as_os_str().is_empty())

@@ -31,8 +31,9 @@ pub struct SnapshotArgs {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     /// Output format: snapshot JSON, generic CSV, or Parquet (the CSV's
-    /// columns typed, plus operator_id, passing and active; needs a build
-    /// with `--features parquet`).
+    /// columns typed, plus what rackaudit derived: operator_id, passing,
+    /// active, cloud_resolved, gpu_vendor_resolved, gpu_model_resolved,
+    /// gpu_fp16_tflops; needs a build with `--features parquet`).
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,
 }
@@ -45,15 +46,26 @@ pub enum Format {
     Parquet,
 }
 
-/// The Parquet bytes of `snapshot`, or why this build cannot write them.
-fn parquet(snapshot: &crate::model::Snapshot, location: &str) -> Result<Vec<u8>> {
+/// The Parquet bytes of `snapshot`, or why this build cannot write them;
+/// `partitioned`: without the columns a lake's directories hold.
+pub(super) fn parquet(
+    snapshot: &crate::model::Snapshot,
+    location: &str,
+    partitioned: bool,
+) -> Result<Vec<u8>> {
     #[cfg(feature = "parquet")]
     {
-        crate::report::parquet::write(snapshot, location)
+        use crate::report::parquet::{Layout, write};
+        let layout = if partitioned {
+            Layout::Partitioned
+        } else {
+            Layout::Standalone
+        };
+        write(snapshot, location, layout)
     }
     #[cfg(not(feature = "parquet"))]
     {
-        let _ = (snapshot, location);
+        let _ = (snapshot, location, partitioned);
         Err(crate::Error::Usage(
             "--format parquet: this rackaudit was built without Parquet; build it with `cargo build --release --features parquet`".into(),
         ))
@@ -78,7 +90,10 @@ pub fn run(args: SnapshotArgs) -> Result<()> {
                     "--format parquet writes a binary file: give -o FILE".into(),
                 ));
             }
-            super::emit(args.output.as_deref(), &parquet(&snapshot, &args.input)?)
+            super::emit(
+                args.output.as_deref(),
+                &parquet(&snapshot, &args.input, false)?,
+            )
         }
     }
 }

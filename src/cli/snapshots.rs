@@ -4,6 +4,7 @@
 //!   rackaudit snapshots list
 //!   rackaudit snapshots show latest:akash
 //!   rackaudit snapshots export 12 -o akash.json --raw-dir akash-raw/
+//!   rackaudit snapshots export --all --format parquet --out-dir lake/
 //!   rackaudit snapshots import data/cosmos/*.json
 //!   rackaudit snapshots import akash-2026-01-02.json --taken-at 2026-01-02T00:00:00Z
 //!   rackaudit snapshots list --format csv -o snapshots.csv
@@ -52,20 +53,47 @@ pub enum SnapshotsCommand {
         /// An id, `latest` or `latest:NETWORK`.
         which: String,
     },
-    /// Write a stored snapshot as snapshot JSON (and its raw archive).
+    /// Write a stored snapshot as snapshot JSON (and its raw archive), or
+    /// every stored snapshot as a Hive-partitioned lake (`--all`).
     #[command(
-        after_long_help = "Examples:\n  rackaudit snapshots export latest:osmosis-1 -o osmosis.json\n  rackaudit snapshots export 1 -o first.json --raw-dir first-raw/"
+        after_long_help = "With --all --out-dir LAKE, every stored snapshot (or every one of --network)\n\
+is written to LAKE/network=NETWORK/taken_at=TIME/part-0.parquet (or snapshot.json\n\
+with --format json), the directory names escaped as Hive and Spark escape them\n\
+(`:` is %3A). A Parquet part holds every column of the generic CSV but network\n\
+and taken_at, which its directories hold, plus the derived columns (see README,\n\
+\"Scale\"); `rackaudit audit` reads a part back with its network and time.\n\
+Files of the lake already there for the same network and time are replaced;\n\
+nothing is replaced until every file is written. A snapshot without a time,\n\
+or two of one network with the same time, is an error.\n\n\
+Examples:\n  rackaudit snapshots export latest:osmosis-1 -o osmosis.json\n  \
+rackaudit snapshots export 1 -o first.json --raw-dir first-raw/\n  \
+rackaudit snapshots export --all --network osmosis-1 --format parquet \\\n      --out-dir lake/"
     )]
     Export {
-        /// An id, `latest` or `latest:NETWORK`.
-        which: String,
+        /// An id, `latest` or `latest:NETWORK` (not with --all).
+        #[arg(required_unless_present = "all", conflicts_with = "all")]
+        which: Option<String>,
+        /// Every stored snapshot (or every one of --network), as a lake in
+        /// --out-dir.
+        #[arg(long, requires = "out_dir")]
+        all: bool,
+        /// With --all: only this network.
+        #[arg(long, requires = "all")]
+        network: Option<String>,
+        /// Data format: json (snapshot JSON) or parquet (needs the cargo
+        /// feature `parquet`).
+        #[arg(long, value_enum, default_value = "json")]
+        format: ExportFormat,
         /// Write to this file (atomically) instead of standard output.
-        #[arg(long, short, value_name = "FILE")]
+        #[arg(long, short, value_name = "FILE", conflicts_with = "all")]
         output: Option<PathBuf>,
+        /// With --all: the lake's directory (created when missing).
+        #[arg(long, value_name = "LAKE", requires = "all")]
+        out_dir: Option<PathBuf>,
         /// Also write the merged document and raw responses into this
         /// directory, named by sha256 (uncompressed, ready for `rackaudit
         /// audit`).
-        #[arg(long, alias = "raw", value_name = "DIR")]
+        #[arg(long, alias = "raw", value_name = "DIR", conflicts_with = "all")]
         raw_dir: Option<PathBuf>,
     },
     /// Store offline files as snapshots (one transaction each); a file
@@ -168,9 +196,18 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
         }
         SnapshotsCommand::Export {
             which,
+            all,
+            network,
+            format,
             output,
+            out_dir,
             raw_dir,
         } => {
+            if all {
+                let dir = out_dir.expect("clap requires --out-dir with --all");
+                return export_lake(&store, network.as_deref(), format, &dir);
+            }
+            let which = which.expect("clap requires WHICH without --all");
             let (s, record) = super::stored_input(&store, &path, &which)?;
             if let Some(dir) = raw_dir {
                 let id: i64 = record
@@ -181,9 +218,21 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
                     .expect("stored inputs end in #ID");
                 export_raw(&store, id, &dir)?;
             }
-            super::emit_with(output.as_deref(), &mut |w| {
-                crate::model::json::write_pretty(w, &s)
-            })
+            match format {
+                ExportFormat::Json => super::emit_with(output.as_deref(), &mut |w| {
+                    crate::model::json::write_pretty(w, &s)
+                }),
+                ExportFormat::Parquet => {
+                    let Some(output) = output else {
+                        return Err(Error::Usage(
+                            "--format parquet writes a binary file: give it with -o FILE".into(),
+                        ));
+                    };
+                    let location = output.display().to_string();
+                    let bytes = super::snapshot::parquet(&s, &location, false)?;
+                    crate::output::write_atomic(&output, &bytes)
+                }
+            }
         }
         SnapshotsCommand::Import {
             files,
@@ -229,6 +278,121 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
             }
         }
     }
+}
+
+/// Data formats of `snapshots export`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Json,
+    Parquet,
+}
+
+/// Writes every stored snapshot (of `network`) into a Hive-partitioned
+/// lake: `dir/network=…/taken_at=…/part-0.parquet` (or `snapshot.json`).
+/// Snapshots are read and encoded one at a time; every file is staged
+/// before any is renamed into place.
+fn export_lake(
+    store: &crate::store::Store,
+    network: Option<&str>,
+    format: ExportFormat,
+    dir: &std::path::Path,
+) -> Result<()> {
+    use crate::sources::hive::partition_dir;
+    let rows = store.list(network)?;
+    if rows.is_empty() {
+        return Err(Error::Usage(format!(
+            "the store holds no snapshot{}; see `rackaudit snapshots list`",
+            network.map(|n| format!(" of `{n}`")).unwrap_or_default()
+        )));
+    }
+    // Two snapshots in one partition would be measured as one.
+    let mut seen: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    for row in &rows {
+        let Some(taken_at) = &row.taken_at else {
+            return Err(Error::Usage(format!(
+                "snapshot {} ({}) has no time, and a lake partition is named by it; re-import its file with --taken-at",
+                row.id,
+                terminal(&row.network)
+            )));
+        };
+        if let Some(first) = seen.insert((row.network.clone(), taken_at.clone()), row.id) {
+            return Err(Error::Usage(format!(
+                "snapshots {first} and {} are both of {} taken at {taken_at}: one lake partition cannot hold two snapshots; export them with --network or separately",
+                row.id,
+                terminal(&row.network)
+            )));
+        }
+    }
+    let file = match format {
+        ExportFormat::Json => "snapshot.json",
+        ExportFormat::Parquet => "part-0.parquet",
+    };
+    let bar = super::term::Steps::new(rows.len(), "snapshots export: snapshots written");
+    let mut staged = crate::output::StagedFiles::default();
+    // Directories this export made: removed again when it fails (only
+    // while empty), so a refused export leaves the lake as it was.
+    let mut created: Vec<std::path::PathBuf> = Vec::new();
+    let mut write_all = || -> Result<()> {
+        for row in &rows {
+            let s = store.snapshot(row.id)?;
+            let taken_at = row.taken_at.as_deref().unwrap_or_default();
+            let partition = dir.join(partition_dir(&row.network, taken_at));
+            let path = partition.join(file);
+            let bytes = match format {
+                ExportFormat::Json => {
+                    let mut out = Vec::new();
+                    crate::model::json::write_pretty(&mut out, &s).map_err(|e| Error::Io {
+                        path: path.display().to_string(),
+                        action: "cannot encode",
+                        source: e,
+                    })?;
+                    out
+                }
+                ExportFormat::Parquet => {
+                    super::snapshot::parquet(&s, &path.display().to_string(), true)?
+                }
+            };
+            create_dirs(&partition, &mut created)?;
+            staged.add(&path, &bytes)?;
+            bar.done();
+        }
+        Ok(())
+    };
+    if let Err(e) = write_all() {
+        drop(staged);
+        for d in created.iter().rev() {
+            let _ = std::fs::remove_dir(d);
+        }
+        return Err(e);
+    }
+    staged.commit()?;
+    super::term::note(
+        "snapshots",
+        &format!(
+            "wrote {} snapshot{} to {}",
+            rows.len(),
+            if rows.len() == 1 { "" } else { "s" },
+            terminal(&dir.display().to_string())
+        ),
+    );
+    Ok(())
+}
+
+/// Creates `dir` and its missing parents, recording each one made.
+fn create_dirs(dir: &std::path::Path, created: &mut Vec<std::path::PathBuf>) -> Result<()> {
+    let missing: Vec<&std::path::Path> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .collect();
+    for d in missing.into_iter().rev() {
+        std::fs::create_dir(d).map_err(|e| Error::Io {
+            path: d.display().to_string(),
+            action: "cannot create directory",
+            source: e,
+        })?;
+        created.push(d.to_path_buf());
+    }
+    Ok(())
 }
 
 /// Stores one file unless the store already holds its input.

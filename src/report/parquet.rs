@@ -1,11 +1,13 @@
 //! Parquet export of a snapshot (cargo feature `parquet`): the generic
 //! CSV's rows with typed columns, plus what rackaudit resolved and checked
-//! (`operator_id`, `passing`, `active`). Reading is `sources::parquet`.
+//! (`sources::parquet::DERIVED_COLUMNS`), as one file or as one partition
+//! of a Hive-partitioned lake. Reading is `sources::parquet`.
 
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
-use crate::sources::generic_csv::{unguard, write_csv};
-use crate::sources::parquet::{DERIVED_COLUMNS, Kind, column, data_type, kind};
+use crate::sources::generic_csv::{row_sources, write_csv};
+use crate::sources::hive::PARTITION_COLUMNS;
+use crate::sources::parquet::{DERIVED_COLUMNS, column, data_type, kind};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{Field, Schema};
 use std::sync::Arc;
@@ -14,7 +16,7 @@ fn write_error(location: &str, e: impl std::fmt::Display) -> Error {
     Error::Usage(format!("{location}: cannot write Parquet: {e}"))
 }
 
-/// The rows of the generic CSV of `s` and, per row, its derived cells.
+/// The header and rows of the generic CSV of `s`.
 fn rows(s: &Snapshot) -> (Vec<String>, Vec<Vec<String>>) {
     let csv = write_csv(s);
     let mut reader = csv::Reader::from_reader(csv.as_slice());
@@ -36,91 +38,88 @@ fn rows(s: &Snapshot) -> (Vec<String>, Vec<Vec<String>>) {
     (header, rows)
 }
 
-/// The derived cells of every provider: operator id, and which of its GPU
-/// models pass the default supply checks (`None`: the whole provider is
-/// removed), and whether it counts in voting power.
-struct Derived {
-    operator: Vec<String>,
-    passing_models: std::collections::HashMap<String, Option<Vec<String>>>,
-}
-
-fn derived(s: &Snapshot) -> Derived {
+/// The derived cells of every row: the resolved operator, whether the row
+/// survives the default supply checks, whether its provider counts in
+/// voting power, and the resolved cloud, GPU vendor, GPU model and FP16
+/// figure the audit uses (so an engine without rackaudit's catalogues
+/// groups and weighs exactly as the audit does).
+fn derived(s: &Snapshot) -> [Vec<String>; DERIVED_COLUMNS.len()] {
     let resolution = crate::entities::resolve(&s.providers, &Default::default());
-    let operator = (0..s.providers.len())
-        .map(|i| resolution.operator_of(i).id.clone())
-        .collect();
     let checks = crate::supply::SupplyOptions::default();
     let checked = crate::pipeline::check_supply(s, Some(&checks));
-    let mut passing_models: std::collections::HashMap<String, Option<Vec<String>>> = s
-        .providers
-        .iter()
-        .map(|p| (p.id.to_string(), None))
-        .collect();
+    // Per passing provider, the raw names of its GPU models that pass; a
+    // provider the checks removed whole is absent.
+    let mut passing_models: std::collections::HashMap<&str, Vec<String>> =
+        std::collections::HashMap::new();
     for p in &checked.passing.providers {
-        let models = p
-            .gpus
-            .iter()
-            .map(|g| {
-                g.raw_model
-                    .clone()
-                    .or(g.model.clone())
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect();
-        passing_models.insert(p.id.to_string(), Some(models));
+        let models = p.gpus.iter().map(|g| raw_model(g).to_string()).collect();
+        passing_models.insert(p.id.as_str(), models);
     }
-    Derived {
-        operator,
-        passing_models,
+    let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+    let mut cells: [Vec<String>; DERIVED_COLUMNS.len()] = Default::default();
+    for row in row_sources(s) {
+        let p = &s.providers[row.provider];
+        let group = row.group.map(|r| &p.gpus[r.group]);
+        let passing = passing_models
+            .get(p.id.as_str())
+            .is_some_and(|models| group.is_none_or(|g| models.iter().any(|m| m == raw_model(g))));
+        let cloud = crate::cloud::resolve(p.cloud.as_deref(), p.asn).map(|c| c.name);
+        let values = [
+            resolution.operator_of(row.provider).id.clone(),
+            passing.to_string(),
+            (p.active_set != Some(false)).to_string(),
+            text(cloud.as_deref()),
+            text(group.and_then(|g| g.vendor.as_deref())),
+            text(group.and_then(|g| g.model.as_deref())),
+            group
+                .and_then(|g| g.tflops_fp16)
+                .map(|x| x.to_string())
+                .unwrap_or_default(),
+        ];
+        for (column, value) in cells.iter_mut().zip(values) {
+            column.push(value);
+        }
     }
+    cells
 }
 
-/// Writes `s` as one Parquet file (Snappy-compressed, one row group per
-/// million rows).
-pub fn write(s: &Snapshot, location: &str) -> Result<Vec<u8>> {
+/// The model name a row of the generic CSV carries for a group.
+fn raw_model(g: &crate::model::GpuGroup) -> &str {
+    g.raw_model
+        .as_deref()
+        .or(g.model.as_deref())
+        .unwrap_or_default()
+}
+
+/// Which columns a Parquet file carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// Every column: a file that stands alone.
+    Standalone,
+    /// Without `network` and `taken_at`, which the file's Hive partition
+    /// directories (`network=…/taken_at=…`) hold instead: an engine that
+    /// reads the lake would otherwise see each twice.
+    Partitioned,
+}
+
+/// Writes `s` as one Parquet file (Snappy-compressed, one row group).
+pub fn write(s: &Snapshot, location: &str, layout: Layout) -> Result<Vec<u8>> {
     let (header, rows) = rows(s);
-    let d = derived(s);
-    let index = |name: &str| header.iter().position(|h| h == name).expect(name);
-    let (id_col, model_col, active_col) = (
-        index("provider_id"),
-        index("gpu_model"),
-        index("active_set"),
-    );
-    // Rows follow the providers in order, so the provider of each row is
-    // found by walking both.
-    let position: std::collections::HashMap<&str, usize> = s
-        .providers
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.as_str(), i))
-        .collect();
-    let mut operator_id = Vec::with_capacity(rows.len());
-    let mut passing = Vec::with_capacity(rows.len());
-    let mut active = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let id = unguard(&row[id_col]);
-        let i = position[id];
-        operator_id.push(d.operator[i].clone());
-        let model = unguard(&row[model_col]);
-        let pass = match &d.passing_models[id] {
-            None => false,
-            Some(models) => model.is_empty() || models.iter().any(|m| m == model),
-        };
-        passing.push(pass.to_string());
-        active.push((row[active_col] != "false").to_string());
-    }
+    let derived = derived(s);
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for (c, name) in header.iter().enumerate() {
+        if layout == Layout::Partitioned && PARTITION_COLUMNS.contains(&name.as_str()) {
+            continue;
+        }
         let k = kind(name);
         let cells: Vec<String> = rows.iter().map(|r| r[c].clone()).collect();
         fields.push(Field::new(name, data_type(k), true));
         arrays.push(column(k, &cells));
     }
-    for (name, cells) in DERIVED_COLUMNS.iter().zip([operator_id, passing, active]) {
+    for (name, cells) in DERIVED_COLUMNS.iter().zip(derived) {
         let k = kind(name);
-        fields.push(Field::new(*name, data_type(k), k == Kind::Text));
+        fields.push(Field::new(*name, data_type(k), true));
         arrays.push(column(k, &cells));
     }
     let schema = Arc::new(Schema::new(fields));

@@ -1032,7 +1032,9 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
         text(&s.emission_unit),
     ];
     let operators = exported_operators(s);
-    for (p, operator) in s.providers.iter().zip(&operators) {
+    for source in row_sources(s) {
+        let p = &s.providers[source.provider];
+        let operator = &operators[source.provider];
         let row = |gpu: [String; 5]| {
             let [vendor, model, count, memory, price] = gpu;
             let mut fields = vec![
@@ -1084,22 +1086,75 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
             debug_assert_eq!(fields.len(), header.len(), "one field per column");
             fields
         };
-        if p.gpus.is_empty() {
-            let _ = w.write_record(row(Default::default()));
-        }
-        for g in &p.gpus {
-            for (count, price) in group_rows(p, g) {
-                let _ = w.write_record(row([
+        let gpu = match source.group {
+            None => Default::default(),
+            Some(RowGroup {
+                group,
+                count,
+                price,
+            }) => {
+                let g = &p.gpus[group];
+                [
                     text(&g.declared_vendor.clone().or(g.vendor.clone())),
                     text(&g.raw_model.clone().or(g.model.clone())),
                     count.to_string(),
                     num(g.memory_gb),
                     num(price),
-                ]));
+                ]
             }
-        }
+        };
+        let _ = w.write_record(row(gpu));
     }
     w.into_inner().unwrap_or_default()
+}
+
+/// Where one row of the generic CSV comes from.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RowSource {
+    /// Index of the provider in the snapshot.
+    pub provider: usize,
+    /// The GPU group's part in the row; `None` for the one row of a
+    /// provider without GPUs.
+    pub group: Option<RowGroup>,
+}
+
+/// A GPU group's part in one row: its index in the provider's groups, the
+/// GPUs the row holds and their price.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct RowGroup {
+    pub group: usize,
+    pub count: u64,
+    pub price: Option<f64>,
+}
+
+/// The rows of the generic CSV of `s`, in order: providers in order, each
+/// group's rows (one per ask and per repeat carrying duplicates) in group
+/// order. The Parquet writer adds its derived cells row by row from this.
+pub(crate) fn row_sources(s: &Snapshot) -> Vec<RowSource> {
+    let mut rows = Vec::new();
+    for (provider, p) in s.providers.iter().enumerate() {
+        if p.gpus.is_empty() {
+            rows.push(RowSource {
+                provider,
+                group: None,
+            });
+        }
+        for (group, g) in p.gpus.iter().enumerate() {
+            rows.extend(
+                group_rows(p, g)
+                    .into_iter()
+                    .map(|(count, price)| RowSource {
+                        provider,
+                        group: Some(RowGroup {
+                            group,
+                            count,
+                            price,
+                        }),
+                    }),
+            );
+        }
+    }
+    rows
 }
 
 /// The `operator` cell of every provider: the operator it resolves to under

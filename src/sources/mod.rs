@@ -6,6 +6,7 @@ pub mod bittensor;
 pub mod bittensor_subnets;
 pub mod cosmos;
 pub mod generic_csv;
+pub mod hive;
 pub mod json;
 pub mod numbers;
 #[cfg(feature = "parquet")]

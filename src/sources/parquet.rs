@@ -1,17 +1,16 @@
 //! Reading Parquet snapshots (cargo feature `parquet`; the writer is
 //! `report::parquet`): one row per provider × GPU
 //! group or ask, every column of the generic CSV with its type (whole
-//! numbers, decimals, flags, text), plus what rackaudit resolved and checked:
-//! `operator_id` (the operator the audit counts the provider under, its own
-//! id when nothing links it), `passing` (the row survives the error-level
-//! supply checks) and `active` (the provider counts in voting power: not
-//! outside an active set).
+//! numbers, decimals, flags, text), plus what rackaudit resolved and checked
+//! ([`DERIVED_COLUMNS`]).
 //!
 //! Parquet is for engines that read columns (Spark, DataFusion, DuckDB,
 //! pandas). Reading a file back goes through the generic-CSV reader, so it
 //! gives the same audit as the snapshot it came from, exactly as the CSV
-//! does; the three added columns are left out on the way back (they are
-//! derived, and rackaudit derives them again).
+//! does; the added columns are left out on the way back (they are
+//! derived, and rackaudit derives them again). A file of a Hive-partitioned
+//! lake (`…/network=…/taken_at=…/part-0.parquet`) carries its network and
+//! time in its directory names, and they are read from there.
 
 use crate::error::{Error, Result};
 use arrow_array::builder::{BooleanBuilder, Float64Builder, StringBuilder, UInt64Builder};
@@ -22,8 +21,27 @@ use std::sync::Arc;
 /// The first bytes of every Parquet file.
 pub const MAGIC: &[u8] = b"PAR1";
 
-/// Columns that rackaudit adds to the generic CSV's.
-pub const DERIVED_COLUMNS: [&str; 3] = ["operator_id", "passing", "active"];
+/// Columns that rackaudit adds to the generic CSV's, in order:
+/// - `operator_id`: the operator the audit counts the provider under (its
+///   own id when nothing links it), default resolution options;
+/// - `passing`: the row survives the default error-level supply checks;
+/// - `active`: the provider counts in voting power (not outside an active
+///   set);
+/// - `cloud_resolved`: the cloud the audit attributes the provider to, from
+///   the declared cloud or the ASN (empty: unknown);
+/// - `gpu_vendor_resolved`, `gpu_model_resolved`: the vendor and normalized
+///   model id the audit groups the row's GPUs under (empty: unknown);
+/// - `gpu_fp16_tflops`: dense FP16 TFLOPS per GPU from the bundled
+///   catalogue (empty: unknown).
+pub const DERIVED_COLUMNS: [&str; 7] = [
+    "operator_id",
+    "passing",
+    "active",
+    "cloud_resolved",
+    "gpu_vendor_resolved",
+    "gpu_model_resolved",
+    "gpu_fp16_tflops",
+];
 
 /// The Parquet type of a generic-CSV column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +56,9 @@ pub(crate) fn kind(column: &str) -> Kind {
     match column {
         "asn" | "gpu_count" | "nodes" | "gpus_leased" | "gpus_offered" => Kind::Whole,
         "gpu_memory_gb" | "uptime" | "price_per_gpu_hour" | "stake" | "emission"
-        | "invalid_gpu_total" | "cpu_cores" | "memory_gb" | "storage_gb" => Kind::Decimal,
+        | "invalid_gpu_total" | "cpu_cores" | "memory_gb" | "storage_gb" | "gpu_fp16_tflops" => {
+            Kind::Decimal
+        }
         "online" | "active_set" | "in_datacenter" | "passing" | "active" => Kind::Flag,
         _ => Kind::Text,
     }
@@ -126,6 +146,7 @@ pub fn to_csv(location: &str, bytes: &[u8]) -> Result<Vec<u8>> {
     .map_err(|e| read_error(location, format!("is not a readable Parquet file: {e}")))?
     .build()
     .map_err(|e| read_error(location, format!("is not a readable Parquet file: {e}")))?;
+    let partitions = super::hive::partition_values(location);
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header_written = false;
     let mut row_number = 0usize;
@@ -136,10 +157,16 @@ pub fn to_csv(location: &str, bytes: &[u8]) -> Result<Vec<u8>> {
         let kept: Vec<usize> = (0..batch.num_columns())
             .filter(|c| !DERIVED_COLUMNS.contains(&schema.field(*c).name().as_str()))
             .collect();
+        // A lake file's network and time live in its directory names.
+        let from_path: Vec<&(&str, String)> = partitions
+            .iter()
+            .filter(|(c, _)| schema.column_with_name(c).is_none())
+            .collect();
         if !header_written {
             let names: Vec<&str> = kept
                 .iter()
                 .map(|c| schema.field(*c).name().as_str())
+                .chain(from_path.iter().map(|(c, _)| *c))
                 .collect();
             let _ = w.write_record(&names);
             header_written = true;
@@ -161,6 +188,7 @@ pub fn to_csv(location: &str, bytes: &[u8]) -> Result<Vec<u8>> {
                 })?;
                 record.push(value);
             }
+            record.extend(from_path.iter().map(|(_, v)| super::generic_csv::guard(v)));
             let _ = w.write_record(&record);
         }
     }
@@ -177,7 +205,12 @@ mod tests {
         let opts = crate::audit::AuditOptions::default();
         for b in BUNDLED {
             let (s, _) = read_bundled(b).unwrap();
-            let bytes = crate::report::parquet::write(&s, b.path).unwrap();
+            let bytes = crate::report::parquet::write(
+                &s,
+                b.path,
+                crate::report::parquet::Layout::Standalone,
+            )
+            .unwrap();
             assert!(bytes.starts_with(super::MAGIC));
             let back = crate::sources::read(
                 &crate::sources::Input {
