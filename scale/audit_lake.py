@@ -127,6 +127,9 @@ def write_local(rows, out):
 def main(argv):
     args = arguments(argv)
     sql = query_text(args.sql)
+    if "://" not in args.lake and not os.path.isdir(args.lake):
+        sys.exit(f"audit_lake.py: {args.lake} is not a directory: give the lake that "
+                 "`rackaudit snapshots export --all --format parquet --out-dir LAKE` wrote")
     started = time.monotonic()
     spark = session()
     try:
