@@ -64,15 +64,18 @@ def arguments(argv):
 
 
 def query_text(path):
+    # Beside the script, else in the working directory, where cluster
+    # deploy modes put what --files ships.
     candidates = [path] if path else [
         os.path.join(os.path.dirname(os.path.abspath(__file__)), "audit_lake.sql"),
+        "audit_lake.sql",
     ]
     for c in candidates:
         if os.path.isfile(c):
             with open(c, encoding="utf-8") as f:
                 return f.read()
     if not path:
-        # Cluster deploy mode: the file arrives with --files.
+        # Shipped with --files to a driver elsewhere (needs the session).
         from pyspark import SparkFiles
 
         shipped = SparkFiles.get("audit_lake.sql")
@@ -126,13 +129,13 @@ def write_local(rows, out):
 
 def main(argv):
     args = arguments(argv)
-    sql = query_text(args.sql)
     if "://" not in args.lake and not os.path.isdir(args.lake):
         sys.exit(f"audit_lake.py: {args.lake} is not a directory: give the lake that "
                  "`rackaudit snapshots export --all --format parquet --out-dir LAKE` wrote")
     started = time.monotonic()
     spark = session()
     try:
+        sql = query_text(args.sql)
         lake = spark.read.option("basePath", args.lake).parquet(args.lake)
         missing = [c for c in ("network", "taken_at") if c not in lake.columns]
         if missing:
