@@ -3,9 +3,10 @@
 //! (`sources::parquet::DERIVED_COLUMNS`), as one file or as one partition
 //! of a Hive-partitioned lake. Reading is `sources::parquet`.
 
+use crate::entities::Resolution;
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
-use crate::sources::generic_csv::{row_sources, write_csv};
+use crate::sources::generic_csv::{row_sources, write_csv_resolved};
 use crate::sources::hive::PARTITION_COLUMNS;
 use crate::sources::parquet::{DERIVED_COLUMNS, column, data_type, kind};
 use arrow_array::{ArrayRef, RecordBatch};
@@ -17,8 +18,8 @@ fn write_error(location: &str, e: impl std::fmt::Display) -> Error {
 }
 
 /// The header and rows of the generic CSV of `s`.
-fn rows(s: &Snapshot) -> (Vec<String>, Vec<Vec<String>>) {
-    let csv = write_csv(s);
+fn rows(s: &Snapshot, resolution: &Resolution) -> (Vec<String>, Vec<Vec<String>>) {
+    let csv = write_csv_resolved(s, resolution);
     let mut reader = csv::Reader::from_reader(csv.as_slice());
     let header: Vec<String> = reader
         .headers()
@@ -43,8 +44,7 @@ fn rows(s: &Snapshot) -> (Vec<String>, Vec<Vec<String>>) {
 /// voting power, and the resolved cloud, GPU vendor, GPU model and FP16
 /// figure the audit uses (so an engine without rackaudit's catalogues
 /// groups and weighs exactly as the audit does).
-fn derived(s: &Snapshot) -> [Vec<String>; DERIVED_COLUMNS.len()] {
-    let resolution = crate::entities::resolve(&s.providers, &Default::default());
+fn derived(s: &Snapshot, resolution: &Resolution) -> [Vec<String>; DERIVED_COLUMNS.len()] {
     let checks = crate::supply::SupplyOptions::default();
     let checked = crate::pipeline::check_supply(s, Some(&checks));
     // Per passing provider, the raw names of its GPU models that pass; a
@@ -104,8 +104,11 @@ pub enum Layout {
 
 /// Writes `s` as one Parquet file (Snappy-compressed, one row group).
 pub fn write(s: &Snapshot, location: &str, layout: Layout) -> Result<Vec<u8>> {
-    let (header, rows) = rows(s);
-    let derived = derived(s);
+    // Resolved once: the CSV's `operator` cells and `operator_id` both
+    // come from it.
+    let resolution = crate::entities::resolve(&s.providers, &Default::default());
+    let (header, rows) = rows(s, &resolution);
+    let derived = derived(s, &resolution);
     let mut fields = Vec::new();
     let mut arrays: Vec<ArrayRef> = Vec::new();
     for (c, name) in header.iter().enumerate() {

@@ -1009,6 +1009,17 @@ fn gpu_count(row: &Row<'_>) -> Result<Option<u64>> {
 /// Untrusted text is guarded against spreadsheet formulas by a leading `'`,
 /// which the reader removes again.
 pub fn write_csv(s: &Snapshot) -> Vec<u8> {
+    let resolution =
+        crate::entities::resolve(&s.providers, &crate::entities::ResolveOptions::default());
+    write_csv_resolved(s, &resolution)
+}
+
+/// [`write_csv`] with the providers' operators already resolved under the
+/// default options (the Parquet writer needs the resolution too).
+pub(crate) fn write_csv_resolved(
+    s: &Snapshot,
+    resolution: &crate::entities::Resolution,
+) -> Vec<u8> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let header: Vec<&str> = COLUMNS
         .iter()
@@ -1031,7 +1042,7 @@ pub fn write_csv(s: &Snapshot) -> Vec<u8> {
         text(&s.taken_at),
         text(&s.emission_unit),
     ];
-    let operators = exported_operators(s);
+    let operators = exported_operators(resolution, s.providers.len());
     for source in row_sources(s) {
         let p = &s.providers[source.provider];
         let operator = &operators[source.provider];
@@ -1163,10 +1174,8 @@ pub(crate) fn row_sources(s: &Snapshot) -> Vec<RowSource> {
 /// resolved operator rather than one key keeps operators that several keys
 /// (or a shared owner address) join whole, and leaves unlinked providers
 /// unlinked.
-fn exported_operators(s: &Snapshot) -> Vec<String> {
-    use crate::entities::{ResolveOptions, resolve};
-    let resolution = resolve(&s.providers, &ResolveOptions::default());
-    (0..s.providers.len())
+fn exported_operators(resolution: &crate::entities::Resolution, providers: usize) -> Vec<String> {
+    (0..providers)
         .map(|i| {
             let op = resolution.operator_of(i);
             match (op.confidence, op.id.split_once(':')) {
