@@ -84,16 +84,21 @@ pub fn run(args: SnapshotArgs) -> Result<()> {
             args.output.as_deref(),
             &sources::generic_csv::write_csv(&snapshot),
         ),
-        Format::Parquet => {
-            if args.output.is_none() {
-                return Err(crate::Error::Usage(
-                    "--format parquet writes a binary file: give -o FILE".into(),
-                ));
-            }
-            super::emit(
-                args.output.as_deref(),
-                &parquet(&snapshot, &args.input, false)?,
-            )
-        }
+        Format::Parquet => emit_parquet(&snapshot, &args.input, args.output.as_deref()),
     }
+}
+
+/// Writes `snapshot` as one standalone Parquet file to `output` (`-o FILE`;
+/// `-o -` is standard output), refusing to write it without `-o`.
+pub(super) fn emit_parquet(
+    snapshot: &crate::model::Snapshot,
+    location: &str,
+    output: Option<&std::path::Path>,
+) -> Result<()> {
+    if output.is_none() {
+        return Err(crate::Error::Usage(
+            "--format parquet writes a binary file: give -o FILE".into(),
+        ));
+    }
+    super::emit(output, &parquet(snapshot, location, false)?)
 }

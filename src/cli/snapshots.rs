@@ -223,14 +223,7 @@ pub fn run(args: SnapshotsArgs) -> Result<()> {
                     crate::model::json::write_pretty(w, &s)
                 }),
                 ExportFormat::Parquet => {
-                    let Some(output) = output else {
-                        return Err(Error::Usage(
-                            "--format parquet writes a binary file: give it with -o FILE".into(),
-                        ));
-                    };
-                    let location = output.display().to_string();
-                    let bytes = super::snapshot::parquet(&s, &location, false)?;
-                    crate::output::write_atomic(&output, &bytes)
+                    super::snapshot::emit_parquet(&s, &record.location, output.as_deref())
                 }
             }
         }
