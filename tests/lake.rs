@@ -3,47 +3,35 @@
 //! time or two share one partition, and read back with the network and time
 //! its directories name.
 
+mod common;
+
+use common::{rackaudit as run, rackaudit_ok as ok, scratch};
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn run(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rackaudit"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("-q")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> Vec<u8> {
-    let o = run(args);
-    assert!(
-        o.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
-}
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("rackaudit-lake-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::path::Path;
 
 /// A store of the given files, each with its time.
 fn store(dir: &Path, files: &[(&str, Option<&str>)]) -> String {
     let store = dir.join("store.sqlite").display().to_string();
     for (file, taken_at) in files {
-        let mut args = vec!["snapshots", "import", "--store", &store, file];
-        if let Some(t) = taken_at {
-            args.extend(["--taken-at", t]);
-        }
-        ok(&args);
+        common::import(&store, file, *taken_at);
     }
     store
+}
+
+/// The arguments of `snapshots export --all` of `store` into `lake`, with
+/// `extra` options.
+fn export_all<'a>(store: &'a str, lake: &'a Path, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "snapshots",
+        "export",
+        "--all",
+        "--out-dir",
+        lake.to_str().unwrap(),
+        "--store",
+        store,
+    ];
+    args.extend(extra);
+    args
 }
 
 /// Every file under `dir`, relative, sorted.
@@ -66,7 +54,7 @@ fn files(dir: &Path) -> Vec<String> {
 
 #[test]
 fn json_lake_has_one_partition_per_snapshot() {
-    let dir = scratch("json");
+    let dir = scratch("lake-json");
     let store = store(
         &dir,
         &[
@@ -82,15 +70,7 @@ fn json_lake_has_one_partition_per_snapshot() {
         ],
     );
     let lake = dir.join("lake");
-    ok(&[
-        "snapshots",
-        "export",
-        "--all",
-        "--out-dir",
-        lake.to_str().unwrap(),
-        "--store",
-        &store,
-    ]);
+    ok(&export_all(&store, &lake, &[]));
     assert_eq!(
         files(&lake),
         [
@@ -105,24 +85,14 @@ fn json_lake_has_one_partition_per_snapshot() {
     assert_eq!(std::fs::read(part).unwrap(), one);
     // --network keeps one network.
     let only = dir.join("only");
-    ok(&[
-        "snapshots",
-        "export",
-        "--all",
-        "--network",
-        "osmosis-1",
-        "--out-dir",
-        only.to_str().unwrap(),
-        "--store",
-        &store,
-    ]);
+    ok(&export_all(&store, &only, &["--network", "osmosis-1"]));
     assert_eq!(files(&only).len(), 1);
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
 fn a_lake_is_refused_whole_when_a_partition_cannot_be_named() {
-    let dir = scratch("refused");
+    let dir = scratch("lake-refused");
     // The Cosmos Hub file records no time.
     let untimed = store(
         &dir,
@@ -132,15 +102,7 @@ fn a_lake_is_refused_whole_when_a_partition_cannot_be_named() {
         ],
     );
     let lake = dir.join("lake");
-    let o = run(&[
-        "snapshots",
-        "export",
-        "--all",
-        "--out-dir",
-        lake.to_str().unwrap(),
-        "--store",
-        &untimed,
-    ]);
+    let o = run(&export_all(&untimed, &lake, &[]));
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -160,15 +122,7 @@ fn a_lake_is_refused_whole_when_a_partition_cannot_be_named() {
             ("tests/fixtures/supply_checks.csv", Some("2026-02-01")),
         ],
     );
-    let o = run(&[
-        "snapshots",
-        "export",
-        "--all",
-        "--out-dir",
-        lake.to_str().unwrap(),
-        "--store",
-        &store,
-    ]);
+    let o = run(&export_all(&store, &lake, &[]));
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
@@ -193,7 +147,7 @@ fn a_lake_is_refused_whole_when_a_partition_cannot_be_named() {
 #[test]
 fn parquet_parts_leave_network_and_time_to_their_directories() {
     use arrow_array::RecordBatchReader;
-    let dir = scratch("parquet");
+    let dir = scratch("lake-parquet");
     let store = store(
         &dir,
         &[(
@@ -202,17 +156,7 @@ fn parquet_parts_leave_network_and_time_to_their_directories() {
         )],
     );
     let lake = dir.join("lake");
-    ok(&[
-        "snapshots",
-        "export",
-        "--all",
-        "--format",
-        "parquet",
-        "--out-dir",
-        lake.to_str().unwrap(),
-        "--store",
-        &store,
-    ]);
+    ok(&export_all(&store, &lake, &["--format", "parquet"]));
     let part = "network=edges/taken_at=2026-02-01T00%3A00%3A00Z/part-0.parquet";
     assert_eq!(files(&lake), [part]);
     let bytes = bytes::Bytes::from(std::fs::read(lake.join(part)).unwrap());
@@ -249,5 +193,12 @@ fn parquet_parts_leave_network_and_time_to_their_directories() {
     assert_eq!(a["taken_at"], "2026-02-01T00:00:00Z");
     assert_eq!(a["concentration"], s["concentration"]);
     assert_eq!(a["headline"], s["headline"]);
+    // One stored snapshot as Parquet: a file, or standard output with -o -.
+    let alone = ["snapshots", "export", "1", "--format", "parquet", "--store"];
+    let o = run(&[&alone[..], &[&store]].concat());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("give -o FILE"));
+    let piped = ok(&[&alone[..], &[&store, "-o", "-"]].concat());
+    assert!(piped.starts_with(b"PAR1"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -12,32 +12,15 @@
 //! fails and says which.
 #![cfg(feature = "parquet")]
 
+mod common;
+
+use common::{import, rackaudit_ok as ok};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 const MANIFEST: &str = env!("CARGO_MANIFEST_DIR");
-
-fn rackaudit(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_rackaudit"))
-        .current_dir(MANIFEST)
-        .arg("-q")
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn ok(args: &[&str]) -> Vec<u8> {
-    let o = rackaudit(args);
-    assert!(
-        o.status.success(),
-        "rackaudit {}: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o.stdout
-}
 
 /// Fails the test with `why` and what the command printed.
 fn require(o: std::io::Result<Output>, why: &str) -> Output {
@@ -104,13 +87,6 @@ fn spark_python() -> PathBuf {
 /// given), synthetic networks and the hand-made edge cases.
 fn build_store(dir: &Path) -> String {
     let store = dir.join("store.sqlite").display().to_string();
-    let import = |file: &str, taken_at: Option<&str>| {
-        let mut args = vec!["snapshots", "import", "--store", &store, file];
-        if let Some(t) = taken_at {
-            args.extend(["--taken-at", t]);
-        }
-        ok(&args);
-    };
     for (file, taken_at) in [
         ("data/cosmos/osmosis1_valset_height471386.json", None),
         (
@@ -147,7 +123,7 @@ fn build_store(dir: &Path) -> String {
         ),
         ("tests/fixtures/lake_edges.csv", Some("2026-02-01")),
     ] {
-        import(file, taken_at);
+        import(&store, file, taken_at);
     }
     let series = Path::new(MANIFEST).join("data/bittensor/subnet_emissions_2025");
     let mut days: Vec<PathBuf> = std::fs::read_dir(series)
@@ -157,7 +133,7 @@ fn build_store(dir: &Path) -> String {
         .collect();
     days.sort();
     for day in &days {
-        import(day.to_str().unwrap(), None);
+        import(&store, day.to_str().unwrap(), None);
     }
     for seed in 1..=3 {
         let csv = dir.join(format!("synth-{seed}.csv"));
@@ -173,7 +149,7 @@ fn build_store(dir: &Path) -> String {
             "-o",
             csv,
         ]);
-        import(csv, Some(&format!("2026-03-0{seed}")));
+        import(&store, csv, Some(&format!("2026-03-0{seed}")));
     }
     store
 }
@@ -222,9 +198,7 @@ fn same(expected: &Value, cell: &str, count: bool) -> bool {
 #[test]
 fn the_spark_job_computes_rackaudits_figures_on_a_lake() {
     let python = spark_python();
-    let dir = std::env::temp_dir().join(format!("rackaudit-spark-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = common::scratch("spark");
     let store = build_store(&dir);
     let lake = dir.join("lake");
     let lake_str = lake.to_str().unwrap();
