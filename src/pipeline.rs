@@ -41,12 +41,26 @@ pub fn measure(
 }
 
 /// Stage 5: the stress test, on the supply passing the checks.
+/// `resolution` is stage 3's, of the listed snapshot with the stress
+/// options' resolution options, when the caller has it: when the checks
+/// remove nothing it is the passing supply's too and is not made again.
 pub fn stress(
     checked: &Checked<'_>,
+    resolution: Option<&Resolution>,
     workload: &Workload,
     opts: &StressOptions,
 ) -> crate::Result<StressResult> {
-    stress_checked(checked.snapshot, &checked.passing, workload, opts)
+    let passing_operators = match &checked.passing {
+        std::borrow::Cow::Borrowed(_) => resolution,
+        std::borrow::Cow::Owned(_) => None,
+    };
+    stress_checked(
+        checked.snapshot,
+        &checked.passing,
+        workload,
+        opts,
+        passing_operators,
+    )
 }
 
 /// Stages 2 and 3 side by side: the supply checks and operator resolution
@@ -75,7 +89,9 @@ pub fn audit_headline(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit
 }
 
 /// Stages 2–6: the audit and the stress test of one snapshot, sharing one
-/// supply check, and the audit's disclosure card from both.
+/// supply check and one operator resolution (`stress_opts` resolve with
+/// the audit's resolution options), and the audit's disclosure card from
+/// both.
 pub fn audit_and_stress(
     snapshot: &Snapshot,
     opts: &AuditOptions,
@@ -83,8 +99,13 @@ pub fn audit_and_stress(
     stress_opts: &StressOptions,
 ) -> crate::Result<(SnapshotAudit, StressResult)> {
     let (checked, resolution) = check_and_resolve(snapshot, opts);
-    let mut audit = measure(&checked, &resolution, opts);
-    let stressed = stress(&checked, workload, stress_opts)?;
+    // Measuring and the stress test read the same checked, resolved
+    // snapshot and much of the stress test is one search: side by side.
+    let (mut audit, stressed) = rayon::join(
+        || measure(&checked, &resolution, opts),
+        || stress(&checked, Some(&resolution), workload, stress_opts),
+    );
+    let stressed = stressed?;
     disclose(&mut audit, &resilience_figures(&stressed, workload));
     Ok((audit, stressed))
 }

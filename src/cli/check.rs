@@ -105,7 +105,12 @@ pub fn run(args: CheckArgs) -> Result<()> {
                         // Networks without GPUs get a stress result that
                         // says why it is not applicable.
                         let st = if needs_stress {
-                            Some(pipeline::stress(&basis_checked, &workload, &stress_opts)?)
+                            Some(pipeline::stress(
+                                &basis_checked,
+                                Some(&resolution),
+                                &workload,
+                                &stress_opts,
+                            )?)
                         } else {
                             None
                         };

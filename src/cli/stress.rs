@@ -68,7 +68,7 @@ pub fn run(args: StressArgs) -> Result<()> {
         // places on claimed supply). Networks without GPU capacity
         // (stake-only chains) are listed as not applicable.
         let checked = crate::pipeline::check_supply(&snapshot, setup.supply.as_ref());
-        results.push(crate::pipeline::stress(&checked, &workload, &opts)?);
+        results.push(crate::pipeline::stress(&checked, None, &workload, &opts)?);
         inputs.push(record);
         bar.done();
     }

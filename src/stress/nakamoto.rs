@@ -414,19 +414,18 @@ impl<'a> Search<'a> {
             })
             .collect();
         let divisions = divisions(inst, &classes, &vec![true; inst.bins.len()]);
-        let mut bins_of: Vec<Vec<usize>> = vec![Vec::new(); providers];
-        for (b, bin) in inst.bins.iter().enumerate() {
-            if bin.eligible != 0 && bin.capacity > 0 {
-                bins_of[bin.provider].push(b);
-            }
-        }
+        let bins_of = BinsOf::new(inst, providers);
         let usable = inst.usable_gpus(providers);
         let mut prepared: Vec<Group> = groups
             .members
             .iter()
             .enumerate()
             .map(|(index, members)| {
-                let bins: Vec<usize> = members.iter().flat_map(|&p| bins_of[p].clone()).collect();
+                let bins: Vec<usize> = members
+                    .iter()
+                    .flat_map(|&p| bins_of.of(p))
+                    .copied()
+                    .collect();
                 let slots = classes
                     .iter()
                     .enumerate()
@@ -437,14 +436,7 @@ impl<'a> Search<'a> {
                             .sum()
                     })
                     .collect();
-                let portions = divisions
-                    .iter()
-                    .map(|d| {
-                        (0..classes.len())
-                            .map(|c| bins.iter().map(|&b| d[b][c]).sum())
-                            .collect()
-                    })
-                    .collect();
+                let portions = divisions.iter().map(|d| d.held_by(&bins)).collect();
                 let mut signature: Vec<(u64, u64)> = bins
                     .iter()
                     .map(|&b| (inst.bins[b].eligible, inst.bins[b].capacity))
@@ -453,7 +445,7 @@ impl<'a> Search<'a> {
                 Group {
                     index,
                     members: members.clone(),
-                    bins: bins.clone(),
+                    bins,
                     slots,
                     portions,
                     usable: members.iter().map(|&p| usable[p]).sum(),
@@ -577,11 +569,7 @@ impl<'a> Search<'a> {
     fn total_portions(&self) -> Vec<Vec<u64>> {
         divisions(self.inst, &self.classes, &vec![true; self.inst.bins.len()])
             .iter()
-            .map(|d| {
-                (0..self.classes.len())
-                    .map(|c| d.iter().map(|per| per[c]).sum())
-                    .collect()
-            })
+            .map(Division::totals)
             .collect()
     }
 
@@ -925,21 +913,16 @@ impl Search<'_> {
                 alive[b] = false;
             }
         }
-        let nc = self.classes.len();
         let bounds = Bounds {
             classes: &self.classes,
             joint_work: JOINT_WORK,
         };
         let mut best = 0;
         for d in divisions(self.inst, &self.classes, &alive) {
-            let total: Vec<u64> = (0..nc).map(|c| d.iter().map(|per| per[c]).sum()).collect();
+            let total = d.totals();
             let held: Vec<Vec<u64>> = self.groups[i..]
                 .iter()
-                .map(|g| {
-                    (0..nc)
-                        .map(|c| g.bins.iter().map(|&b| d[b][c]).sum())
-                        .collect()
-                })
+                .map(|g| d.held_by(&g.bins))
                 .collect();
             let refs: Vec<&[u64]> = held.iter().map(Vec::as_slice).collect();
             best = best.max(bounds.joint(&total, &refs, j, scratch));
@@ -1212,11 +1195,12 @@ impl Search<'_> {
 /// the bin): one proportional to the classes' demands, one that meets the
 /// scarcest classes' demand first, spread over as many bins as possible.
 /// Capacity left over goes to the eligible class with the smallest unit.
-fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Vec<Vec<u64>>> {
+fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> [Division; 2] {
     let nc = classes.len();
     let eligible = |b: usize, c: usize| alive[b] && inst.bins[b].eligible & (1 << c) != 0;
-    let leftover = |d: &mut Vec<Vec<u64>>| {
-        for (b, per) in d.iter_mut().enumerate().filter(|(b, _)| alive[*b]) {
+    let leftover = |d: &mut Division| {
+        for b in (0..inst.bins.len()).filter(|&b| alive[b]) {
+            let per = d.bin_mut(b);
             let used: u64 = per.iter().sum();
             let mut rest = inst.bins[b].capacity.saturating_sub(used);
             let mut order: Vec<usize> = (0..nc).filter(|&c| eligible(b, c)).collect();
@@ -1229,7 +1213,7 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Ve
         }
     };
     // Proportional to demand.
-    let mut proportional = vec![vec![0u64; nc]; inst.bins.len()];
+    let mut proportional = Division::new(inst.bins.len(), nc);
     for (b, bin) in inst.bins.iter().enumerate() {
         let total: u64 = (0..nc)
             .filter(|&c| eligible(b, c))
@@ -1238,9 +1222,10 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Ve
         if total == 0 {
             continue;
         }
+        let per = proportional.bin_mut(b);
         for c in (0..nc).filter(|&c| eligible(b, c)) {
             let share = (bin.capacity as u128 * classes[c].gpus as u128 / total as u128) as u64;
-            proportional[b][c] = share / classes[c].unit * classes[c].unit;
+            per[c] = share / classes[c].unit * classes[c].unit;
         }
     }
     leftover(&mut proportional);
@@ -1260,7 +1245,7 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Ve
         let ratio = |c: usize| supply[c] as f64 / classes[c].gpus.max(1) as f64;
         ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b))
     });
-    let mut spread = vec![vec![0u64; nc]; inst.bins.len()];
+    let mut spread = Division::new(inst.bins.len(), nc);
     let mut free: Vec<u64> = inst
         .bins
         .iter()
@@ -1279,7 +1264,7 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Ve
                 }
                 if free[b] >= unit {
                     free[b] -= unit;
-                    spread[b][c] += unit;
+                    spread.bin_mut(b)[c] += unit;
                     need -= 1;
                     placed = true;
                 }
@@ -1290,7 +1275,85 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> Vec<Ve
         }
     }
     leftover(&mut spread);
-    vec![proportional, spread]
+    [proportional, spread]
+}
+
+/// Each provider's usable bins (eligible for some class, with capacity),
+/// as one flat list in provider order with each provider's start.
+struct BinsOf {
+    start: Vec<usize>,
+    bins: Vec<usize>,
+}
+
+impl BinsOf {
+    fn new(inst: &Instance, providers: usize) -> Self {
+        let usable = |b: &&super::solver::Bin| b.eligible != 0 && b.capacity > 0;
+        let mut start = vec![0usize; providers + 1];
+        for bin in inst.bins.iter().filter(usable) {
+            start[bin.provider + 1] += 1;
+        }
+        for p in 0..providers {
+            start[p + 1] += start[p];
+        }
+        let mut next = start.clone();
+        let mut bins = vec![0; start[providers]];
+        for (b, bin) in inst.bins.iter().enumerate().filter(|(_, bin)| usable(bin)) {
+            bins[next[bin.provider]] = b;
+            next[bin.provider] += 1;
+        }
+        BinsOf { start, bins }
+    }
+
+    fn of(&self, provider: usize) -> &[usize] {
+        &self.bins[self.start[provider]..self.start[provider + 1]]
+    }
+}
+
+/// A division of every bin's capacity into class portions: one flat row
+/// of `classes` numbers per bin (one allocation for all bins, not one
+/// per bin).
+struct Division {
+    classes: usize,
+    portions: Vec<u64>,
+}
+
+impl Division {
+    fn new(bins: usize, classes: usize) -> Self {
+        Division {
+            classes,
+            portions: vec![0; bins * classes],
+        }
+    }
+
+    fn bin(&self, b: usize) -> &[u64] {
+        &self.portions[b * self.classes..(b + 1) * self.classes]
+    }
+
+    fn bin_mut(&mut self, b: usize) -> &mut [u64] {
+        &mut self.portions[b * self.classes..(b + 1) * self.classes]
+    }
+
+    /// Per class: the portions of `bins` summed.
+    fn held_by(&self, bins: &[usize]) -> Vec<u64> {
+        let mut held = vec![0; self.classes];
+        for &b in bins {
+            for (h, p) in held.iter_mut().zip(self.bin(b)) {
+                *h += p;
+            }
+        }
+        held
+    }
+
+    /// Per class: every bin's portions summed.
+    fn totals(&self) -> Vec<u64> {
+        let mut total = vec![0; self.classes];
+        for per in self.portions.chunks_exact(self.classes.max(1)) {
+            for (t, p) in total.iter_mut().zip(per) {
+                *t += p;
+            }
+        }
+        total
+    }
 }
 
 /// Why the coefficient does not apply when the baseline is below the level.

@@ -277,16 +277,19 @@ pub fn stress(
     workload: &Workload,
     opts: &StressOptions,
 ) -> crate::Result<StressResult> {
-    stress_checked(snapshot, snapshot, workload, opts)
+    stress_checked(snapshot, snapshot, workload, opts, None)
 }
 
 /// Runs the stress test of `passing`, the part of `listed` that passes the
 /// supply checks; when no GPU passes, the reason names what `listed` had.
+/// `passing_operators`, when given, is `passing`'s operator resolution with
+/// `opts.entities` (made here when not).
 pub fn stress_checked(
     listed: &Snapshot,
     passing: &Snapshot,
     workload: &Workload,
     opts: &StressOptions,
+    passing_operators: Option<&entities::Resolution>,
 ) -> crate::Result<StressResult> {
     if opts.trials == 0 && opts.parts.contains(&Part::Montecarlo) {
         return Err(Error::Usage(
@@ -314,7 +317,14 @@ pub fn stress_checked(
         .iter()
         .map(|p| provider_vector(p)[opts.by as usize])
         .collect();
-    let resolution = entities::resolve(&snapshot.providers, &opts.entities);
+    let resolved;
+    let resolution = match passing_operators {
+        Some(r) => r,
+        None => {
+            resolved = entities::resolve(&snapshot.providers, &opts.entities);
+            &resolved
+        }
+    };
     let operators = Groups {
         labels: resolution.operators.iter().map(|o| o.id.clone()).collect(),
         members: resolution
@@ -909,7 +919,7 @@ mod tests {
         let listed = snapshot();
         let mut passing = listed.clone();
         passing.providers.clear();
-        let r = stress_checked(&listed, &passing, &workload(), &options()).unwrap();
+        let r = stress_checked(&listed, &passing, &workload(), &options(), None).unwrap();
         assert_eq!(
             r.not_applicable.as_deref(),
             Some(

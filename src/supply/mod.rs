@@ -74,25 +74,32 @@ pub struct SupplyCheck {
 
 /// Runs every switched-on rule of the profile.
 pub fn check(s: &Snapshot, profile: &NetworkProfile, geo: Option<&Located>) -> SupplyCheck {
-    let mut findings = Vec::new();
-    for rule in RULES {
-        let severity = profile.setting(rule);
-        if severity == Setting::Off {
-            continue;
-        }
-        let ctx = rules::Context {
-            snapshot: s,
-            params: &profile.checks,
-            geo,
-        };
-        for mut f in rules::run(rule, &ctx) {
-            f.severity = severity;
-            if severity != Setting::Error || !rule.removes_supply() {
-                f.excluded_gpus = 0;
+    use rayon::prelude::*;
+    let ctx = rules::Context {
+        snapshot: s,
+        params: &profile.checks,
+        geo,
+    };
+    // Rules are independent passes over the snapshot: run side by side,
+    // findings kept in rule order.
+    let per_rule: Vec<Vec<Finding>> = RULES
+        .par_iter()
+        .map(|&rule| {
+            let severity = profile.setting(rule);
+            if severity == Setting::Off {
+                return Vec::new();
             }
-            findings.push(f);
-        }
-    }
+            let mut found = rules::run(rule, &ctx);
+            for f in &mut found {
+                f.severity = severity;
+                if severity != Setting::Error || !rule.removes_supply() {
+                    f.excluded_gpus = 0;
+                }
+            }
+            found
+        })
+        .collect();
+    let findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     let rules = RULES
         .iter()
         .filter(|r| profile.setting(**r) != Setting::Off)

@@ -49,7 +49,7 @@ pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
         Rule::CloudAsnMismatch => per_provider(c, cloud_asn_mismatch),
         Rule::StaleOnline => stale_online(c),
         Rule::LeasedExceedsCapacity => per_provider(c, leased_exceeds_capacity),
-        Rule::VendorMismatch => per_provider(c, vendor_mismatches),
+        Rule::VendorMismatch => vendor_mismatches(c),
         Rule::ShareSum => share_sum(c),
         Rule::UnknownGpuModel => per_provider(c, unknown_models),
     }
@@ -276,12 +276,16 @@ fn zero_capacity_online(c: &Context<'_>) -> Vec<Finding> {
         .collect()
 }
 
-fn median(sorted: &[f64]) -> f64 {
-    let n = sorted.len();
+/// The median of `values` (at least one), found by selection rather than
+/// a full sort; `values` is left reordered.
+fn median(values: &mut [f64]) -> f64 {
+    let n = values.len();
+    let (lower, mid, _) = values.select_nth_unstable_by(n / 2, f64::total_cmp);
     if n % 2 == 1 {
-        sorted[n / 2]
+        *mid
     } else {
-        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+        let below = lower.iter().copied().max_by(f64::total_cmp);
+        (below.unwrap_or(*mid) + *mid) / 2.0
     }
 }
 
@@ -289,15 +293,17 @@ fn median(sorted: &[f64]) -> f64 {
 /// MAD, or (x - median) / (1.2533 mean absolute deviation) when the MAD is
 /// 0; `None` when every value is equal.
 pub fn robust_z(x: &[f64]) -> Option<Vec<f64>> {
-    let mut sorted = x.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let med = median(&sorted);
+    if x.is_empty() {
+        return None;
+    }
+    let med = median(&mut x.to_vec());
     let mut dev: Vec<f64> = x.iter().map(|v| (v - med).abs()).collect();
-    dev.sort_by(f64::total_cmp);
-    let mad = median(&dev);
+    let mad = median(&mut dev);
     let scale = if mad > 0.0 {
         mad / 0.6745
     } else {
+        // Summed in ascending order, as the published figures always were.
+        dev.sort_by(f64::total_cmp);
         1.2533 * dev.iter().sum::<f64>() / dev.len() as f64
     };
     (scale > 0.0).then(|| x.iter().map(|v| (v - med) / scale).collect())
@@ -331,13 +337,15 @@ fn price_outliers(c: &Context<'_>) -> Vec<Finding> {
         let Some(z) = robust_z(&logs) else {
             continue;
         };
-        let mut prices: Vec<f64> = rows.iter().map(|r| r.2).collect();
-        prices.sort_by(f64::total_cmp);
-        let med = median(&prices);
+        // The median price is only quoted in findings: found once, when
+        // the first outlier needs it.
+        let mut med = None;
         for ((pi, j, price), z) in rows.iter().zip(z) {
             if z.abs() <= c.params.price_outlier_z {
                 continue;
             }
+            let med = *med
+                .get_or_insert_with(|| median(&mut rows.iter().map(|r| r.2).collect::<Vec<_>>()));
             let p = &c.snapshot.providers[*pi];
             out.push(finding(
                 Rule::PriceOutlier,
@@ -668,40 +676,51 @@ fn a_vendor_model(v: &str) -> String {
 /// vendor, or the brand word of an unknown model's name. Reads the label the
 /// source gave (`declared_vendor`, kept by normalization when it differs;
 /// else `vendor`, for snapshots written before normalization checked it).
-fn vendor_mismatches(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
+fn vendor_mismatches(c: &Context<'_>) -> Vec<Finding> {
+    // A network lists few distinct (model, label) pairs: each is judged once.
+    let mut verdicts: rustc_hash::FxHashMap<(&str, &str), Option<(String, gpu::VendorBasis)>> =
+        Default::default();
     let mut out = Vec::new();
-    for (i, g) in p.gpus.iter().enumerate() {
-        let Some(raw) = g.raw_model.as_deref() else {
-            continue;
-        };
-        let Some(label) = g.declared_vendor.as_deref().or(g.vendor.as_deref()) else {
-            continue;
-        };
-        let Some((model_vendor, basis)) = gpu::model_vendor(raw) else {
-            continue;
-        };
-        let declared = gpu::canonical_vendor(label).unwrap_or_default();
-        if declared.is_empty() || declared == model_vendor {
-            continue;
+    for p in &c.snapshot.providers {
+        for (i, g) in p.gpus.iter().enumerate() {
+            let Some(raw) = g.raw_model.as_deref() else {
+                continue;
+            };
+            let Some(label) = g.declared_vendor.as_deref().or(g.vendor.as_deref()) else {
+                continue;
+            };
+            let verdict = verdicts
+                .entry((raw, label))
+                .or_insert_with(|| vendor_mismatch(raw, label));
+            let Some((model_vendor, basis)) = verdict else {
+                continue;
+            };
+            let how = match basis {
+                gpu::VendorBasis::Catalogue => "in the GPU catalogue",
+                gpu::VendorBasis::Name => "by the brand in its name",
+            };
+            let counted = g.vendor.as_deref().unwrap_or("unknown");
+            out.push(finding(
+                Rule::VendorMismatch,
+                p,
+                Some(i),
+                format!("gpus[{i}].vendor"),
+                label.to_string(),
+                format!(
+                    "`{raw}` is {} ({how}); the data labels it {label}; vendor dependency counts it as {counted}",
+                    a_vendor_model(model_vendor)
+                ),
+            ));
         }
-        let how = match basis {
-            gpu::VendorBasis::Catalogue => "in the GPU catalogue",
-            gpu::VendorBasis::Name => "by the brand in its name",
-        };
-        let counted = g.vendor.as_deref().unwrap_or("unknown");
-        out.push(finding(
-            Rule::VendorMismatch,
-            p,
-            Some(i),
-            format!("gpus[{i}].vendor"),
-            label.to_string(),
-            format!(
-                "`{raw}` is {} ({how}); the data labels it {label}; vendor dependency counts it as {counted}",
-                a_vendor_model(&model_vendor)
-            ),
-        ));
     }
     out
+}
+
+/// The model's vendor and how it is known, when `label` names another.
+fn vendor_mismatch(raw: &str, label: &str) -> Option<(String, gpu::VendorBasis)> {
+    let (model_vendor, basis) = gpu::model_vendor(raw)?;
+    let declared = gpu::canonical_vendor(label).unwrap_or_default();
+    (!declared.is_empty() && declared != model_vendor).then_some((model_vendor, basis))
 }
 
 /// What a snapshot's `stake_unit` says the stakes add up to when they are
