@@ -608,7 +608,18 @@ impl Aggregate<'_> {
         // Keys usually arrive sorted (providers are in id order): one pass
         // checks that before sorting.
         if !self.keys.windows(2).all(|w| w[0] < w[1]) {
-            order.sort_unstable_by(|&a, &b| self.keys[a as usize].cmp(&self.keys[b as usize]));
+            // Compared by their first eight bytes held inline, and by the
+            // whole key only on a tie: the same order, without following a
+            // pointer to the key for every comparison.
+            let mut keyed: Vec<(u64, u32)> = order
+                .iter()
+                .map(|&id| (key_prefix(&self.keys[id as usize]), id))
+                .collect();
+            keyed.sort_unstable_by(|a, b| {
+                a.0.cmp(&b.0)
+                    .then_with(|| self.keys[a.1 as usize].cmp(&self.keys[b.1 as usize]))
+            });
+            order = keyed.into_iter().map(|(_, id)| id).collect();
         }
         self.rank = vec![0; order.len()];
         for (position, &id) in order.iter().enumerate() {
@@ -640,6 +651,15 @@ impl Aggregate<'_> {
     fn weights(&self, w: usize) -> Option<Weights> {
         Weights::from_vec(self.ranked(w).iter().map(|r| r.1).collect()).ok()
     }
+}
+
+/// The first eight bytes of `key`, zero-padded, as a big-endian integer:
+/// ordering these orders the keys, up to ties among keys sharing them.
+fn key_prefix(key: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = key.len().min(8);
+    bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
 }
 
 /// The bits of `x` as an integer that orders like [`f64::total_cmp`].

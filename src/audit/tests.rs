@@ -240,3 +240,35 @@ fn headline_scope_matches_the_full_audit_where_history_reads_it() {
         }
     }
 }
+
+#[test]
+fn entity_rank_is_the_string_order_of_keys() {
+    // Keys sharing their first eight bytes, shorter keys, a NUL and
+    // non-ASCII text: ranked exactly as the strings sort.
+    let keys = [
+        "AS12345678",
+        "AS12345677",
+        "AS1",
+        "AS1\0",
+        "A",
+        "",
+        "AS123456",
+        "Zürich",
+        "Z",
+        "AS2",
+    ];
+    let agg = Aggregate {
+        keys: keys.iter().map(|k| Cow::Borrowed(*k)).collect(),
+        labels: vec![None; keys.len()],
+        totals: Cow::Owned(vec![Contribution::default(); keys.len()]),
+        rank: Vec::new(),
+        unattributed: Contribution::default(),
+    }
+    .with_rank();
+    let mut sorted = keys.to_vec();
+    sorted.sort();
+    for (id, key) in keys.iter().enumerate() {
+        let position = sorted.iter().position(|k| k == key).unwrap();
+        assert_eq!(agg.rank[id] as usize, position, "{key:?}");
+    }
+}

@@ -96,6 +96,22 @@ impl Weights {
     }
 }
 
+/// `f` for a sequence of sorted weights or shares, evaluated once per run
+/// of equal inputs. Weights tie often (whole GPU counts), and a logarithm
+/// or power costs far more than the sum it feeds: the terms are the same
+/// values, added in the same order, so totals do not change.
+fn per_run(f: impl Fn(f64) -> f64) -> impl FnMut(f64) -> f64 {
+    let mut last: Option<(u64, f64)> = None;
+    move |x| match last {
+        Some((bits, y)) if bits == x.to_bits() => y,
+        _ => {
+            let y = f(x);
+            last = Some((x.to_bits(), y));
+            y
+        }
+    }
+}
+
 /// Number of entities with a non-zero weight.
 pub fn total_entities(w: &Weights) -> usize {
     w.desc.iter().take_while(|&&x| x > 0.0).count()
@@ -181,7 +197,7 @@ pub fn gini(w: &Weights) -> Option<f64> {
 /// Shannon entropy in bits.
 pub fn shannon_entropy(w: &Weights) -> Option<f64> {
     w.shares()
-        .map(|s| -sum(s.filter(|&p| p > 0.0).map(|p| p * p.log2())) + 0.0)
+        .map(|s| -sum(s.filter(|&p| p > 0.0).map(per_run(|p| p * p.log2()))) + 0.0)
 }
 
 /// Min-entropy in bits: `-log2(max share)`.
@@ -206,11 +222,11 @@ pub fn renyi_entropy(w: &Weights, order: RenyiOrder) -> Option<f64> {
         RenyiOrder::Finite(1.0) => shannon_entropy(w),
         RenyiOrder::Finite(0.0) => (w.total > 0.0).then(|| (w.len() as f64).log2()),
         RenyiOrder::Finite(a) if a.fract() == 0.0 && a <= i32::MAX as f64 => w.shares().map(|s| {
-            sum(s.filter(|&p| p > 0.0).map(|p| p.powi(a as i32))).log2() / (1.0 - a) + 0.0
+            sum(s.filter(|&p| p > 0.0).map(per_run(|p| p.powi(a as i32)))).log2() / (1.0 - a) + 0.0
         }),
-        RenyiOrder::Finite(a) => w
-            .shares()
-            .map(|s| sum(s.filter(|&p| p > 0.0).map(|p| p.powf(a))).log2() / (1.0 - a) + 0.0),
+        RenyiOrder::Finite(a) => w.shares().map(|s| {
+            sum(s.filter(|&p| p > 0.0).map(per_run(|p| p.powf(a)))).log2() / (1.0 - a) + 0.0
+        }),
     }
 }
 
@@ -239,8 +255,9 @@ pub fn theil_index(w: &Weights) -> Option<f64> {
     let t = sum(w
         .desc
         .iter()
-        .filter(|&&x| x > 0.0)
-        .map(|&x| (x / mean) * (x / mean).ln()))
+        .copied()
+        .filter(|&x| x > 0.0)
+        .map(per_run(|x| (x / mean) * (x / mean).ln())))
         / n;
     Some(t.max(0.0))
 }
