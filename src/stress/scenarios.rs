@@ -596,11 +596,16 @@ fn no_qualifying_gpu(s: &Snapshot, c: &Class) -> String {
 
 /// Groups ordered by their total `weights`, largest first (ties by label).
 fn ranked(groups: &Groups, weights: &[f64]) -> Vec<usize> {
-    let total = |g: usize| groups.members[g].iter().map(|&p| weights[p]).sum::<f64>();
+    // Each group's total once, not once per comparison.
+    let totals: Vec<f64> = groups
+        .members
+        .iter()
+        .map(|members| members.iter().map(|&p| weights[p]).sum::<f64>())
+        .collect();
     let mut order: Vec<usize> = (0..groups.labels.len()).collect();
     order.sort_by(|&a, &b| {
-        total(b)
-            .total_cmp(&total(a))
+        totals[b]
+            .total_cmp(&totals[a])
             .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
     });
     order
