@@ -3,7 +3,8 @@
 side in one run, on large generated networks (issue 16's table).
 
 Usage: scale_bench.py NEW_BINARY OLD_BINARY [--peer PEER_METRICS_DIR]
-                      [--history 30,365] [--old-history-max 30] [--repeat 1]
+                      [--peer-python PYTHON_WITH_NUMPY] [--history 30,365]
+                      [--old-history-max 30] [--repeat 1] [--rows audit,card,…]
 
 Work measured (wall time and peak RSS of the whole process, median of
 --repeat runs; the two binaries' outputs must be byte-identical):
@@ -11,6 +12,8 @@ Work measured (wall time and peak RSS of the whole process, median of
 - `audit --format json` of a generic CSV of 100,000 and 1,000,000 rows over
   50,000 and 500,000 providers (2 models each, 5,000 operators, 15
   countries, 977 data centers, random ASNs), supply checks on;
+- the default `audit` of the 1,000,000-row file (this binary adds the
+  disclosure card's stress test);
 - `snapshot` of the 1,000,000-row file (parse and write snapshot JSON);
 - `audit` of a 1,000,000-provider snapshot JSON and of a 1,000,000-hotkey
   Bittensor-shaped metagraph (`{"stakes": {coldkey: {hotkey: [rao, uid]}}}`);
@@ -102,9 +105,14 @@ def history_store(binary, store, snapshots, tmp):
         os.remove(path)
 
 
-def comparable(out):
-    """The output without what a newer methodology adds (the disclosure
-    card, issue 15) or restamps: equal outputs mean equal numbers."""
+def comparable(out_new, out_old):
+    """Whether the outputs are equal once what a newer methodology adds
+    (the disclosure card, issue 15) or restamps is left out: equal outputs
+    mean equal numbers."""
+    return normalized(out_new) == normalized(out_old)
+
+
+def normalized(out):
     try:
         doc = json.loads(out)
     except (ValueError, UnicodeDecodeError):
@@ -116,6 +124,26 @@ def comparable(out):
             if isinstance(s, dict):
                 s.pop("disclosure", None)
     return json.dumps(doc, sort_keys=True)
+
+
+def shared_metrics(out_new, out_old):
+    """Both `history` outputs cut to the metrics both binaries report (a
+    newer methodology adds columns, e.g. operator_gini in 1.4.0, and lists
+    the ones it leaves out), as (new, old) for `comparable`."""
+    try:
+        new, old = json.loads(out_new), json.loads(out_old)
+    except (ValueError, UnicodeDecodeError):
+        return out_new, out_old
+    if not all(isinstance(d, dict) and isinstance(d.get("metrics"), list) for d in (new, old)):
+        return out_new, out_old
+    keep = set(new["metrics"]) & set(old["metrics"])
+    for doc in (new, old):
+        doc.pop("omitted_metrics", None)
+        doc["metrics"] = [m for m in doc["metrics"] if m in keep]
+        for row in doc.get("rows", []):
+            if isinstance(row.get("values"), dict):
+                row["values"] = {k: v for k, v in row["values"].items() if k in keep}
+    return json.dumps(new), json.dumps(old)
 
 
 def flags_of(binary):
@@ -135,9 +163,12 @@ def row(label, new, old, repeat, ratio_note=""):
         print(f"| {label} | — | {t_new:.2f} s, {m_new:,.0f} MiB | — | {ratio_note} |", flush=True)
         return
     t_old, m_old, out_old = measured(old, repeat)
-    same = "identical" if comparable(out_new) == comparable(out_old) else "DIFFERENT OUTPUT"
+    same = "identical" if comparable(*shared_metrics(out_new, out_old)) else "DIFFERENT OUTPUT"
     print(f"| {label} | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
           f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)
+
+
+ROWS = ["audit", "card", "snapshot", "json", "metagraph", "history", "metrics"]
 
 
 def main():
@@ -145,42 +176,67 @@ def main():
     ap.add_argument("new")
     ap.add_argument("old")
     ap.add_argument("--peer")
+    ap.add_argument("--peer-python", default=sys.executable,
+                    help="Python with numpy for the peer's code (default: this one)")
     ap.add_argument("--history", default="30,365")
     ap.add_argument("--old-history-max", type=int, default=30)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--rows", default=",".join(ROWS),
+                    help=f"which rows, comma-separated, of: {', '.join(ROWS)} (default: all)")
     args = ap.parse_args()
+    wanted = set(args.rows.split(","))
+    unknown = wanted - set(ROWS)
+    if unknown:
+        sys.exit(f"unknown rows: {', '.join(sorted(unknown))} (choose from {', '.join(ROWS)})")
     tmp = tempfile.mkdtemp(prefix="rackaudit-scale-")
     print("| work | previous binary | this binary | ratio | outputs |")
     print("|---|---:|---:|---|---|")
-    for providers, rows in [(50000, "100,000"), (500000, "1,000,000")]:
-        path = os.path.join(tmp, f"g{providers}.csv")
-        generic_csv(path, providers)
-        row(f"`audit` of {rows} rows / {providers:,} providers, checks on",
-            [args.new, "audit", path, "--format", "json"], [args.old, "audit", path, "--format", "json"],
-            args.repeat)
     big = os.path.join(tmp, "g500000.csv")
-    snap_new, snap_old = os.path.join(tmp, "snap_new.json"), os.path.join(tmp, "snap_old.json")
-    t_new, m_new, _ = measured([args.new, "snapshot", big, "-o", snap_new], args.repeat)
-    t_old, m_old, _ = measured([args.old, "snapshot", big, "-o", snap_old], args.repeat)
-    same = "identical" if open(snap_new, "rb").read() == open(snap_old, "rb").read() else "DIFFERENT OUTPUT"
-    print(f"| `snapshot` of 1,000,000 rows | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
-          f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)
-    os.remove(snap_old)
-    os.remove(snap_new)
-    million = os.path.join(tmp, "g1m.csv")
-    generic_csv(million, 1000000, seed=8)
-    snap = os.path.join(tmp, "snap1m.json")
-    subprocess.run([args.new, "snapshot", million, "-o", snap], check=True)
-    os.remove(million)
-    row("`audit` of a 1,000,000-provider snapshot JSON",
-        [args.new, "audit", snap, "--format", "json"], [args.old, "audit", snap, "--format", "json"], args.repeat)
-    os.remove(snap)
-    meta = os.path.join(tmp, "metagraph.json")
-    metagraph(meta, 1000000)
-    row("`audit` of a 1,000,000-hotkey Bittensor metagraph",
-        [args.new, "audit", meta, "--format", "json"], [args.old, "audit", meta, "--format", "json"], args.repeat)
-    os.remove(meta)
-    for n in [int(x) for x in args.history.split(",") if x]:
+    if wanted & {"audit", "card", "snapshot"}:
+        generic_csv(big, 500000)
+    if "audit" in wanted:
+        small = os.path.join(tmp, "g50000.csv")
+        generic_csv(small, 50000)
+        for path, rows, providers in [(small, "100,000", 50000), (big, "1,000,000", 500000)]:
+            row(f"`audit` of {rows} rows / {providers:,} providers, checks on",
+                [args.new, "audit", path, "--format", "json"], [args.old, "audit", path, "--format", "json"],
+                args.repeat)
+    if "card" in wanted:
+        # Both binaries' default: the newer one adds the disclosure card's
+        # stress test (issue 15), which the older one does not have.
+        t_new, m_new, out_new = measured([args.new, "audit", big, "--format", "json"], args.repeat)
+        t_old, m_old, out_old = measured([args.old, "audit", big, "--format", "json"], args.repeat)
+        same = "identical" if comparable(out_new, out_old) else "DIFFERENT OUTPUT"
+        print(f"| `audit` of 1,000,000 rows, the default command (this binary: with the disclosure card's "
+              f"stress test) | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
+              f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)
+    if "snapshot" in wanted:
+        snap_new, snap_old = os.path.join(tmp, "snap_new.json"), os.path.join(tmp, "snap_old.json")
+        t_new, m_new, _ = measured([args.new, "snapshot", big, "-o", snap_new], args.repeat)
+        t_old, m_old, _ = measured([args.old, "snapshot", big, "-o", snap_old], args.repeat)
+        same = "identical" if open(snap_new, "rb").read() == open(snap_old, "rb").read() else "DIFFERENT OUTPUT"
+        print(f"| `snapshot` of 1,000,000 rows | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
+              f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)
+        os.remove(snap_old)
+        os.remove(snap_new)
+    if "json" in wanted:
+        million = os.path.join(tmp, "g1m.csv")
+        generic_csv(million, 1000000, seed=8)
+        snap = os.path.join(tmp, "snap1m.json")
+        subprocess.run([args.new, "snapshot", million, "-o", snap], check=True)
+        os.remove(million)
+        row("`audit` of a 1,000,000-provider snapshot JSON",
+            [args.new, "audit", snap, "--format", "json"], [args.old, "audit", snap, "--format", "json"],
+            args.repeat)
+        os.remove(snap)
+    if "metagraph" in wanted:
+        meta = os.path.join(tmp, "metagraph.json")
+        metagraph(meta, 1000000)
+        row("`audit` of a 1,000,000-hotkey Bittensor metagraph",
+            [args.new, "audit", meta, "--format", "json"], [args.old, "audit", meta, "--format", "json"],
+            args.repeat)
+        os.remove(meta)
+    for n in [int(x) for x in args.history.split(",") if x] if "history" in wanted else []:
         store = os.path.join(tmp, f"h{n}.sqlite")
         history_store(args.new, store, n, tmp)
         cmd = lambda b: [b, "history", "hist", "--store", store, "--format", "json"]
@@ -188,14 +244,15 @@ def main():
             cmd(args.old) if n <= args.old_history_max else None, args.repeat,
             "" if n <= args.old_history_max else "previous binary not run (memory grows with snapshots)")
         os.remove(store)
-    if args.peer:
+    if args.peer and "metrics" in wanted:
         rng = random.Random(1)
         nums = os.path.join(tmp, "m1m.txt")
         with open(nums, "w") as f:
             for _ in range(1000000):
                 f.write(f"{int(rng.paretovariate(1.16) * 100)}\n")
         repeat = max(5, args.repeat)
-        t_peer, _, _ = measured([sys.executable, os.path.join(HERE, "peer_metrics.py"), args.peer, nums], repeat)
+        peer_cmd = [args.peer_python, os.path.join(HERE, "peer_metrics.py"), args.peer, nums]
+        t_peer, _, _ = measured(peer_cmd, repeat)
         t_old, _, _ = measured([args.old, "metrics", nums], repeat)
         t_new, _, _ = measured([args.new, "metrics", nums], repeat)
         print(f"| `metrics` on 1,000,000 integers (median of {repeat}) | {t_old:.3f} s ({t_peer / t_old:.0f}× the peer) | "

@@ -18,6 +18,7 @@ use crate::model::Provider;
 pub use deny::DenyList;
 pub use keys::{Confidence, LinkKey, LinkKind, link_keys};
 pub use mapping::Mapping;
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use unionfind::UnionFind;
@@ -189,8 +190,16 @@ pub fn resolve(providers: &[Provider], opts: &ResolveOptions) -> Resolution {
     );
 
     // slot → (first provider, its key kind, whether some other provider shares it)
-    let mut slots: HashMap<(&'static str, String), (usize, LinkKind, bool)> =
-        HashMap::with_capacity(2 * n);
+    // Sized for the keys the providers carry, not grown by doubling (each
+    // growth rehashes every key into fresh memory).
+    let key_count: usize = providers
+        .iter()
+        .map(|p| {
+            p.operator_keys.len() + usize::from(p.hostname.is_some()) + usize::from(p.ip.is_some())
+        })
+        .sum();
+    let mut slots: FxHashMap<(&'static str, String), (usize, LinkKind, bool)> =
+        FxHashMap::with_capacity_and_hasher(key_count, Default::default());
     let mut denied_domains: BTreeMap<String, usize> = BTreeMap::new();
     for &i in &order {
         let (keys, denied) = link_keys(&providers[i], &opts.deny);
