@@ -20,7 +20,7 @@
 
 use crate::audit::disclosure::{AfterLoss, NakamotoFigure, ResilienceFigures, card};
 use crate::audit::{AuditOptions, SnapshotAudit};
-use crate::entities::Resolution;
+use crate::entities::{Resolution, ResolveOptions};
 use crate::model::Snapshot;
 use crate::stress::scenarios::{StressOptions, StressResult, stress_checked};
 use crate::stress::workload::Workload;
@@ -41,19 +41,20 @@ pub fn measure(
 }
 
 /// Stage 5: the stress test, on the supply passing the checks.
-/// `resolution` is stage 3's, of the listed snapshot with the stress
-/// options' resolution options, when the caller has it: when the checks
-/// remove nothing it is the passing supply's too and is not made again.
+/// `resolved` is stage 3's resolution of the listed snapshot and the
+/// options it was made with, when the caller has it: when the checks remove
+/// nothing and the options are the stress test's, it is the passing
+/// supply's resolution too and is not made again.
 pub fn stress(
     checked: &Checked<'_>,
-    resolution: Option<&Resolution>,
+    resolved: Option<(&Resolution, &ResolveOptions)>,
     workload: &Workload,
     opts: &StressOptions,
 ) -> crate::Result<StressResult> {
-    let passing_operators = match &checked.passing {
-        std::borrow::Cow::Borrowed(_) => resolution,
-        std::borrow::Cow::Owned(_) => None,
-    };
+    let unchanged = matches!(checked.passing, std::borrow::Cow::Borrowed(_));
+    let passing_operators = resolved
+        .filter(|(_, with)| unchanged && **with == opts.entities)
+        .map(|(r, _)| r);
     stress_checked(
         checked.snapshot,
         &checked.passing,
@@ -89,8 +90,8 @@ pub fn audit_headline(snapshot: &Snapshot, opts: &AuditOptions) -> SnapshotAudit
 }
 
 /// Stages 2–6: the audit and the stress test of one snapshot, sharing one
-/// supply check and one operator resolution (`stress_opts` resolve with
-/// the audit's resolution options), and the audit's disclosure card from
+/// supply check and, when `stress_opts` resolve operators as the audit
+/// does, one operator resolution; and the audit's disclosure card from
 /// both.
 pub fn audit_and_stress(
     snapshot: &Snapshot,
@@ -103,7 +104,14 @@ pub fn audit_and_stress(
     // snapshot and much of the stress test is one search: side by side.
     let (mut audit, stressed) = rayon::join(
         || measure(&checked, &resolution, opts),
-        || stress(&checked, Some(&resolution), workload, stress_opts),
+        || {
+            stress(
+                &checked,
+                Some((&resolution, &opts.entities)),
+                workload,
+                stress_opts,
+            )
+        },
     );
     let stressed = stressed?;
     disclose(&mut audit, &resilience_figures(&stressed, workload));
@@ -151,5 +159,58 @@ pub fn not_stressed(why: &str) -> ResilienceFigures {
     ResilienceFigures {
         not_measured: Some(why.to_string()),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::LinkKind;
+    use crate::stress::scenarios::Part;
+
+    /// Two providers one declared operator runs, and a third alone.
+    fn snapshot() -> Snapshot {
+        let csv = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake\n\
+                   a,op-1,,US,,,,,nvidia,H100 SXM,8,80,,,\n\
+                   b,op-1,,US,,,,,nvidia,H100 SXM,8,80,,,\n\
+                   c,op-2,,DE,,,,,nvidia,H100 SXM,4,80,,,\n";
+        crate::sources::generic_csv::read_rows("t.csv", csv.as_bytes(), csv.len() as u64).unwrap()
+    }
+
+    #[test]
+    fn the_stress_test_reuses_a_resolution_only_made_with_its_options() {
+        let s = snapshot();
+        let workload = crate::stress::workload::parse(
+            "w",
+            "name = \"w\"\n[[class]]\nname = \"one\"\nreplicas = 16\ngpus_per_replica = 1\n",
+        )
+        .unwrap();
+        let audit_options = ResolveOptions::default();
+        let merged = crate::entities::resolve(&s.providers, &audit_options);
+        assert_eq!(merged.operators.len(), 2);
+        let checked = check_supply(&s, None);
+        let result = |opts: &StressOptions, resolved| {
+            let r = stress(&checked, resolved, &workload, opts).unwrap();
+            serde_json::to_string(&r).unwrap()
+        };
+        // The stress test ignores declared operators: the audit's
+        // resolution, which merged a and b, must not be reused.
+        let mut split = StressOptions {
+            parts: [Part::Baseline, Part::Resilience].into(),
+            ..StressOptions::standard(audit_options.clone())
+        };
+        split.entities.disabled.insert(LinkKind::Declared);
+        let own = result(&split, None);
+        assert_eq!(result(&split, Some((&merged, &audit_options))), own);
+        assert!(own.contains("provider:a"), "{own}");
+        // With the same options it is reused, and gives the same result.
+        let same = StressOptions {
+            entities: audit_options.clone(),
+            ..split
+        };
+        assert_eq!(
+            result(&same, Some((&merged, &audit_options))),
+            result(&same, None)
+        );
     }
 }

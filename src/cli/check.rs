@@ -107,7 +107,7 @@ pub fn run(args: CheckArgs) -> Result<()> {
                         let st = if needs_stress {
                             Some(pipeline::stress(
                                 &basis_checked,
-                                Some(&resolution),
+                                Some((&resolution, &opts.entities)),
                                 &workload,
                                 &stress_opts,
                             )?)

@@ -103,7 +103,7 @@ pub const DEFAULT_DENY: &[&str] = &[
 ];
 
 /// Domains that never link providers.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct DenyList {
     /// In the order added, for reports.
     domains: Vec<String>,

@@ -24,7 +24,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use unionfind::UnionFind;
 
 /// What resolution may use.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ResolveOptions {
     /// Weakest evidence tier that may merge providers.
     pub min_confidence: Confidence,
