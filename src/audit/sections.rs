@@ -464,7 +464,11 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
     by_model.sort_by(|a, b| b.gpus.cmp(&a.gpus).then_with(|| a.model.cmp(&b.model)));
     unrecognised.sort();
     unrecognised.dedup();
-    let offered: Vec<u64> = s.providers.iter().filter_map(|p| p.gpus_offered).collect();
+    let offered: Vec<u64> = s
+        .providers
+        .iter()
+        .filter_map(|p| p.more.gpus_offered)
+        .collect();
     Some(Hardware {
         gpus,
         gpus_offered: (!offered.is_empty())
@@ -482,7 +486,7 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         providers_declaring_models_only: s
             .providers
             .iter()
-            .filter(|p| p.gpus.is_empty() && !p.declared_gpu_models.is_empty())
+            .filter(|p| p.gpus.is_empty() && !p.more.declared_gpu_models.is_empty())
             .count(),
     })
 }
@@ -688,9 +692,15 @@ pub fn uptime(s: &Snapshot, primary: Weight) -> Option<UptimeSummary> {
         .collect();
     let values: Vec<f64> = with.iter().map(|(_, u)| u.value).collect();
     let gpus: Vec<f64> = with.iter().map(|(p, _)| p.gpu_count() as f64).collect();
-    let mut windows: Vec<String> = with.iter().map(|(_, u)| u.window.to_string()).collect();
-    windows.sort();
-    windows.dedup();
+    // Distinct windows first: a network has a handful, and a String per
+    // provider cost half a million allocations.
+    let windows: Vec<String> = with
+        .iter()
+        .map(|(_, u)| u.window.as_str())
+        .collect::<std::collections::BTreeSet<&str>>()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     let weight = |p: &crate::model::Provider| super::provider_vector(p)[primary.index()];
     let total = crate::metrics::sum::sum(s.providers.iter().map(weight));
     let known = crate::metrics::sum::sum(with.iter().map(|(p, _)| weight(p)));
@@ -878,12 +888,12 @@ pub fn coverage(s: &Snapshot, clouds: &[Option<CloudOf>]) -> Vec<Coverage> {
         ("name", |p| p.name.is_some()),
         ("country", |p| p.country.is_some()),
         ("region", |p| p.region.is_some()),
-        ("city", |p| p.city.is_some()),
+        ("city", |p| p.more.city.is_some()),
         ("asn", |p| p.asn.is_some()),
         ("cloud_declared", |p| p.cloud.is_some()),
         ("datacenter", |p| p.datacenter.is_some()),
         ("in_datacenter", |p| p.in_datacenter.is_some()),
-        ("hostname", |p| p.hostname.is_some()),
+        ("hostname", |p| p.more.hostname.is_some()),
         ("ip", |p| p.ip.is_some()),
         ("gpus", |p| p.gpu_count() > 0),
         ("gpu_model", |p| p.gpus.iter().any(|g| g.model.is_some())),
@@ -896,7 +906,7 @@ pub fn coverage(s: &Snapshot, clouds: &[Option<CloudOf>]) -> Vec<Coverage> {
         ("stake", |p| p.stake.is_some()),
         ("emission", |p| p.emission.is_some()),
         ("cpu_memory_storage", |p| {
-            p.cpu_cores.is_some() || p.memory_gb.is_some() || p.storage_gb.is_some()
+            p.more.cpu_cores.is_some() || p.more.memory_gb.is_some() || p.more.storage_gb.is_some()
         }),
     ];
     let n = s.providers.len();

@@ -144,7 +144,7 @@ pub fn link_keys(p: &Provider, deny: &DenyList) -> (Vec<LinkKey>, Vec<String>) {
             value: k.value.to_string(),
         });
     }
-    if let Some(h) = &p.hostname {
+    if let Some(h) = &p.more.hostname {
         domain(LinkKind::HostnameDomain, h, &mut keys);
     }
     if let Some(prefix) = p.ip.as_deref().and_then(ip_prefix) {

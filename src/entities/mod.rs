@@ -195,7 +195,9 @@ pub fn resolve(providers: &[Provider], opts: &ResolveOptions) -> Resolution {
     let key_count: usize = providers
         .iter()
         .map(|p| {
-            p.operator_keys.len() + usize::from(p.hostname.is_some()) + usize::from(p.ip.is_some())
+            p.operator_keys.len()
+                + usize::from(p.more.hostname.is_some())
+                + usize::from(p.ip.is_some())
         })
         .sum();
     let mut slots: FxHashMap<(&'static str, String), (usize, LinkKind, bool)> =

@@ -13,7 +13,7 @@ fn provider(
     for (k, v) in keys {
         p.add_key(*k, v);
     }
-    p.hostname = hostname.map(Text::from);
+    p.more.hostname = hostname.map(Text::from);
     p.ip = ip.map(Text::from);
     p
 }

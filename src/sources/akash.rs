@@ -79,7 +79,7 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     let owner = r.req_str("owner")?;
     let mut p = Provider::new(owner.clone());
     p.add_key(KeyKind::OwnerAddress, &owner);
-    p.hostname = r.str("hostUri")?.and_then(|u| host_of(&u)).map(Text::from);
+    p.more.hostname = r.str("hostUri")?.and_then(|u| host_of(&u)).map(Text::from);
     p.name = r.str("name")?.or(r.str("organization")?).map(Text::from);
     if let Some(email) = r.str("email")? {
         p.add_email_domain(&email);
@@ -105,7 +105,7 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         .or(r.str("locationRegion")?)
         .or(attr("location-region"))
         .map(Text::from);
-    p.city = r.str("city")?.or(attr("city")).map(Text::from);
+    p.more.city = r.str("city")?.or(attr("city")).map(Text::from);
     p.cloud = r
         .str("hostingProvider")?
         .or(attr("hosting-provider"))
@@ -116,10 +116,10 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
         .and_then(|t| crate::model::in_datacenter(&t));
     p.datacenter = attr("datacenter").map(Text::from);
     p.online = r.bool("isOnline")?;
-    p.last_seen = r.str("lastOnlineDate")?.map(Text::from);
-    p.last_checked = r.str("lastCheckDate")?.map(Text::from);
-    p.declared_country = country(r.str("country")?.or(attr("country"))).map(Text::from);
-    p.declared_region = r
+    p.more.last_seen = r.str("lastOnlineDate")?.map(Text::from);
+    p.more.last_checked = r.str("lastCheckDate")?.map(Text::from);
+    p.more.declared_country = country(r.str("country")?.or(attr("country"))).map(Text::from);
+    p.more.declared_region = r
         .str("locationRegion")?
         .or(attr("location-region"))
         .map(Text::from);
@@ -134,13 +134,13 @@ fn console_provider(r: &Rec<'_>) -> Result<Provider> {
     }
     let total_gpus = stat_total(r, "gpu")?;
     let non_negative = |x: Option<f64>| x.filter(|x| *x >= 0.0);
-    p.gpus_leased = non_negative(stat_part(r, "gpu", "active")?).map(whole_count);
-    p.cpu_cores = non_negative(stat_total(r, "cpu")?).map(|m| m / 1000.0);
-    p.memory_gb = non_negative(stat_total(r, "memory")?).map(|b| b / 1e9);
+    p.more.gpus_leased = non_negative(stat_part(r, "gpu", "active")?).map(whole_count);
+    p.more.cpu_cores = non_negative(stat_total(r, "cpu")?).map(|m| m / 1000.0);
+    p.more.memory_gb = non_negative(stat_total(r, "memory")?).map(|b| b / 1e9);
     // A negative total is inventory accounting gone below zero: kept as a
     // claim for the supply checks, never counted as GPUs.
-    p.invalid_gpu_total = total_gpus.filter(|t| *t < 0.0);
-    p.declared_gpu_models = declared_models(&attributes);
+    p.more.invalid_gpu_total = total_gpus.filter(|t| *t < 0.0);
+    p.more.declared_gpu_models = declared_models(&attributes);
     let models = gpu_models(r)?;
     if let Some(total) = total_gpus.filter(|t| *t > 0.0) {
         let count = whole_count(total);
@@ -325,7 +325,7 @@ impl Adapter for ChainProviders {
             let owner = r.req_str("owner")?;
             let mut p = Provider::new(owner.clone());
             p.add_key(KeyKind::OwnerAddress, &owner);
-            p.hostname = r.str("host_uri")?.and_then(|u| host_of(&u)).map(Text::from);
+            p.more.hostname = r.str("host_uri")?.and_then(|u| host_of(&u)).map(Text::from);
             let attrs = attributes(&r)?;
             let attr = |k: &str| {
                 attrs
@@ -336,11 +336,11 @@ impl Adapter for ChainProviders {
             p.name = attr("organization").map(Text::from);
             p.country = country(attr("country")).map(Text::from);
             p.region = attr("location-region").or(attr("region")).map(Text::from);
-            p.city = attr("city").map(Text::from);
+            p.more.city = attr("city").map(Text::from);
             p.cloud = attr("hosting-provider").map(Text::from);
             p.in_datacenter = attr("location-type").and_then(|t| crate::model::in_datacenter(&t));
             p.datacenter = attr("datacenter").map(Text::from);
-            p.declared_gpu_models = declared_models(&attrs);
+            p.more.declared_gpu_models = declared_models(&attrs);
             let info_path = format!("{}.info", r.path);
             let info = r.child("info", &info_path);
             if let Some(email) = info.map(|i| i.str("email")).transpose()?.flatten() {
@@ -385,7 +385,7 @@ impl Adapter for Aep4Snapshot {
             if let Some(owner) = prov.str("owner")? {
                 p.add_key(KeyKind::OwnerAddress, owner);
             }
-            p.hostname = prov
+            p.more.hostname = prov
                 .str("hostURI")?
                 .and_then(|u| host_of(&u))
                 .map(Text::from);
@@ -408,9 +408,9 @@ impl Adapter for Aep4Snapshot {
                     path: &ipath,
                     value: inv,
                 };
-                p.cpu_cores = inv.amount("cpu")?.map(|m| m / 1000.0);
-                p.memory_gb = inv.amount("memory")?.map(|b| b / 1e9);
-                p.storage_gb = inv.amount("disk")?.map(|b| b / 1e9);
+                p.more.cpu_cores = inv.amount("cpu")?.map(|m| m / 1000.0);
+                p.more.memory_gb = inv.amount("memory")?.map(|b| b / 1e9);
+                p.more.storage_gb = inv.amount("disk")?.map(|b| b / 1e9);
             }
             p.online = r
                 .value
@@ -447,7 +447,7 @@ mod tests {
         assert_eq!(p.gpu_count(), 8);
         assert_eq!(p.gpus[0].model.as_deref(), Some("h100-80gb"));
         assert_eq!(p.uptime.as_ref().unwrap().window, "7d");
-        assert_eq!(p.hostname.as_deref(), Some("provider.example.com"));
+        assert_eq!(p.more.hostname.as_deref(), Some("provider.example.com"));
     }
 
     #[test]
@@ -469,7 +469,7 @@ mod tests {
                            {"key": "capabilities/gpu/vendor/nvidia/model/a100/ram/80Gi", "value": "true"}]}],
             "pagination": {}}"#).unwrap();
         let p = &s.providers[0];
-        assert_eq!(p.declared_gpu_models, ["a100-80gb"]);
+        assert_eq!(p.more.declared_gpu_models, ["a100-80gb"]);
         assert_eq!(p.gpu_count(), 0);
         assert_eq!(p.country.as_deref(), Some("DE"));
     }

@@ -27,7 +27,8 @@ use super::{Adapter, Content, Input};
 use crate::error::{Error, Result};
 use crate::model::gpu::GpuGroup;
 use crate::model::{
-    KeyKind, Price, Provider, Snapshot, Source, Text, Uptime, geo, gpu, push_exact,
+    KeyKind, More, Price, Provider, ProviderMore, Snapshot, Source, Text, Uptime, geo, gpu,
+    push_exact,
 };
 use rustc_hash::FxHashMap;
 
@@ -758,6 +759,22 @@ fn merge_row(
 }
 
 /// Reads one optional column with `parse`, refusing bad or conflicting values.
+/// [`optional_field`] for a field of the provider's [`More`], which is
+/// allocated only when the row gives the column.
+fn optional_more<T: PartialEq + std::fmt::Debug>(
+    more: &mut More,
+    slot: fn(&mut ProviderMore) -> &mut Option<T>,
+    row: &Row<'_>,
+    k: usize,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<()> {
+    if row.optional(k).is_none() {
+        return Ok(());
+    }
+    optional_field(slot(more), row, k, parse, expected)
+}
+
 fn optional_field<T: PartialEq + std::fmt::Debug>(
     slot: &mut Option<T>,
     row: &Row<'_>,
@@ -796,29 +813,60 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     };
     let time = |t: &str| crate::time::parse_datetime(t).map(|_| Text::from(t));
     optional_field(&mut p.ip, row, 0, ip, "an IP address")?;
-    optional_field(&mut p.hostname, row, 1, text, "a host name")?;
-    optional_field(&mut p.nodes, row, 2, whole, "a whole number of machines")?;
-    optional_field(&mut p.gpus_leased, row, 3, whole, "a whole number of GPUs")?;
+    optional_more(
+        &mut p.more,
+        |m| &mut m.hostname,
+        row,
+        1,
+        text,
+        "a host name",
+    )?;
+    optional_more(
+        &mut p.more,
+        |m| &mut m.nodes,
+        row,
+        2,
+        whole,
+        "a whole number of machines",
+    )?;
+    optional_more(
+        &mut p.more,
+        |m| &mut m.gpus_leased,
+        row,
+        3,
+        whole,
+        "a whole number of GPUs",
+    )?;
     optional_field(&mut p.online, row, 4, flag, "true or false")?;
-    optional_field(
-        &mut p.last_seen,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.last_seen,
         row,
         5,
         time,
         "an RFC 3339 time, e.g. 2026-01-15T10:00:00Z",
     )?;
-    optional_field(
-        &mut p.declared_country,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.declared_country,
         row,
         6,
         |t| geo::country_code(t).map(Text::from),
         "a known country",
     )?;
-    optional_field(&mut p.fingerprint, row, 7, text, "a fingerprint")?;
+    optional_more(
+        &mut p.more,
+        |m| &mut m.fingerprint,
+        row,
+        7,
+        text,
+        "a fingerprint",
+    )?;
     optional_field(&mut p.active_set, row, 8, flag, "true or false")?;
     optional_field(&mut p.in_datacenter, row, 9, flag, "true or false")?;
-    optional_field(
-        &mut p.gpus_offered,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.gpus_offered,
         row,
         10,
         whole,
@@ -831,9 +879,17 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
             .map(|x| x + 0.0)
     };
     optional_field(&mut p.emission, row, 11, amount, "a non-negative amount")?;
-    optional_field(&mut p.declared_region, row, 12, text, "a region")?;
-    optional_field(
-        &mut p.last_checked,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.declared_region,
+        row,
+        12,
+        text,
+        "a region",
+    )?;
+    optional_more(
+        &mut p.more,
+        |m| &mut m.last_checked,
         row,
         13,
         time,
@@ -841,33 +897,40 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
     )?;
     optional_field(&mut p.status, row, 14, text, "a status")?;
     let negative = |t: &str| t.parse::<f64>().ok().filter(|x| x.is_finite() && *x < 0.0);
-    optional_field(
-        &mut p.invalid_gpu_total,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.invalid_gpu_total,
         row,
         15,
         negative,
         "a negative GPU total",
     )?;
-    let mut models = (!p.declared_gpu_models.is_empty()).then(|| p.declared_gpu_models.clone());
-    optional_field(&mut models, row, 16, gpu_model_list, "a list of GPU models")?;
-    p.declared_gpu_models = models.unwrap_or_default();
-    optional_field(&mut p.city, row, 17, text, "a city")?;
-    optional_field(
-        &mut p.cpu_cores,
+    if row.optional(16).is_some() {
+        let declared = &mut p.more.declared_gpu_models;
+        let mut models = (!declared.is_empty()).then(|| std::mem::take(declared));
+        optional_field(&mut models, row, 16, gpu_model_list, "a list of GPU models")?;
+        *declared = models.unwrap_or_default();
+    }
+    optional_more(&mut p.more, |m| &mut m.city, row, 17, text, "a city")?;
+    optional_more(
+        &mut p.more,
+        |m| &mut m.cpu_cores,
         row,
         18,
         amount,
         "a non-negative number of cores",
     )?;
-    optional_field(
-        &mut p.memory_gb,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.memory_gb,
         row,
         19,
         amount,
         "a non-negative amount of GB",
     )?;
-    optional_field(
-        &mut p.storage_gb,
+    optional_more(
+        &mut p.more,
+        |m| &mut m.storage_gb,
         row,
         20,
         amount,
@@ -1065,29 +1128,30 @@ pub(crate) fn write_csv_resolved(
                 price,
                 num(p.stake),
                 text(&p.ip),
-                text(&p.hostname),
-                whole(p.nodes),
-                whole(p.gpus_leased),
+                text(&p.more.hostname),
+                whole(p.more.nodes),
+                whole(p.more.gpus_leased),
                 flag(p.online),
-                text(&p.last_seen),
-                p.declared_country
+                text(&p.more.last_seen),
+                p.more
+                    .declared_country
                     .as_deref()
                     .unwrap_or_default()
                     .to_string(),
-                text(&p.fingerprint),
+                text(&p.more.fingerprint),
                 flag(p.active_set),
                 flag(p.in_datacenter),
-                whole(p.gpus_offered),
+                whole(p.more.gpus_offered),
                 num(p.emission),
-                text(&p.declared_region),
-                text(&p.last_checked),
+                text(&p.more.declared_region),
+                text(&p.more.last_checked),
                 text(&p.status),
-                num(p.invalid_gpu_total),
-                guard(&p.declared_gpu_models.join("|")),
-                text(&p.city),
-                num(p.cpu_cores),
-                num(p.memory_gb),
-                num(p.storage_gb),
+                num(p.more.invalid_gpu_total),
+                guard(&p.more.declared_gpu_models.join("|")),
+                text(&p.more.city),
+                num(p.more.cpu_cores),
+                num(p.more.memory_gb),
+                num(p.more.storage_gb),
                 p.uptime
                     .as_ref()
                     .map(|u| guard(&u.window))
@@ -1344,6 +1408,22 @@ mod tests {
     }
 
     #[test]
+    fn empty_optional_columns_allocate_no_rare_fields() {
+        // Present but empty on one provider, given on the other.
+        let header = HEADER.trim_end();
+        let text = format!(
+            "{header},hostname,nodes,declared_gpu_models\n\
+             p1,,,,,,,,,H100,8,,,,,,,\n\
+             p2,,,,,,,,,H100,8,,,,,h.example.com,,\n"
+        );
+        let mut s = read_text(&text).unwrap();
+        assert!(s.providers[0].more.get_mut().is_none());
+        let p2 = s.providers[1].more.get_mut().expect("p2 gives a host name");
+        assert_eq!(p2.hostname.as_deref(), Some("h.example.com"));
+        assert_eq!((p2.nodes, p2.declared_gpu_models.len()), (None, 0));
+    }
+
+    #[test]
     fn optional_columns_feed_the_supply_checks() {
         let text = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake,ip,nodes,gpus_leased,online,last_seen,declared_country\n\
                     p1,,,HR,,,,,,H100,18446744073709551615,80,,,,203.0.113.9,1,3,yes,2026-01-15T10:00:00Z,us\n";
@@ -1352,10 +1432,10 @@ mod tests {
         assert_eq!(p.gpus[0].count, u64::MAX, "the sentinel is kept exactly");
         assert_eq!(p.ip.as_deref(), Some("203.0.113.9"));
         assert_eq!(
-            (p.nodes, p.gpus_leased, p.online),
+            (p.more.nodes, p.more.gpus_leased, p.online),
             (Some(1), Some(3), Some(true))
         );
-        assert_eq!(p.declared_country.as_deref(), Some("US"));
+        assert_eq!(p.more.declared_country.as_deref(), Some("US"));
         let bad = text.replace("yes,", "maybe,");
         let e = read_text(&bad).unwrap_err().to_string();
         assert!(
@@ -1761,9 +1841,12 @@ mod tests {
         let s = read_text(&text).unwrap();
         let p1 = &s.providers[0];
         assert_eq!(p1.uptime.as_ref().unwrap().window, "30d");
-        assert_eq!((p1.in_datacenter, p1.gpus_offered), (Some(true), Some(4)));
-        assert_eq!(s.providers[1].invalid_gpu_total, Some(-2.0));
-        assert_eq!(s.providers[1].declared_gpu_models.len(), 2);
+        assert_eq!(
+            (p1.in_datacenter, p1.more.gpus_offered),
+            (Some(true), Some(4))
+        );
+        assert_eq!(s.providers[1].more.invalid_gpu_total, Some(-2.0));
+        assert_eq!(s.providers[1].more.declared_gpu_models.len(), 2);
         let (_, back) = round_trip(&s);
         // The host-name domain names p1's operator: written as `operator`,
         // read back as a declared operator beside the host name.

@@ -375,9 +375,9 @@ pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
         let amounts = [
             ("stake", p.stake),
             ("emission", p.emission),
-            ("cpu_cores", p.cpu_cores),
-            ("memory_gb", p.memory_gb),
-            ("storage_gb", p.storage_gb),
+            ("cpu_cores", p.more.cpu_cores),
+            ("memory_gb", p.more.memory_gb),
+            ("storage_gb", p.more.storage_gb),
         ];
         for (field, value) in amounts {
             check_amount(value, |m| at(field, m))?;

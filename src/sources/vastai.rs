@@ -132,12 +132,12 @@ fn machine(offers: Vec<Offer>) -> Provider {
         window: "vast-reliability2".into(),
     });
     p.ip = first.ip.clone().map(Text::from);
-    p.nodes = Some(1);
+    p.more.nodes = Some(1);
     p.status = first.verification.clone().map(Text::from);
     let count = offers.iter().map(|o| o.gpus_on_machine).max().unwrap_or(0);
     // Offers are slices of the machine: the largest listed slice is what
     // can be rented now; the machine's GPUs are its capacity.
-    p.gpus_offered = offers.iter().map(|o| o.gpus_listed).max();
+    p.more.gpus_offered = offers.iter().map(|o| o.gpus_listed).max();
     let group = gpu::normalize(&first.gpu_name, None, first.gpu_memory_gb, count);
     let cheapest = offers
         .iter()

@@ -429,7 +429,7 @@ pub fn no_gpus_reason(listed: &Snapshot, passing: &Snapshot) -> Option<String> {
     let models_only = listed
         .providers
         .iter()
-        .filter(|p| !p.declared_gpu_models.is_empty())
+        .filter(|p| !p.more.declared_gpu_models.is_empty())
         .count();
     let detail = if listed.providers.is_empty() {
         "the data lists no providers".to_string()
@@ -454,7 +454,11 @@ pub fn no_gpus_reason(listed: &Snapshot, passing: &Snapshot) -> Option<String> {
 /// Says that workloads are placed on machine capacity where the source
 /// also lists the (smaller) slices currently offered.
 fn capacity_note(s: &Snapshot) -> Option<String> {
-    let offered: Vec<u64> = s.providers.iter().filter_map(|p| p.gpus_offered).collect();
+    let offered: Vec<u64> = s
+        .providers
+        .iter()
+        .filter_map(|p| p.more.gpus_offered)
+        .collect();
     if offered.is_empty() {
         return None;
     }
@@ -933,7 +937,7 @@ mod tests {
         );
         let mut s = empty_snapshot();
         let mut p = crate::model::Provider::new("p");
-        p.declared_gpu_models.push("h100".into());
+        p.more.declared_gpu_models.push("h100".into());
         s.providers.push(p);
         let r = stress(&s, &workload(), &options()).unwrap();
         assert_eq!(

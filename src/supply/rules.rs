@@ -26,7 +26,8 @@ pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
         Rule::ZeroCapacityOnline => zero_capacity_online(c),
         Rule::PriceOutlier => price_outliers(c),
         Rule::DuplicateHost => duplicates(c, Rule::DuplicateHost, "hostname", |p| {
-            p.hostname
+            p.more
+                .hostname
                 .as_deref()
                 .map(|h| h.trim().trim_end_matches('.').to_ascii_lowercase())
         }),
@@ -37,7 +38,8 @@ pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
         }),
         Rule::DuplicateFingerprint => {
             duplicates(c, Rule::DuplicateFingerprint, "fingerprint", |p| {
-                p.fingerprint
+                p.more
+                    .fingerprint
                     .as_deref()
                     .map(str::trim)
                     .filter(|f| !f.is_empty())
@@ -113,7 +115,9 @@ pub fn sentinel(count: u64, margin: u64) -> Option<String> {
 
 fn has_sentinel(p: &Provider, margin: u64) -> bool {
     p.gpus.iter().any(|g| sentinel(g.count, margin).is_some())
-        || p.gpus_leased.is_some_and(|l| sentinel(l, margin).is_some())
+        || p.more
+            .gpus_leased
+            .is_some_and(|l| sentinel(l, margin).is_some())
 }
 
 fn sentinel_counts(c: &Context<'_>) -> Vec<Finding> {
@@ -132,7 +136,7 @@ fn sentinel_counts(c: &Context<'_>) -> Vec<Finding> {
                 ));
             }
         }
-        if let Some(l) = p.gpus_leased
+        if let Some(l) = p.more.gpus_leased
             && let Some(why) = sentinel(l, margin)
         {
             out.push(finding(
@@ -149,7 +153,7 @@ fn sentinel_counts(c: &Context<'_>) -> Vec<Finding> {
 }
 
 fn negative_capacity(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
-    let Some(total) = p.invalid_gpu_total else {
+    let Some(total) = p.more.invalid_gpu_total else {
         return Vec::new();
     };
     vec![finding(
@@ -167,7 +171,7 @@ fn negative_capacity(_: &Context<'_>, p: &Provider) -> Vec<Finding> {
 fn gpus_per_provider(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
     let n = p.gpu_count();
     let max = c.params.max_gpus_per_provider;
-    if n <= max || has_sentinel(p, c.params.sentinel_margin) || p.nodes.is_some() {
+    if n <= max || has_sentinel(p, c.params.sentinel_margin) || p.more.nodes.is_some() {
         return Vec::new();
     }
     vec![finding(
@@ -181,7 +185,7 @@ fn gpus_per_provider(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
 }
 
 fn gpus_per_node(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
-    let nodes = p.nodes.or(c.params.providers_are_nodes.then_some(1));
+    let nodes = p.more.nodes.or(c.params.providers_are_nodes.then_some(1));
     let Some(nodes) = nodes.filter(|n| *n > 0) else {
         return Vec::new();
     };
@@ -261,7 +265,7 @@ fn zero_capacity_online(c: &Context<'_>) -> Vec<Finding> {
         .providers
         .iter()
         .filter(|p| p.online == Some(true) && p.gpu_count() == 0)
-        .filter(|p| p.invalid_gpu_total.is_none()) // negative-capacity says it
+        .filter(|p| p.more.invalid_gpu_total.is_none()) // negative-capacity says it
         .map(|p| {
             finding(
                 Rule::ZeroCapacityOnline,
@@ -476,7 +480,7 @@ fn location_mismatch(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
         .and_then(|(g, ip)| Some((ip, g.facts.get(ip)?.country.as_deref()?)));
     let (field, claimed, observed, how) = match observed {
         Some((ip, geo_country)) => {
-            let (field, claimed) = match (&p.declared_country, &p.country) {
+            let (field, claimed) = match (&p.more.declared_country, &p.country) {
                 (Some(d), _) => ("declared_country", d),
                 (None, Some(c)) => ("country", c),
                 (None, None) => return Vec::new(),
@@ -488,7 +492,7 @@ fn location_mismatch(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
                 format!("--geoip places IP {ip} in {geo_country}"),
             )
         }
-        None => match (&p.declared_country, &p.country) {
+        None => match (&p.more.declared_country, &p.country) {
             (Some(d), Some(ip_country)) => (
                 "declared_country",
                 d,
@@ -507,7 +511,7 @@ fn location_mismatch(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
     if claimed == observed {
         return Vec::new();
     }
-    let declared = match &p.declared_region {
+    let declared = match &p.more.declared_region {
         Some(r) => format!("{claimed} ({r})"),
         None => claimed.to_string(),
     };
@@ -584,7 +588,7 @@ fn stale_online(c: &Context<'_>) -> Vec<Finding> {
         .snapshot
         .providers
         .iter()
-        .filter_map(|p| parse(&p.last_checked))
+        .filter_map(|p| parse(&p.more.last_checked))
         .max();
     let reference = parse(&c.snapshot.taken_at).max(latest_check);
     let Some(reference) = reference else {
@@ -593,7 +597,7 @@ fn stale_online(c: &Context<'_>) -> Vec<Finding> {
     let max_age = c.params.max_probe_age_hours;
     let mut out = Vec::new();
     for p in &c.snapshot.providers {
-        let Some(seen) = parse(&p.last_seen).filter(|_| p.online == Some(true)) else {
+        let Some(seen) = parse(&p.more.last_seen).filter(|_| p.online == Some(true)) else {
             continue;
         };
         let age_h = (reference - seen) as f64 / 3600.0;
@@ -606,7 +610,7 @@ fn stale_online(c: &Context<'_>) -> Vec<Finding> {
                 "true".into(),
                 format!(
                     "last seen online {} ({age_h:.0} h before the latest probe time {}), beyond the {max_age} h limit",
-                    p.last_seen.as_deref().unwrap_or_default(),
+                    p.more.last_seen.as_deref().unwrap_or_default(),
                     crate::time::rfc3339(reference)
                 ),
             ));
@@ -616,10 +620,10 @@ fn stale_online(c: &Context<'_>) -> Vec<Finding> {
 }
 
 fn leased_exceeds_capacity(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
-    let (Some(leased), total) = (p.gpus_leased, p.gpu_count()) else {
+    let (Some(leased), total) = (p.more.gpus_leased, p.gpu_count()) else {
         return Vec::new();
     };
-    let broken = has_sentinel(p, c.params.sentinel_margin) || p.invalid_gpu_total.is_some();
+    let broken = has_sentinel(p, c.params.sentinel_margin) || p.more.invalid_gpu_total.is_some();
     if leased <= total || broken {
         return Vec::new();
     }

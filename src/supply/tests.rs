@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::audit::bases;
-use crate::model::{Price, Provider, Source, gpu};
+use crate::model::{More, Price, Provider, ProviderMore, Source, gpu};
 
 fn snapshot(network: &str, providers: Vec<Provider>) -> Snapshot {
     let mut s = Snapshot::new(
@@ -104,7 +104,10 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
         (
             Rule::NegativeCapacity,
             vec![Provider {
-                invalid_gpu_total: Some(-2.0),
+                more: More::new(ProviderMore {
+                    invalid_gpu_total: Some(-2.0),
+                    ..ProviderMore::default()
+                }),
                 ..Provider::new("a")
             }],
             vec![with_gpus("a", "A100", None, 0)],
@@ -117,11 +120,17 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
         (
             Rule::GpusPerNode,
             vec![Provider {
-                nodes: Some(2),
+                more: More::new(ProviderMore {
+                    nodes: Some(2),
+                    ..ProviderMore::default()
+                }),
                 ..with_gpus("a", "A100", Some(80.0), 40)
             }],
             vec![Provider {
-                nodes: Some(2),
+                more: More::new(ProviderMore {
+                    nodes: Some(2),
+                    ..ProviderMore::default()
+                }),
                 ..with_gpus("a", "A100", Some(80.0), 16)
             }],
         ),
@@ -139,21 +148,33 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
             Rule::DuplicateHost,
             vec![
                 Provider {
-                    hostname: Some("provider.example.com".into()),
+                    more: More::new(ProviderMore {
+                        hostname: Some("provider.example.com".into()),
+                        ..ProviderMore::default()
+                    }),
                     ..with_gpus("a", "A100", None, 8)
                 },
                 Provider {
-                    hostname: Some("Provider.Example.com.".into()),
+                    more: More::new(ProviderMore {
+                        hostname: Some("Provider.Example.com.".into()),
+                        ..ProviderMore::default()
+                    }),
                     ..with_gpus("b", "A100", None, 8)
                 },
             ],
             vec![
                 Provider {
-                    hostname: Some("provider.example.com".into()),
+                    more: More::new(ProviderMore {
+                        hostname: Some("provider.example.com".into()),
+                        ..ProviderMore::default()
+                    }),
                     ..Provider::new("a")
                 },
                 Provider {
-                    hostname: Some("other.example.com".into()),
+                    more: More::new(ProviderMore {
+                        hostname: Some("other.example.com".into()),
+                        ..ProviderMore::default()
+                    }),
                     ..Provider::new("b")
                 },
             ],
@@ -185,16 +206,25 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
             Rule::DuplicateFingerprint,
             vec![
                 Provider {
-                    fingerprint: Some("board-42".into()),
+                    more: More::new(ProviderMore {
+                        fingerprint: Some("board-42".into()),
+                        ..ProviderMore::default()
+                    }),
                     ..Provider::new("a")
                 },
                 Provider {
-                    fingerprint: Some("board-42".into()),
+                    more: More::new(ProviderMore {
+                        fingerprint: Some("board-42".into()),
+                        ..ProviderMore::default()
+                    }),
                     ..Provider::new("b")
                 },
             ],
             vec![Provider {
-                fingerprint: Some("board-42".into()),
+                more: More::new(ProviderMore {
+                    fingerprint: Some("board-42".into()),
+                    ..ProviderMore::default()
+                }),
                 ..Provider::new("a")
             }],
         ),
@@ -215,13 +245,19 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
             Rule::LocationMismatch,
             vec![Provider {
                 country: Some("HR".into()),
-                declared_country: Some("US".into()),
-                declared_region: Some("Missouri".into()),
+                more: More::new(ProviderMore {
+                    declared_country: Some("US".into()),
+                    declared_region: Some("Missouri".into()),
+                    ..ProviderMore::default()
+                }),
                 ..Provider::new("a")
             }],
             vec![Provider {
                 country: Some("US".into()),
-                declared_country: Some("US".into()),
+                more: More::new(ProviderMore {
+                    declared_country: Some("US".into()),
+                    ..ProviderMore::default()
+                }),
                 ..Provider::new("a")
             }],
         ),
@@ -242,25 +278,37 @@ fn each_rule_fires_on_its_case_and_not_on_the_control() {
             Rule::StaleOnline,
             vec![Provider {
                 online: Some(true),
-                last_seen: Some("2025-01-01T00:00:00Z".into()),
-                last_checked: Some("2025-01-10T00:00:00Z".into()),
+                more: More::new(ProviderMore {
+                    last_seen: Some("2025-01-01T00:00:00Z".into()),
+                    last_checked: Some("2025-01-10T00:00:00Z".into()),
+                    ..ProviderMore::default()
+                }),
                 ..Provider::new("a")
             }],
             vec![Provider {
                 online: Some(true),
-                last_seen: Some("2025-01-09T12:00:00Z".into()),
-                last_checked: Some("2025-01-10T00:00:00Z".into()),
+                more: More::new(ProviderMore {
+                    last_seen: Some("2025-01-09T12:00:00Z".into()),
+                    last_checked: Some("2025-01-10T00:00:00Z".into()),
+                    ..ProviderMore::default()
+                }),
                 ..Provider::new("a")
             }],
         ),
         (
             Rule::LeasedExceedsCapacity,
             vec![Provider {
-                gpus_leased: Some(12),
+                more: More::new(ProviderMore {
+                    gpus_leased: Some(12),
+                    ..ProviderMore::default()
+                }),
                 ..with_gpus("a", "A100", None, 8)
             }],
             vec![Provider {
-                gpus_leased: Some(8),
+                more: More::new(ProviderMore {
+                    gpus_leased: Some(8),
+                    ..ProviderMore::default()
+                }),
                 ..with_gpus("a", "A100", None, 8)
             }],
         ),
@@ -448,13 +496,19 @@ fn observed_basis_keeps_online_fresh_providers() {
         vec![
             Provider {
                 online: Some(true),
-                last_seen: Some("2025-01-10T00:00:00Z".into()),
-                last_checked: Some("2025-01-10T00:00:00Z".into()),
+                more: More::new(ProviderMore {
+                    last_seen: Some("2025-01-10T00:00:00Z".into()),
+                    last_checked: Some("2025-01-10T00:00:00Z".into()),
+                    ..ProviderMore::default()
+                }),
                 ..with_gpus("up", "A100", None, 8)
             },
             Provider {
                 online: Some(true),
-                last_seen: Some("2024-12-01T00:00:00Z".into()),
+                more: More::new(ProviderMore {
+                    last_seen: Some("2024-12-01T00:00:00Z".into()),
+                    ..ProviderMore::default()
+                }),
                 ..with_gpus("stale", "A100", None, 8)
             },
             Provider {
