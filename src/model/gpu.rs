@@ -18,14 +18,30 @@
 //! as AMD in vendor dependency, and the label is reported.
 
 use super::Text;
-use serde::{Deserialize, Serialize};
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-/// GPUs of one model on one provider.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+/// GPUs of one model on one provider: how many, and what they are.
+///
+/// What they are ([`GpuKind`]) is shared by every group made from the same
+/// model name: a source of a million GPU groups over a few dozen models
+/// holds a few dozen kinds, not a million copies of their strings. The
+/// kind's fields read through the group (`g.model`, `g.vendor`). The JSON
+/// form is one flat object, as it always was (see `model::record`).
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct GpuGroup {
+    kind: Arc<GpuKind>,
+    /// Number of GPUs.
+    pub count: u64,
+    /// Of `count`, GPUs from rows the source repeated identically (a
+    /// duplicate listing): claimed, but flagged by the supply checks.
+    pub duplicated: u64,
+}
+
+/// What the GPUs of a group are: model, vendor, memory, throughput.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GpuKind {
     /// Chip vendor: `nvidia`, `amd`, `intel`, … (`None` when unknown). For
     /// a model the catalogue knows (or whose name carries a brand word),
     /// the model's vendor, whatever the source declared.
@@ -33,7 +49,6 @@ pub struct GpuGroup {
     /// The vendor the source declared, as given, kept only when it differs
     /// from the model's vendor in `vendor` (flagged by the `vendor-mismatch`
     /// check).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub declared_vendor: Option<Text>,
     /// Normalized model id, e.g. `h100-80gb` (`None` when the source gives a
     /// count without a model).
@@ -46,18 +61,79 @@ pub struct GpuGroup {
     pub interface: Option<Text>,
     /// Memory per GPU, GB.
     pub memory_gb: Option<f64>,
-    /// Number of GPUs.
-    pub count: u64,
     /// Dense FP16 tensor throughput per GPU, TFLOPS, from the catalogue.
     pub tflops_fp16: Option<f64>,
-    /// Of `count`, GPUs from rows the source repeated identically (a
-    /// duplicate listing): claimed, but flagged by the supply checks.
-    #[serde(skip_serializing_if = "is_zero")]
-    pub duplicated: u64,
 }
 
-fn is_zero(n: &u64) -> bool {
-    *n == 0
+impl GpuGroup {
+    /// `count` GPUs of `kind`.
+    pub fn new(kind: GpuKind, count: u64) -> Self {
+        GpuGroup {
+            kind: Arc::new(kind),
+            count,
+            duplicated: 0,
+        }
+    }
+
+    /// The same kind of GPU, `count` of them, sharing the kind.
+    pub fn with_count(&self, count: u64) -> Self {
+        GpuGroup {
+            kind: Arc::clone(&self.kind),
+            count,
+            duplicated: 0,
+        }
+    }
+
+    /// What the GPUs are, to change (copied first when shared).
+    pub fn kind_mut(&mut self) -> &mut GpuKind {
+        Arc::make_mut(&mut self.kind)
+    }
+}
+
+/// Makes groups of equal kinds share one [`GpuKind`]. A snapshot read
+/// from JSON, or from an adapter that normalizes every record, holds a copy
+/// per group until then. Kinds are equal when every field is, floats
+/// compared bit for bit.
+pub fn share_kinds<'a>(groups: impl IntoIterator<Item = &'a mut GpuGroup>) {
+    let mut kinds: FxHashMap<u64, Vec<Arc<GpuKind>>> = FxHashMap::default();
+    for group in groups {
+        let same = kinds.entry(kind_hash(&group.kind)).or_default();
+        match same
+            .iter()
+            .find(|k| Arc::ptr_eq(k, &group.kind) || same_kind(k, &group.kind))
+        {
+            Some(shared) => group.kind = Arc::clone(shared),
+            None => same.push(Arc::clone(&group.kind)),
+        }
+    }
+}
+
+fn kind_hash(k: &GpuKind) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    (&k.vendor, &k.declared_vendor, &k.model, &k.raw_model).hash(&mut h);
+    (k.known_model, &k.interface).hash(&mut h);
+    (
+        k.memory_gb.map(f64::to_bits),
+        k.tflops_fp16.map(f64::to_bits),
+    )
+        .hash(&mut h);
+    h.finish()
+}
+
+fn same_kind(a: &GpuKind, b: &GpuKind) -> bool {
+    let bits = |x: Option<f64>| x.map(f64::to_bits);
+    (&a.vendor, &a.declared_vendor, &a.model, &a.raw_model)
+        == (&b.vendor, &b.declared_vendor, &b.model, &b.raw_model)
+        && (a.known_model, &a.interface) == (b.known_model, &b.interface)
+        && (bits(a.memory_gb), bits(a.tflops_fp16)) == (bits(b.memory_gb), bits(b.tflops_fp16))
+}
+
+impl std::ops::Deref for GpuGroup {
+    type Target = GpuKind;
+    fn deref(&self) -> &GpuKind {
+        &self.kind
+    }
 }
 
 /// One catalogued GPU family.
@@ -337,7 +413,7 @@ pub fn normalize(
             .copied()
             .or_else(|| f.tflops.values().copied().reduce(f64::min))
     });
-    GpuGroup {
+    let kind = GpuKind {
         vendor: vendor.map(Text::from),
         declared_vendor: declared_vendor.map(Text::from),
         model: model.map(Text::from),
@@ -345,10 +421,9 @@ pub fn normalize(
         known_model: family.is_some(),
         interface: parsed.interface.map(Text::from),
         memory_gb: memory,
-        count,
         tflops_fp16: tflops,
-        duplicated: 0,
-    }
+    };
+    GpuGroup::new(kind, count)
 }
 
 /// Memory sizes (GB) the catalogue lists for the model a raw name denotes,
@@ -365,11 +440,11 @@ pub fn catalogued_memory(raw_model: &str) -> Option<Vec<f64>> {
 
 /// A GPU group whose model the source does not state.
 pub fn unnamed(vendor: Option<&str>, count: u64) -> GpuGroup {
-    GpuGroup {
+    let kind = GpuKind {
         vendor: vendor.and_then(canonical_vendor).map(Text::from),
-        count,
-        ..GpuGroup::default()
-    }
+        ..GpuKind::default()
+    };
+    GpuGroup::new(kind, count)
 }
 
 fn vendor_from_prefix(compact: &str) -> Option<&'static str> {
@@ -413,6 +488,37 @@ fn format_gb(m: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn equal_kinds_are_shared_and_a_change_copies_one() {
+        let mut groups = vec![
+            normalize("H100 SXM", Some("nvidia"), Some(80.0), 8),
+            normalize("H100 SXM", Some("nvidia"), Some(80.0), 4),
+            normalize("H100 PCIe", Some("nvidia"), Some(80.0), 2),
+            normalize("H100 SXM", Some("nvidia"), Some(94.0), 1),
+        ];
+        groups[1].duplicated = 4;
+        share_kinds(&mut groups);
+        assert!(Arc::ptr_eq(&groups[0].kind, &groups[1].kind));
+        assert!(
+            !Arc::ptr_eq(&groups[0].kind, &groups[2].kind),
+            "interface differs"
+        );
+        assert!(
+            !Arc::ptr_eq(&groups[0].kind, &groups[3].kind),
+            "memory differs"
+        );
+        // Counts stay each group's own.
+        assert_eq!((groups[0].count, groups[1].count), (8, 4));
+        assert_eq!((groups[0].duplicated, groups[1].duplicated), (0, 4));
+        // Changing one group's kind leaves the other sharing it unchanged.
+        groups[1].kind_mut().declared_vendor = Some("amd".into());
+        assert_eq!(groups[0].declared_vendor, None);
+        assert_eq!(groups[1].declared_vendor.as_deref(), Some("amd"));
+        let copy = groups[0].with_count(3);
+        assert!(Arc::ptr_eq(&copy.kind, &groups[0].kind));
+        assert_eq!((copy.count, copy.duplicated), (3, 0));
+    }
 
     #[test]
     fn normalization_table() {

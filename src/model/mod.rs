@@ -544,6 +544,7 @@ impl Snapshot {
         for p in &mut self.providers {
             p.canonicalize();
         }
+        gpu::share_kinds(self.providers.iter_mut().flat_map(|p| &mut p.gpus));
     }
 }
 

@@ -1,10 +1,13 @@
-//! A provider's JSON form: one flat object, every field in a fixed order.
+//! The JSON form of a provider and of a GPU group: each one flat object,
+//! every field in a fixed order.
 //!
-//! [`Provider`] keeps its rarely given fields apart ([`super::More`]); the
-//! snapshot format keeps them where they always were. This record is that
-//! format: it borrows a provider's fields to write it and owns them when
-//! read, so neither direction copies a string.
+//! [`Provider`] keeps its rarely given fields apart ([`super::More`]) and a
+//! [`GpuGroup`] shares what its GPUs are ([`GpuKind`]); the snapshot format
+//! keeps every field where it always was. These records are that format:
+//! they borrow the fields to write them and own them when read, so neither
+//! direction copies a string.
 
+use super::gpu::GpuKind;
 use super::{GpuGroup, More, OperatorKey, Price, Provider, ProviderMore, Text, Uptime};
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -146,5 +149,63 @@ impl<'a> ProviderRecord<'a> {
             emission: self.emission,
             more: More::new(more),
         }
+    }
+}
+
+#[derive(Serialize, Deserialize, Default)]
+#[serde(rename = "GpuGroup", deny_unknown_fields, default)]
+struct GpuGroupRecord<'a> {
+    vendor: Field<'a, Option<Text>>,
+    #[serde(skip_serializing_if = "absent")]
+    declared_vendor: Field<'a, Option<Text>>,
+    model: Field<'a, Option<Text>>,
+    raw_model: Field<'a, Option<Text>>,
+    known_model: bool,
+    interface: Field<'a, Option<Text>>,
+    memory_gb: Option<f64>,
+    count: u64,
+    tflops_fp16: Option<f64>,
+    #[serde(skip_serializing_if = "is_zero")]
+    duplicated: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+impl Serialize for GpuGroup {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        GpuGroupRecord {
+            vendor: Cow::Borrowed(&self.vendor),
+            declared_vendor: Cow::Borrowed(&self.declared_vendor),
+            model: Cow::Borrowed(&self.model),
+            raw_model: Cow::Borrowed(&self.raw_model),
+            known_model: self.known_model,
+            interface: Cow::Borrowed(&self.interface),
+            memory_gb: self.memory_gb,
+            count: self.count,
+            tflops_fp16: self.tflops_fp16,
+            duplicated: self.duplicated,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for GpuGroup {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<GpuGroup, D::Error> {
+        let r = GpuGroupRecord::deserialize(deserializer)?;
+        let kind = GpuKind {
+            vendor: r.vendor.into_owned(),
+            declared_vendor: r.declared_vendor.into_owned(),
+            model: r.model.into_owned(),
+            raw_model: r.raw_model.into_owned(),
+            known_model: r.known_model,
+            interface: r.interface.into_owned(),
+            memory_gb: r.memory_gb,
+            tflops_fp16: r.tflops_fp16,
+        };
+        let mut group = GpuGroup::new(kind, r.count);
+        group.duplicated = r.duplicated;
+        Ok(group)
     }
 }

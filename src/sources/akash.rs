@@ -283,7 +283,7 @@ fn declared_models(attributes: &[(String, String)]) -> Vec<Text> {
                 (Some("ram"), Some(r)) => parse_gi(r),
                 _ => None,
             };
-            gpu::normalize(model, Some(vendor), ram, 0).model
+            gpu::normalize(model, Some(vendor), ram, 0).model.clone()
         })
         .collect();
     models.sort();

@@ -588,10 +588,11 @@ impl Templates {
         }
         let group = match model {
             Some(m) => gpu::normalize(m, vendor, memory, 0),
-            None => GpuGroup {
-                memory_gb: memory,
-                ..gpu::unnamed(vendor, 0)
-            },
+            None => {
+                let mut group = gpu::unnamed(vendor, 0);
+                group.kind_mut().memory_gb = memory;
+                group
+            }
         };
         self.groups.push(group);
         self.index
@@ -948,6 +949,7 @@ fn gpu_model_list(text: &str) -> Option<Vec<Text>> {
         .map(|m| {
             gpu::normalize(m, None, None, 0)
                 .model
+                .clone()
                 .unwrap_or_else(|| Text::from(m))
         })
         .collect();
@@ -986,7 +988,7 @@ fn merge_gpus(
     let index = match listings.groups.iter().find(|(t, _)| *t == template) {
         Some(&(_, i)) => i,
         None => {
-            push_exact(&mut p.gpus, templates.groups[template].clone());
+            push_exact(&mut p.gpus, templates.groups[template].with_count(0));
             push_exact(&mut listings.groups, (template, p.gpus.len() - 1));
             p.gpus.len() - 1
         }

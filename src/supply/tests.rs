@@ -692,14 +692,14 @@ fn vendor_mismatch_reads_snapshots_written_before_the_vendor_was_checked() {
     // A stored snapshot whose AMD model carries `vendor: nvidia` and no
     // `declared_vendor`: flagged, and the reason says what is counted.
     let mut p = Provider::new("old");
-    p.gpus.push(gpu::GpuGroup {
+    let kind = gpu::GpuKind {
         vendor: Some("nvidia".into()),
         model: Some("rx7900xtx-24gb".into()),
         raw_model: Some("Radeon RX 7900 XTX".into()),
         known_model: true,
-        count: 2,
         ..Default::default()
-    });
+    };
+    p.gpus.push(gpu::GpuGroup::new(kind, 2));
     let found = findings(&snapshot("t", vec![p]), &profile(), Rule::VendorMismatch);
     assert_eq!(found.len(), 1);
     assert!(
