@@ -93,10 +93,14 @@ impl GpuGroup {
 /// Makes groups of equal kinds share one [`GpuKind`]. A snapshot read
 /// from JSON, or from an adapter that normalizes every record, holds a copy
 /// per group until then. Kinds are equal when every field is, floats
-/// compared bit for bit.
+/// compared bit for bit. Only a memory saving: no figure depends on it.
 pub fn share_kinds<'a>(groups: impl IntoIterator<Item = &'a mut GpuGroup>) {
     let mut kinds: FxHashMap<u64, Vec<Arc<GpuKind>>> = FxHashMap::default();
     for group in groups {
+        // Shared already (an adapter's template): nothing to gain.
+        if Arc::strong_count(&group.kind) > 1 {
+            continue;
+        }
         let same = kinds.entry(kind_hash(&group.kind)).or_default();
         match same
             .iter()
