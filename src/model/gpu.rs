@@ -20,6 +20,7 @@
 use super::Text;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
+use std::hash::BuildHasher;
 use std::sync::{Arc, OnceLock};
 
 /// GPUs of one model on one provider: how many, and what they are.
@@ -101,36 +102,34 @@ pub fn share_kinds<'a>(groups: impl IntoIterator<Item = &'a mut GpuGroup>) {
         if Arc::strong_count(&group.kind) > 1 {
             continue;
         }
-        let same = kinds.entry(kind_hash(&group.kind)).or_default();
-        match same
-            .iter()
-            .find(|k| Arc::ptr_eq(k, &group.kind) || same_kind(k, &group.kind))
-        {
+        let key = kind_key(&group.kind);
+        let same = kinds
+            .entry(rustc_hash::FxBuildHasher.hash_one(key))
+            .or_default();
+        match same.iter().find(|k| kind_key(k) == key) {
             Some(shared) => group.kind = Arc::clone(shared),
             None => same.push(Arc::clone(&group.kind)),
         }
     }
 }
 
-fn kind_hash(k: &GpuKind) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    (&k.vendor, &k.declared_vendor, &k.model, &k.raw_model).hash(&mut h);
-    (k.known_model, &k.interface).hash(&mut h);
+/// Every field of a kind, floats as their bits: equal keys, equal kinds.
+type KindKey<'a> = ([Option<&'a str>; 5], bool, Option<u64>, Option<u64>);
+
+fn kind_key(k: &GpuKind) -> KindKey<'_> {
     (
+        [
+            &k.vendor,
+            &k.declared_vendor,
+            &k.model,
+            &k.raw_model,
+            &k.interface,
+        ]
+        .map(|t| t.as_deref()),
+        k.known_model,
         k.memory_gb.map(f64::to_bits),
         k.tflops_fp16.map(f64::to_bits),
     )
-        .hash(&mut h);
-    h.finish()
-}
-
-fn same_kind(a: &GpuKind, b: &GpuKind) -> bool {
-    let bits = |x: Option<f64>| x.map(f64::to_bits);
-    (&a.vendor, &a.declared_vendor, &a.model, &a.raw_model)
-        == (&b.vendor, &b.declared_vendor, &b.model, &b.raw_model)
-        && (a.known_model, &a.interface) == (b.known_model, &b.interface)
-        && (bits(a.memory_gb), bits(a.tflops_fp16)) == (bits(b.memory_gb), bits(b.tflops_fp16))
 }
 
 impl std::ops::Deref for GpuGroup {

@@ -759,7 +759,6 @@ fn merge_row(
     merge_gpus(p, listings, templates, row)
 }
 
-/// Reads one optional column with `parse`, refusing bad or conflicting values.
 /// [`optional_field`] for a field of the provider's [`More`], which is
 /// allocated only when the row gives the column.
 fn optional_more<T: PartialEq + std::fmt::Debug>(
@@ -776,6 +775,7 @@ fn optional_more<T: PartialEq + std::fmt::Debug>(
     optional_field(slot(more), row, k, parse, expected)
 }
 
+/// Reads one optional column with `parse`, refusing bad or conflicting values.
 fn optional_field<T: PartialEq + std::fmt::Debug>(
     slot: &mut Option<T>,
     row: &Row<'_>,
