@@ -4,10 +4,12 @@ side in one run, on large generated networks (issue 16's table).
 
 Usage: scale_bench.py NEW_BINARY OLD_BINARY [--peer PEER_METRICS_DIR]
                       [--peer-python PYTHON_WITH_NUMPY] [--history 30,365]
-                      [--old-history-max 30] [--repeat 1] [--rows audit,card,…]
+                      [--old-history-max 30] [--repeat 1] [--pause 0]
+                      [--rows audit,card,…]
 
 Work measured (wall time and peak RSS of the whole process, median of
---repeat runs; the two binaries' outputs must be byte-identical):
+--repeat runs, the two binaries run alternately; their outputs must be
+byte-identical):
 
 - `audit --format json` of a generic CSV of 100,000 and 1,000,000 rows over
   50,000 and 500,000 providers (2 models each, 5,000 operators, 15
@@ -41,19 +43,40 @@ HEADER = ("provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_ven
           "gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake")
 
 
+# Seconds to wait before each run (--pause): 0 runs them back to back.
+PAUSE = 0.0
+
+
+def run_once(cmd):
+    """Wall time, peak RSS (MiB) and stdout of one run of `cmd`."""
+    time.sleep(PAUSE)
+    wrapped = ["/usr/bin/time", "-f", "%M", *cmd]
+    start = time.perf_counter()
+    proc = subprocess.run(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"command failed: {' '.join(cmd)}\n{proc.stderr.decode()[-2000:]}")
+    return elapsed, int(proc.stderr.decode().strip().splitlines()[-1]) / 1024, proc.stdout
+
+
+def summary(runs):
+    """Median wall time, largest peak RSS and the last stdout of `runs`."""
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
+
+
 def measured(cmd, repeat):
     """Median wall time and peak RSS (MiB) over `repeat` runs, with stdout."""
-    times, peaks, out = [], [], b""
+    return summary([run_once(cmd) for _ in range(repeat)])
+
+
+def measured_pair(new, old, repeat):
+    """`measured` for two commands run alternately (new, old, new, old, …),
+    so a slow phase of a shared machine falls on both, not on one."""
+    runs_new, runs_old = [], []
     for _ in range(repeat):
-        wrapped = ["/usr/bin/time", "-f", "%M", *cmd]
-        start = time.perf_counter()
-        proc = subprocess.run(wrapped, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        times.append(time.perf_counter() - start)
-        if proc.returncode != 0:
-            sys.exit(f"command failed: {' '.join(cmd)}\n{proc.stderr.decode()[-2000:]}")
-        peaks.append(int(proc.stderr.decode().strip().splitlines()[-1]) / 1024)
-        out = proc.stdout
-    return statistics.median(times), max(peaks), out
+        runs_new.append(run_once(new))
+        runs_old.append(run_once(old))
+    return summary(runs_new), summary(runs_old)
 
 
 def generic_csv(path, providers, seed=7):
@@ -163,11 +186,11 @@ def row(label, new, old, repeat, ratio_note=""):
         new = new + flags_of(new[0])
     if old is not None and old[1:2] == ["audit"]:
         old = old + flags_of(old[0])
-    t_new, m_new, out_new = measured(new, repeat)
     if old is None:
+        t_new, m_new, _ = measured(new, repeat)
         print(f"| {label} | — | {t_new:.2f} s, {m_new:,.0f} MiB | — | {ratio_note} |", flush=True)
         return
-    t_old, m_old, out_old = measured(old, repeat)
+    (t_new, m_new, out_new), (t_old, m_old, out_old) = measured_pair(new, old, repeat)
     same = "identical" if comparable(*shared_metrics(out_new, out_old)) else "DIFFERENT OUTPUT"
     print(f"| {label} | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
           f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)
@@ -186,9 +209,15 @@ def main():
     ap.add_argument("--history", default="30,365")
     ap.add_argument("--old-history-max", type=int, default=30)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--pause", type=float, default=0.0,
+                    help="seconds to wait before each run: on a VM that hands idle memory back to "
+                         "its host, a pause of a few seconds measures a command as run by hand "
+                         "(fresh memory costs more); 0 measures back-to-back runs")
     ap.add_argument("--rows", default=",".join(ROWS),
                     help=f"which rows, comma-separated, of: {', '.join(ROWS)} (default: all)")
     args = ap.parse_args()
+    global PAUSE
+    PAUSE = args.pause
     wanted = set(args.rows.split(","))
     unknown = wanted - set(ROWS)
     if unknown:
@@ -209,16 +238,18 @@ def main():
     if "card" in wanted:
         # Both binaries' default: the newer one adds the disclosure card's
         # stress test (issue 15), which the older one does not have.
-        t_new, m_new, out_new = measured([args.new, "audit", big, "--format", "json"], args.repeat)
-        t_old, m_old, out_old = measured([args.old, "audit", big, "--format", "json"], args.repeat)
+        (t_new, m_new, out_new), (t_old, m_old, out_old) = measured_pair(
+            [args.new, "audit", big, "--format", "json"], [args.old, "audit", big, "--format", "json"],
+            args.repeat)
         same = "identical" if comparable(out_new, out_old) else "DIFFERENT OUTPUT"
         print(f"| `audit` of 1,000,000 rows, the default command (this binary: with the disclosure card's "
               f"stress test) | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
               f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)
     if "snapshot" in wanted:
         snap_new, snap_old = os.path.join(tmp, "snap_new.json"), os.path.join(tmp, "snap_old.json")
-        t_new, m_new, _ = measured([args.new, "snapshot", big, "-o", snap_new], args.repeat)
-        t_old, m_old, _ = measured([args.old, "snapshot", big, "-o", snap_old], args.repeat)
+        (t_new, m_new, _), (t_old, m_old, _) = measured_pair(
+            [args.new, "snapshot", big, "-o", snap_new], [args.old, "snapshot", big, "-o", snap_old],
+            args.repeat)
         same = "identical" if open(snap_new, "rb").read() == open(snap_old, "rb").read() else "DIFFERENT OUTPUT"
         print(f"| `snapshot` of 1,000,000 rows | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
               f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)

@@ -649,7 +649,15 @@ impl Aggregate<'_> {
 
     /// The weight vector of weight `w` over the entities taking part.
     fn weights(&self, w: usize) -> Option<Weights> {
-        Weights::from_vec(self.ranked(w).iter().map(|r| r.1).collect()).ok()
+        // `Weights` sorts the values itself, as integers: ranking by key
+        // matters only where entities are named.
+        let values = self
+            .totals
+            .iter()
+            .filter(|c| c.present[w])
+            .map(|c| c.value[w])
+            .collect();
+        Weights::from_vec(values).ok()
     }
 }
 

@@ -1198,14 +1198,15 @@ impl Search<'_> {
 fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> [Division; 2] {
     let nc = classes.len();
     let eligible = |b: usize, c: usize| alive[b] && inst.bins[b].eligible & (1 << c) != 0;
+    // Classes by unit, smallest first: sorted once, not once per bin.
+    let mut by_unit: Vec<usize> = (0..nc).collect();
+    by_unit.sort_by_key(|&c| (classes[c].unit, c));
     let leftover = |d: &mut Division| {
         for b in (0..inst.bins.len()).filter(|&b| alive[b]) {
             let per = d.bin_mut(b);
             let used: u64 = per.iter().sum();
             let mut rest = inst.bins[b].capacity.saturating_sub(used);
-            let mut order: Vec<usize> = (0..nc).filter(|&c| eligible(b, c)).collect();
-            order.sort_by_key(|&c| (classes[c].unit, c));
-            for c in order {
+            for &c in by_unit.iter().filter(|&&c| eligible(b, c)) {
                 let k = rest / classes[c].unit * classes[c].unit;
                 per[c] += k;
                 rest -= k;
