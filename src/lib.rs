@@ -37,7 +37,7 @@ pub use error::{Error, Result};
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 /// Version of the methodology (metric definitions and rules); bumped when a
 /// number could change for the same input.
-pub const METHODOLOGY_VERSION: &str = "1.4.0";
+pub const METHODOLOGY_VERSION: &str = "1.4.1";
 /// Version of the JSON report schema.
 pub const SCHEMA_VERSION: &str = "1";
 

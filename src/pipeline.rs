@@ -114,7 +114,10 @@ pub fn audit_and_stress(
         },
     );
     let stressed = stressed?;
-    disclose(&mut audit, &resilience_figures(&stressed, workload));
+    let mut figures = resilience_figures(&stressed, workload);
+    figures.unknown_memory_gpus =
+        crate::stress::scenarios::unknown_memory_gpus(&checked.passing, workload);
+    disclose(&mut audit, &figures);
     Ok((audit, stressed))
 }
 

@@ -89,6 +89,9 @@ pub struct ResilienceFigures {
     pub by: Option<Weight>,
     /// Workload Nakamoto coefficient of operators.
     pub nakamoto: Option<NakamotoFigure>,
+    /// GPUs of undisclosed memory that the workload's models would accept:
+    /// left out of the placement, since the data cannot say they qualify.
+    pub unknown_memory_gpus: u64,
 }
 
 /// Served demand after a loss.
@@ -106,12 +109,27 @@ impl ResilienceFigures {
         self.after_operators.iter().find(|a| a.k == k)
     }
 
-    /// Served demand after losing the 3 largest operators (or all of them,
-    /// when there are fewer): the resilience verdict's figure.
+    /// Served demand after losing the 3 largest operators (or as many as
+    /// were measured, when there are fewer): the resilience verdict's
+    /// figure. `None` when [`Self::undisclosed`].
     pub fn served_after_top3(&self) -> Option<f64> {
-        self.after(3)
-            .or(self.after_operators.last())
-            .map(|a| a.served_fraction)
+        self.top3_loss().map(|a| a.served_fraction)
+    }
+
+    /// The loss behind [`Self::served_after_top3`].
+    fn top3_loss(&self) -> Option<&AfterLoss> {
+        if self.undisclosed() {
+            return None;
+        }
+        self.after(3).or(self.after_operators.last())
+    }
+
+    /// Nothing of the workload is served with every provider up while GPUs
+    /// of undisclosed memory might have served it: the data cannot show
+    /// the network's resilience (a network whose disclosed GPUs simply do
+    /// not qualify is another case: it is not resilient).
+    pub fn undisclosed(&self) -> bool {
+        self.baseline.is_some_and(|b| b <= 0.0) && self.unknown_memory_gpus > 0
     }
 }
 
@@ -393,10 +411,9 @@ fn hardware(s: &SnapshotAudit) -> DisclosureItem {
             "{}; {} GPUs, {}; {}; HHI {}",
             top.join(", "),
             h.gpus,
-            if h.memory_coverage > 0.0 {
-                format!("{} GB GPU memory", num(h.gpu_memory_gb, 0))
-            } else {
-                "GPU memory unknown".into()
+            match h.gpu_memory_gb {
+                Some(gb) => format!("{} GB GPU memory", num(gb, 0)),
+                None => "GPU memory unknown".into(),
             },
             crate::text::plural(h.by_model.len(), "model", "models"),
             num(hhi, 0)
@@ -717,6 +734,25 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
             banded_on: Vec::new(),
         };
     }
+    let unknown_memory = crate::text::plural(r.unknown_memory_gpus, "GPU", "GPUs");
+    if r.undisclosed() {
+        return DisclosureItem {
+            item: "resilience",
+            title: T,
+            value: "not disclosed by the data".into(),
+            coverage: format!(
+                "workload {}: nothing placeable with every provider up; {unknown_memory} of undisclosed memory",
+                r.workload
+            ),
+            verdict: Verdict::NotDisclosed,
+            band_rule: rule("resilience"),
+            sentence: format!(
+                "Nothing of the workload {} can be placed with the GPUs whose memory is known, and {unknown_memory} of the models it accepts do not disclose their memory: the data cannot show whether the network can serve it, or what losing operators would cost.",
+                r.workload
+            ),
+            banded_on: Vec::new(),
+        };
+    }
     let shown: Vec<String> = [1, 3, 5]
         .iter()
         .filter_map(|&k| r.after(k))
@@ -731,6 +767,11 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
         .collect();
     let coefficient = r.nakamoto.as_ref().map_or("n/a".to_string(), nakamoto_text);
     let top3 = r.served_after_top3();
+    let lost = match r.top3_loss().map(|a| a.k) {
+        Some(1) => "its largest operator leaves".to_string(),
+        Some(k) => format!("its {k} largest operators leave"),
+        None => "its 3 largest operators leave".to_string(),
+    };
     let by = r.by.map_or("GPUs", weight_words);
     DisclosureItem {
         item: "resilience",
@@ -740,9 +781,14 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
             shown.join(", ")
         ),
         coverage: format!(
-            "workload {}, baseline {} served; operators ranked by {by}{}",
+            "workload {}, baseline {} served{}; operators ranked by {by}{}",
             r.workload,
             opt_pct(r.baseline),
+            if r.unknown_memory_gpus > 0 {
+                format!(" ({unknown_memory} of undisclosed memory left out)")
+            } else {
+                String::new()
+            },
             if shown.iter().any(|s| s.ends_with('*')) {
                 "; * not proven optimal"
             } else {
@@ -760,7 +806,7 @@ fn resilience_item(r: &ResilienceFigures) -> DisclosureItem {
         }),
         band_rule: rule("resilience"),
         sentence: format!(
-            "{}After its 3 largest operators leave, the network serves {} of the workload; {}.",
+            "{}After {lost}, the network serves {} of the workload; {}.",
             match r.baseline {
                 Some(b) if b < 1.0 => format!(
                     "With every provider up the network serves only {} of the workload. ",
@@ -864,6 +910,87 @@ mod tests {
             reason: None,
         };
         assert_eq!(nakamoto_text(&bounds), "5–9 (bounds)");
+    }
+
+    fn figures(
+        baseline: f64,
+        after: &[(usize, f64)],
+        unknown_memory_gpus: u64,
+    ) -> ResilienceFigures {
+        ResilienceFigures {
+            workload: "w".into(),
+            baseline: Some(baseline),
+            after_operators: after
+                .iter()
+                .map(|&(k, served_fraction)| AfterLoss {
+                    k,
+                    served_fraction,
+                    exact: true,
+                })
+                .collect(),
+            unknown_memory_gpus,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn resilience_is_not_disclosed_when_only_undisclosed_memory_could_serve() {
+        // Nothing served, but 20 GPUs of unknown memory might have served:
+        // the data cannot tell, so no verdict and no served figure.
+        let r = figures(0.0, &[(0, 0.0), (1, 0.0)], 20);
+        let item = resilience_item(&r);
+        assert_eq!(item.verdict, Verdict::NotDisclosed);
+        assert_eq!(r.served_after_top3(), None);
+        assert!(
+            item.coverage.contains("20 GPUs of undisclosed memory"),
+            "{}",
+            item.coverage
+        );
+        // Nothing served and every GPU's memory known: not resilient.
+        let r = figures(0.0, &[(0, 0.0), (1, 0.0)], 0);
+        assert_eq!(resilience_item(&r).verdict, Verdict::High);
+        assert_eq!(r.served_after_top3(), Some(0.0));
+        // Something served: the band stands, and the left-out GPUs are named.
+        let r = figures(0.6, &[(0, 0.6), (1, 0.55), (2, 0.5), (3, 0.45)], 3);
+        let item = resilience_item(&r);
+        assert_eq!(item.verdict, Verdict::High);
+        assert!(
+            item.coverage
+                .contains("(3 GPUs of undisclosed memory left out)"),
+            "{}",
+            item.coverage
+        );
+    }
+
+    #[test]
+    fn resilience_sentence_names_the_operators_actually_lost() {
+        let two = resilience_item(&figures(1.0, &[(0, 1.0), (1, 0.6), (2, 0.0)], 0));
+        assert!(
+            two.sentence
+                .starts_with("After its 2 largest operators leave, the network serves 0.0%"),
+            "{}",
+            two.sentence
+        );
+        let one = resilience_item(&figures(1.0, &[(0, 1.0), (1, 0.7)], 0));
+        assert!(
+            one.sentence
+                .starts_with("After its largest operator leaves, the network serves 70.0%"),
+            "{}",
+            one.sentence
+        );
+        let three = resilience_item(&figures(
+            1.0,
+            &[(0, 1.0), (1, 0.9), (2, 0.8), (3, 0.75), (4, 0.5)],
+            0,
+        ));
+        assert!(
+            three
+                .sentence
+                .starts_with("After its 3 largest operators leave, the network serves 75.0%"),
+            "{}",
+            three.sentence
+        );
+        assert_eq!(three.verdict, Verdict::Moderate);
     }
 
     #[test]

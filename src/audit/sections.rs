@@ -359,7 +359,10 @@ pub struct Hardware {
     /// offers, and how many providers have such a figure.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gpus_offered: Option<u64>,
-    pub gpu_memory_gb: f64,
+    /// GB of GPU memory over the GPUs whose memory is known
+    /// (`memory_coverage` of them); `None` when no GPU's memory is known,
+    /// never a zero that would read as "no memory".
+    pub gpu_memory_gb: Option<f64>,
     pub providers_with_gpus: usize,
     pub by_vendor: Vec<VendorRow>,
     pub by_model: Vec<ModelRow>,
@@ -473,7 +476,7 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         gpus,
         gpus_offered: (!offered.is_empty())
             .then(|| offered.iter().fold(0u64, |a, &b| a.saturating_add(b))),
-        gpu_memory_gb: memory,
+        gpu_memory_gb: (with_memory > 0).then_some(memory),
         providers_with_gpus: s.providers.iter().filter(|p| p.gpu_count() > 0).count(),
         by_vendor,
         by_model,

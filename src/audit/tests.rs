@@ -272,3 +272,20 @@ fn entity_rank_is_the_string_order_of_keys() {
         assert_eq!(agg.rank[id] as usize, position, "{key:?}");
     }
 }
+
+#[test]
+fn gpu_memory_is_absent_not_zero_when_no_gpu_discloses_it() {
+    // "H100" names no memory size; "h100 80gb" does.
+    let unknown = snapshot(vec![
+        gpu_provider("a", None, None, "H100", 8),
+        gpu_provider("b", None, None, "H100", 4),
+    ]);
+    let h = sections::hardware(&unknown).unwrap();
+    assert_eq!((h.gpu_memory_gb, h.memory_coverage), (None, 0.0));
+    let partly = snapshot(vec![
+        gpu_provider("a", None, None, "H100", 8),
+        gpu_provider("b", None, None, "h100 80gb", 2),
+    ]);
+    let h = sections::hardware(&partly).unwrap();
+    assert_eq!((h.gpu_memory_gb, h.memory_coverage), (Some(160.0), 0.2));
+}

@@ -534,10 +534,20 @@ fn disclosure_lines(s: &SnapshotAudit) -> Vec<String> {
                 ),
                 (None, _) => "GPU vendor n/a (known for 0% of GPUs)".to_string(),
             };
+            // Memory summed over the GPUs whose memory is known: say so
+            // unless that is all of them, and n/a when it is none.
+            let memory = match h.gpu_memory_gb {
+                Some(gb) if h.memory_coverage >= 1.0 => format!("{} GB GPU memory", num(gb, 0)),
+                Some(gb) => format!(
+                    "{} GB GPU memory (memory known for {} of GPUs)",
+                    num(gb, 0),
+                    pct(h.memory_coverage)
+                ),
+                None => "GPU memory n/a (known for 0% of GPUs)".to_string(),
+            };
             lines.push(format!(
-                "hardware: {} GPUs{offered}, {} GB GPU memory on {}; {nvidia}; FP16 figure known for {} of GPUs",
+                "hardware: {} GPUs{offered}, {memory} on {}; {nvidia}; FP16 figure known for {} of GPUs",
                 h.gpus,
-                num(h.gpu_memory_gb, 0),
                 crate::audit::count(Some(h.providers_with_gpus), "provider"),
                 pct(h.fp16_coverage)
             ));

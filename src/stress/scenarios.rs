@@ -576,15 +576,37 @@ fn requirement(c: &Class) -> String {
     r
 }
 
+/// GPUs whose memory is not disclosed that some class of `workload` with a
+/// memory requirement would accept by model: the data cannot say whether
+/// they qualify, so they are left out of every placement.
+pub fn unknown_memory_gpus(s: &Snapshot, workload: &Workload) -> u64 {
+    let needs_memory: Vec<&Class> = workload
+        .classes
+        .iter()
+        .filter(|c| c.min_gpu_memory_gb.is_some())
+        .collect();
+    unknown_memory_for(s, &needs_memory)
+}
+
+/// GPUs of undisclosed memory that one of `classes` accepts by model.
+fn unknown_memory_for(s: &Snapshot, classes: &[&Class]) -> u64 {
+    s.providers
+        .iter()
+        .flat_map(|p| &p.gpus)
+        .filter(|g| {
+            g.memory_gb.is_none()
+                && classes
+                    .iter()
+                    .any(|c| c.accepts(g.model.as_deref(), Some(f64::MAX)))
+        })
+        .fold(0u64, |sum, g| sum.saturating_add(g.count))
+}
+
 /// No listed GPU is eligible for `c`; counts those of unknown memory that
 /// would be, had they enough.
 fn no_qualifying_gpu(s: &Snapshot, c: &Class) -> String {
     let unknown = if c.min_gpu_memory_gb.is_some() {
-        s.providers
-            .iter()
-            .flat_map(|p| &p.gpus)
-            .filter(|g| g.memory_gb.is_none() && c.accepts(g.model.as_deref(), Some(f64::MAX)))
-            .fold(0u64, |sum, g| sum.saturating_add(g.count))
+        unknown_memory_for(s, &[c])
     } else {
         0
     };
