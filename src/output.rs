@@ -60,8 +60,16 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
         std::process::id()
     ));
     let written = (|| {
-        let mut f =
-            std::fs::File::create(&tmp).map_err(|e| io("cannot create temporary file", e))?;
+        let mut f = std::fs::File::create(&tmp).map_err(|e| {
+            // Say which part of the path is wrong: "No such file or
+            // directory" alone reads as if the output file were expected.
+            let action = if dir.is_dir() {
+                "cannot create temporary file"
+            } else {
+                "cannot write: its directory does not exist"
+            };
+            io(action, e)
+        })?;
         let mut early = EarlyWriteback::new(&mut f);
         let mut buffered = std::io::BufWriter::with_capacity(1 << 20, &mut early);
         write(&mut buffered)
@@ -335,7 +343,13 @@ mod tests {
         write_atomic(&path, b"new").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"new");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
-        assert!(write_atomic(&dir.join("missing/r.json"), b"x").is_err());
+        let missing = write_atomic(&dir.join("missing/r.json"), b"x").unwrap_err();
+        assert!(
+            missing
+                .to_string()
+                .contains("missing/r.json: cannot write: its directory does not exist"),
+            "{missing}"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

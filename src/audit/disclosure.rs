@@ -503,12 +503,12 @@ fn geography(s: &SnapshotAudit) -> DisclosureItem {
         item: "geography",
         title: T,
         value: format!(
-            "largest {name} ({}) {}; {} for 1/3, {} for 1/2; {} countries",
+            "largest {name} ({}) {}; {} for 1/3, {} for 1/2; {}",
             top.place,
             pct(top.share),
             countries(third),
             countries(half),
-            g.countries.len()
+            crate::text::plural(g.countries.len(), "country", "countries")
         ),
         coverage: known_text(g.country_coverage, "country", w),
         verdict,

@@ -289,3 +289,19 @@ fn gpu_memory_is_absent_not_zero_when_no_gpu_discloses_it() {
     let h = sections::hardware(&partly).unwrap();
     assert_eq!((h.gpu_memory_gb, h.memory_coverage), (Some(160.0), 0.2));
 }
+
+#[test]
+fn the_card_counts_one_country_in_the_singular() {
+    let s = snapshot(vec![
+        gpu_provider("a", None, Some("US"), "h100 80gb", 8),
+        gpu_provider("b", None, None, "h100 80gb", 2),
+    ]);
+    let a = audit(&s, &AuditOptions::default());
+    let card = disclosure::card(&a, &disclosure::ResilienceFigures::default());
+    let geography = card.items.iter().find(|i| i.item == "geography").unwrap();
+    assert!(
+        geography.value.ends_with("; 1 country"),
+        "{}",
+        geography.value
+    );
+}
