@@ -114,10 +114,10 @@ pub fn audit_and_stress(
         },
     );
     let stressed = stressed?;
-    let mut figures = resilience_figures(&stressed, workload);
-    figures.unknown_memory_gpus =
-        crate::stress::scenarios::unknown_memory_gpus(&checked.passing, workload);
-    disclose(&mut audit, &figures);
+    disclose(
+        &mut audit,
+        &resilience_figures(&stressed, workload, &checked.passing),
+    );
     Ok((audit, stressed))
 }
 
@@ -126,12 +126,18 @@ pub fn disclose(audit: &mut SnapshotAudit, resilience: &ResilienceFigures) {
     audit.disclosure = Some(card(audit, resilience));
 }
 
-/// What the card reads from a stress result.
-fn resilience_figures(st: &StressResult, workload: &Workload) -> ResilienceFigures {
+/// What the card reads from a stress result on `placed`, the snapshot the
+/// workload was placed on.
+fn resilience_figures(
+    st: &StressResult,
+    workload: &Workload,
+    placed: &Snapshot,
+) -> ResilienceFigures {
     let mut r = ResilienceFigures {
         workload: workload.name.clone(),
         not_applicable: st.not_applicable.clone(),
         baseline: st.baseline.as_ref().map(|b| b.served_fraction),
+        unknown_memory_gpus: crate::stress::scenarios::unknown_memory_gpus(placed, workload),
         ..Default::default()
     };
     if let Some(res) = &st.resilience {

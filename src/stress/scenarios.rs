@@ -580,24 +580,20 @@ fn requirement(c: &Class) -> String {
 /// memory requirement would accept by model: the data cannot say whether
 /// they qualify, so they are left out of every placement.
 pub fn unknown_memory_gpus(s: &Snapshot, workload: &Workload) -> u64 {
-    let needs_memory: Vec<&Class> = workload
-        .classes
-        .iter()
-        .filter(|c| c.min_gpu_memory_gb.is_some())
-        .collect();
-    unknown_memory_for(s, &needs_memory)
+    unknown_memory_for(s, &workload.classes)
 }
 
-/// GPUs of undisclosed memory that one of `classes` accepts by model.
-fn unknown_memory_for(s: &Snapshot, classes: &[&Class]) -> u64 {
+/// GPUs of undisclosed memory that one of `classes` with a memory
+/// requirement accepts by model.
+fn unknown_memory_for(s: &Snapshot, classes: &[Class]) -> u64 {
     s.providers
         .iter()
         .flat_map(|p| &p.gpus)
         .filter(|g| {
             g.memory_gb.is_none()
-                && classes
-                    .iter()
-                    .any(|c| c.accepts(g.model.as_deref(), Some(f64::MAX)))
+                && classes.iter().any(|c| {
+                    c.min_gpu_memory_gb.is_some() && c.accepts(g.model.as_deref(), Some(f64::MAX))
+                })
         })
         .fold(0u64, |sum, g| sum.saturating_add(g.count))
 }
@@ -605,11 +601,7 @@ fn unknown_memory_for(s: &Snapshot, classes: &[&Class]) -> u64 {
 /// No listed GPU is eligible for `c`; counts those of unknown memory that
 /// would be, had they enough.
 fn no_qualifying_gpu(s: &Snapshot, c: &Class) -> String {
-    let unknown = if c.min_gpu_memory_gb.is_some() {
-        unknown_memory_for(s, &[c])
-    } else {
-        0
-    };
+    let unknown = unknown_memory_for(s, std::slice::from_ref(c));
     if unknown > 0 {
         format!(
             "no listed GPU qualifies ({} of unknown memory)",
