@@ -147,6 +147,22 @@ pub enum KeyKind {
     EmailDomain,
 }
 
+impl KeyKind {
+    /// The kind as the snapshot JSON writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyKind::Declared => "declared",
+            KeyKind::Coldkey => "coldkey",
+            KeyKind::OwnerAddress => "owner_address",
+            KeyKind::PayoutAddress => "payout_address",
+            KeyKind::HostId => "host_id",
+            KeyKind::Identity => "identity",
+            KeyKind::Domain => "domain",
+            KeyKind::EmailDomain => "email_domain",
+        }
+    }
+}
+
 /// Appends without the doubling growth of `Vec::push`: a provider holds a
 /// few GPU groups, prices and keys, and a million providers each holding
 /// room for four of each wasted hundreds of megabytes.
