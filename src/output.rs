@@ -117,8 +117,14 @@ fn write_in_blocks(file: &mut std::fs::File, write: &mut Writing<'_>) -> std::io
             free: free_rx,
             current: Block::new(),
         };
-        let streamed = write(&mut blocks).and_then(|_| blocks.finish());
-        drop(blocks);
+        let streamed = match write(&mut blocks) {
+            Ok(()) => blocks.finish(),
+            Err(e) => {
+                // Ends the stream, so the disk writer stops.
+                drop(blocks);
+                Err(e)
+            }
+        };
         let written = disk.join().expect("the disk writer panicked");
         // A failed write explains a block that could not be handed over.
         written.and(streamed)
@@ -131,8 +137,6 @@ struct Block {
     buf: Vec<u8>,
     start: usize,
     filled: usize,
-    /// The output's last block: whatever its length.
-    last: bool,
 }
 
 impl Block {
@@ -150,7 +154,6 @@ impl Block {
             buf,
             start,
             filled: 0,
-            last: false,
         }
     }
 
@@ -170,21 +173,21 @@ impl BlockWriter {
     /// Hands the current block to the disk writer and takes a free one.
     fn hand_over(&mut self) -> std::io::Result<()> {
         let next = self.free.try_recv().unwrap_or_else(|_| Block::new());
-        let mut full = std::mem::replace(&mut self.current, next);
+        let full = std::mem::replace(&mut self.current, next);
         self.current.filled = 0;
-        full.last = false;
-        self.full
-            .send(full)
-            .map_err(|_| std::io::Error::other("the disk writer stopped"))
+        send(&self.full, full)
     }
 
-    fn finish(&mut self) -> std::io::Result<()> {
-        let mut last = std::mem::replace(&mut self.current, Block::new());
-        last.last = true;
-        self.full
-            .send(last)
-            .map_err(|_| std::io::Error::other("the disk writer stopped"))
+    /// Hands over the last block, partial or empty, and ends the stream.
+    fn finish(self) -> std::io::Result<()> {
+        send(&self.full, self.current)
     }
+}
+
+fn send(to_disk: &std::sync::mpsc::SyncSender<Block>, block: Block) -> std::io::Result<()> {
+    to_disk
+        .send(block)
+        .map_err(|_| std::io::Error::other("the disk writer stopped"))
 }
 
 impl Write for BlockWriter {
@@ -218,8 +221,8 @@ struct Disk<'a> {
 
 impl Disk<'_> {
     fn write(&mut self, block: &Block) -> std::io::Result<()> {
-        if block.last {
-            // A partial block cannot go direct.
+        if block.filled < Block::SIZE {
+            // A partial block (the last) cannot go direct.
             if self.direct && !set_direct(self.file, false) {
                 return Err(std::io::Error::other("cannot switch off direct I/O"));
             }
@@ -477,7 +480,6 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
-    /// Regression: `-o /dev/null` once renamed a file over the device.
     /// Outputs of several blocks, written in pieces of awkward sizes, come
     /// back byte for byte (the blocks go straight to disk where the file
     /// system allows it, the tail through the page cache).
@@ -501,6 +503,7 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
     }
 
+    /// Regression: `-o /dev/null` once renamed a file over the device.
     #[test]
     fn special_files_are_written_in_place_and_links_kept() {
         use std::os::unix::fs::FileTypeExt;

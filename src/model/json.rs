@@ -86,18 +86,18 @@ fn provider(out: &mut Vec<u8>, p: &Provider, level: usize) {
             &p.operator_keys,
             operator_key,
         );
-        opt_string(o.key("name"), p.name.as_deref());
-        opt_string(o.key("country"), p.country.as_deref());
-        opt_string(o.key("region"), p.region.as_deref());
-        opt_string(o.key("city"), m.city.as_deref());
-        opt_uint(o.key("asn"), p.asn.map(u64::from));
-        opt_string(o.key("cloud"), p.cloud.as_deref());
-        opt_string(o.key("datacenter"), p.datacenter.as_deref());
+        or_null(o.key("name"), p.name.as_deref(), string);
+        or_null(o.key("country"), p.country.as_deref(), string);
+        or_null(o.key("region"), p.region.as_deref(), string);
+        or_null(o.key("city"), m.city.as_deref(), string);
+        or_null(o.key("asn"), p.asn.map(u64::from), uint);
+        or_null(o.key("cloud"), p.cloud.as_deref(), string);
+        or_null(o.key("datacenter"), p.datacenter.as_deref(), string);
         if let Some(b) = p.in_datacenter {
             boolean(o.key("in_datacenter"), b);
         }
-        opt_string(o.key("hostname"), m.hostname.as_deref());
-        opt_string(o.key("ip"), p.ip.as_deref());
+        or_null(o.key("hostname"), m.hostname.as_deref(), string);
+        or_null(o.key("ip"), p.ip.as_deref(), string);
         array(o.key("gpus"), inner, &p.gpus, gpu_group);
         if let Some(n) = m.gpus_offered {
             uint(o.key("gpus_offered"), n);
@@ -106,19 +106,19 @@ fn provider(out: &mut Vec<u8>, p: &Provider, level: usize) {
         array(o.key("declared_gpu_models"), inner, models, |out, _, t| {
             string(out, t)
         });
-        opt_float(o.key("cpu_cores"), m.cpu_cores);
-        opt_float(o.key("memory_gb"), m.memory_gb);
-        opt_float(o.key("storage_gb"), m.storage_gb);
+        or_null(o.key("cpu_cores"), m.cpu_cores, float);
+        or_null(o.key("memory_gb"), m.memory_gb, float);
+        or_null(o.key("storage_gb"), m.storage_gb, float);
         match &p.uptime {
             Some(u) => uptime(o.key("uptime"), inner, u),
             None => null(o.key("uptime")),
         }
-        opt_bool(o.key("online"), p.online);
-        opt_bool(o.key("active_set"), p.active_set);
-        opt_string(o.key("status"), p.status.as_deref());
+        or_null(o.key("online"), p.online, boolean);
+        or_null(o.key("active_set"), p.active_set, boolean);
+        or_null(o.key("status"), p.status.as_deref(), string);
         array(o.key("prices"), inner, &p.prices, price);
-        opt_float(o.key("stake"), p.stake);
-        opt_float(o.key("emission"), p.emission);
+        or_null(o.key("stake"), p.stake, float);
+        or_null(o.key("emission"), p.emission, float);
         if let Some(n) = m.nodes {
             uint(o.key("nodes"), n);
         }
@@ -155,17 +155,17 @@ fn operator_key(out: &mut Vec<u8>, level: usize, k: &OperatorKey) {
 /// A GPU group as its record (`model::record::GpuGroupRecord`) is written.
 fn gpu_group(out: &mut Vec<u8>, level: usize, g: &GpuGroup) {
     object(out, level, |o| {
-        opt_string(o.key("vendor"), g.vendor.as_deref());
+        or_null(o.key("vendor"), g.vendor.as_deref(), string);
         if let Some(v) = &g.declared_vendor {
             string(o.key("declared_vendor"), v);
         }
-        opt_string(o.key("model"), g.model.as_deref());
-        opt_string(o.key("raw_model"), g.raw_model.as_deref());
+        or_null(o.key("model"), g.model.as_deref(), string);
+        or_null(o.key("raw_model"), g.raw_model.as_deref(), string);
         boolean(o.key("known_model"), g.known_model);
-        opt_string(o.key("interface"), g.interface.as_deref());
-        opt_float(o.key("memory_gb"), g.memory_gb);
+        or_null(o.key("interface"), g.interface.as_deref(), string);
+        or_null(o.key("memory_gb"), g.memory_gb, float);
         uint(o.key("count"), g.count);
-        opt_float(o.key("tflops_fp16"), g.tflops_fp16);
+        or_null(o.key("tflops_fp16"), g.tflops_fp16, float);
         if g.duplicated != 0 {
             uint(o.key("duplicated"), g.duplicated);
         }
@@ -181,7 +181,7 @@ fn uptime(out: &mut Vec<u8>, level: usize, u: &Uptime) {
 
 fn price(out: &mut Vec<u8>, level: usize, p: &Price) {
     object(out, level, |o| {
-        opt_string(o.key("gpu_model"), p.gpu_model.as_deref());
+        or_null(o.key("gpu_model"), p.gpu_model.as_deref(), string);
         float(o.key("per_gpu_hour"), p.per_gpu_hour);
         string(o.key("currency"), &p.currency);
         if let Some(n) = p.gpus {
@@ -261,27 +261,21 @@ fn null(out: &mut Vec<u8>) {
     out.extend_from_slice(b"null");
 }
 
-fn boolean(out: &mut Vec<u8>, b: bool) {
-    out.extend_from_slice(if b { b"true" } else { b"false" });
-}
-
-fn opt_bool(out: &mut Vec<u8>, b: Option<bool>) {
-    match b {
-        Some(b) => boolean(out, b),
+/// An optional value: written by `write` when present, `null` when absent.
+fn or_null<T>(out: &mut Vec<u8>, value: Option<T>, write: fn(&mut Vec<u8>, T)) {
+    match value {
+        Some(v) => write(out, v),
         None => null(out),
     }
+}
+
+fn boolean(out: &mut Vec<u8>, b: bool) {
+    out.extend_from_slice(if b { b"true" } else { b"false" });
 }
 
 fn uint(out: &mut Vec<u8>, n: u64) {
     // Writing into a Vec cannot fail.
     let _ = serde_json::ser::CompactFormatter.write_u64(out, n);
-}
-
-fn opt_uint(out: &mut Vec<u8>, n: Option<u64>) {
-    match n {
-        Some(n) => uint(out, n),
-        None => null(out),
-    }
 }
 
 /// A number as serde_json writes an `f64`: its shortest form, `null` when
@@ -292,20 +286,6 @@ fn float(out: &mut Vec<u8>, x: f64) {
         let _ = serde_json::ser::CompactFormatter.write_f64(out, x);
     } else {
         null(out);
-    }
-}
-
-fn opt_float(out: &mut Vec<u8>, x: Option<f64>) {
-    match x {
-        Some(x) => float(out, x),
-        None => null(out),
-    }
-}
-
-fn opt_string(out: &mut Vec<u8>, s: Option<&str>) {
-    match s {
-        Some(s) => string(out, s),
-        None => null(out),
     }
 }
 
