@@ -556,38 +556,58 @@ impl Snapshot {
     /// audit, operator listing, stress test and report of the snapshot is
     /// then the same whatever the order of the input's rows or records.
     pub fn canonicalize(&mut self) {
+        use rayon::prelude::*;
         sort_providers_by_id(&mut self.providers);
-        for p in &mut self.providers {
-            p.canonicalize();
-        }
+        self.providers
+            .par_iter_mut()
+            .for_each(Provider::canonicalize);
         gpu::share_kinds(self.providers.iter_mut().flat_map(|p| &mut p.gpus));
     }
 }
 
 /// Sorts providers by id (stable: equal ids keep their order). A provider
-/// is a large struct, so the order is found on indices and applied by
-/// following its cycles: each provider moves about once and no scratch copy
-/// of the list is made. Input that is already in order is left untouched.
+/// is a large struct, so the order is found on keys copied side by side
+/// (an id's first 16 bytes, then the id itself where those tie) and applied
+/// by following its cycles: each provider moves about once and no scratch
+/// copy of the list is made. Input that is already in order is left
+/// untouched.
 fn sort_providers_by_id(providers: &mut [Provider]) {
+    use rayon::prelude::*;
     if providers.is_sorted_by(|a, b| a.id <= b.id) {
         return;
     }
-    let mut order: Vec<usize> = (0..providers.len()).collect();
-    order.sort_unstable_by(|&a, &b| providers[a].id.cmp(&providers[b].id).then(a.cmp(&b)));
+    let mut keyed: Vec<(u128, usize)> = providers
+        .par_iter()
+        .enumerate()
+        .map(|(i, p)| (id_prefix(&p.id), i))
+        .collect();
+    keyed.par_sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| providers[a.1].id.cmp(&providers[b.1].id))
+            .then(a.1.cmp(&b.1))
+    });
+    let mut order: Vec<usize> = keyed.into_iter().map(|(_, i)| i).collect();
     apply_permutation(providers, &mut order);
     // Each provider's lists were allocated in input order, now scattered:
     // copied afresh in id order, every later pass over the providers reads
     // them in order instead of chasing pointers across the heap (on a
     // shuffled 1,000,000-row file the audit's CPU time drops by about 15%).
-    for p in providers.iter_mut() {
+    providers.par_iter_mut().for_each(|p| {
         p.gpus = p.gpus.clone();
         p.prices = p.prices.clone();
         p.operator_keys = p.operator_keys.clone();
-    }
+    });
 }
 
-/// Reorders `items` so that position `i` holds what was at `order[i]`;
-/// `order` is consumed (left as the identity).
+/// An id's first 16 bytes as a number that orders as the bytes do (short
+/// ids padded with zeros, so ids differing only after them tie).
+fn id_prefix(id: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = id.len().min(16);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 fn apply_permutation<T>(items: &mut [T], order: &mut [usize]) {
     for start in 0..items.len() {
         let mut hole = start;
@@ -678,7 +698,27 @@ mod tests {
     fn providers_sort_by_id_like_a_stable_sort() {
         // Ids with repeats, in a scrambled order; names record the input
         // position so stability can be seen.
-        let ids = ["d", "b", "a", "d", "c", "a", "e", "b", "b"];
+        // Ids sharing their first 16 bytes (the sort key's prefix) or
+        // differing from a shorter id only by a NUL are ordered by the
+        // whole id.
+        let ids = [
+            "d",
+            "b",
+            "a",
+            "d",
+            "c",
+            "a",
+            "e",
+            "b",
+            "b",
+            "provider-0000001b",
+            "provider-0000001",
+            "provider-0000001a",
+            "provider-0000001\0",
+            "provider-0000001",
+            "provider-000000",
+            "provider-0000001\0\0",
+        ];
         let mut providers: Vec<Provider> = ids
             .iter()
             .enumerate()

@@ -251,17 +251,91 @@ impl Header {
     }
 }
 
+/// A data row's cells as the parsing thread read them: where each
+/// column's text lies in the record (trimmed, unguarded) and the values of
+/// the columns that need parsing. The merging thread is the slower side of
+/// the reading pipeline, so everything that depends on one row alone is
+/// done here; a cell that does not parse is left `None` beside its text,
+/// and the merging side reports it in file order, as if it had parsed it.
+#[derive(Default)]
+struct Cells {
+    /// Byte range of each column's text in the record; empty when absent.
+    text: [(usize, usize); 15],
+    /// Every cell of the row is empty (a row to skip).
+    blank: bool,
+    /// Some optional or snapshot-level cell is non-empty.
+    any_optional: bool,
+    any_snapshot_level: bool,
+    /// The value of each number column, `None` when empty or not a
+    /// non-negative number.
+    numbers: [Option<f64>; 15],
+    /// `gpu_count` read as a whole number, exactly.
+    whole_count: Option<u64>,
+    country: Option<&'static str>,
+    asn: Option<u32>,
+}
+
+/// The columns read as non-negative numbers.
+const NUMBER_COLUMNS: [usize; 5] = [C_GPU_COUNT, C_GPU_MEMORY, C_UPTIME, C_PRICE, C_STAKE];
+
+impl Cells {
+    /// Fills the cells of `record`, a row under `header`.
+    fn read(&mut self, record: &csv::StringRecord, header: &Header) {
+        let base = record.as_slice().as_ptr() as usize;
+        for (range, &i) in self.text.iter_mut().zip(&header.index) {
+            *range = cell(record.get(i)).map_or((0, 0), |t| {
+                let start = t.as_ptr() as usize - base;
+                (start, start + t.len())
+            });
+        }
+        let ranges = self.text;
+        let text = |column: usize| text_in(record, ranges[column]);
+        for column in NUMBER_COLUMNS {
+            self.numbers[column] = text(column).and_then(non_negative);
+        }
+        self.whole_count = text(C_GPU_COUNT).and_then(|t| t.parse().ok());
+        self.country = text(C_COUNTRY).and_then(geo::country_code);
+        self.asn = text(C_ASN).and_then(parse_asn);
+        // A row with a provider id is not blank; others are checked whole.
+        self.blank =
+            self.text[C_ID].0 == self.text[C_ID].1 && record.iter().all(|f| f.trim().is_empty());
+        let given = |i: &Option<usize>| cell(i.and_then(|i| record.get(i))).is_some();
+        self.any_optional = header.optional.iter().any(given);
+        self.any_snapshot_level = header.snapshot.iter().any(given);
+    }
+
+    /// The text of `column` in `record`, the row these cells were read
+    /// from; `None` when empty.
+    fn get<'r>(&self, record: &'r csv::StringRecord, column: usize) -> Option<&'r str> {
+        text_in(record, self.text[column])
+    }
+}
+
+/// The text at byte range `(start, end)` of `record`; `None` when empty.
+fn text_in(record: &csv::StringRecord, (start, end): (usize, usize)) -> Option<&str> {
+    (start < end).then(|| &record.as_slice()[start..end])
+}
+
+/// A finite non-negative number (`-0` read as `0`).
+fn non_negative(text: &str) -> Option<f64> {
+    text.parse::<f64>()
+        .ok()
+        .filter(|x| x.is_finite() && *x >= 0.0)
+        .map(|x| x + 0.0)
+}
+
 /// One data row, with its line number for messages.
 struct Row<'r> {
     file: &'r str,
     line: u64,
     record: &'r csv::StringRecord,
+    cells: &'r Cells,
     header: &'r Header,
 }
 
 impl Row<'_> {
     fn get(&self, column: usize) -> Option<&str> {
-        cell(self.record.get(self.header.index[column]))
+        self.cells.get(self.record, column)
     }
 
     fn err(&self, column: usize, message: impl Into<String>) -> Error {
@@ -291,9 +365,9 @@ impl Row<'_> {
         let Some(text) = self.get(column) else {
             return Ok(None);
         };
-        match text.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Ok(Some(x + 0.0)),
-            _ => Err(self
+        match self.cells.numbers[column] {
+            Some(x) => Ok(Some(x)),
+            None => Err(self
                 .err(column, format!("`{text}` is not a non-negative number"))
                 .with_hint(hint)),
         }
@@ -373,54 +447,25 @@ pub fn read_rows<R: std::io::Read + Send>(
         return Err(Error::input(file, None, None, "has no header line"));
     }
     let header = Header::parse(file, &record)?;
-    let mut providers: Vec<Provider> = Vec::new();
-    // Text keys: ids up to 24 bytes are stored inline, not allocated.
-    let mut by_id: FxHashMap<Text, usize> = FxHashMap::default();
-    let mut listings: Vec<Listings> = Vec::new();
-    let mut templates = Templates::default();
-    let mut whole_file: [Option<String>; SNAPSHOT_COLUMNS.len()] = Default::default();
-    let mut merge = |record: &csv::StringRecord| -> Result<()> {
-        // Record 0 is the header.
-        if let Some(at) = record.position()
-            && at.record() == SIZE_SAMPLE_RECORDS
-        {
-            let expected = expected_providers(providers.len(), at.byte(), input_bytes);
-            providers.reserve(expected.saturating_sub(providers.len()));
-            listings.reserve(expected.saturating_sub(listings.len()));
-            by_id.reserve(expected.saturating_sub(by_id.len()));
-        }
-        if record.iter().all(|f| f.trim().is_empty()) {
-            return Ok(());
-        }
-        let line = record.position().map_or(0, |p| p.line());
-        let row = Row {
-            file,
-            line,
-            record,
-            header: &header,
-        };
-        let id = row.get(C_ID).ok_or_else(|| {
-            row.err(C_ID, "is empty")
-                .with_hint("every row needs a provider_id")
-        })?;
-        merge_snapshot_level(&mut whole_file, &row)?;
-        let index = match by_id.get(id) {
-            Some(i) => *i,
-            None => {
-                by_id.insert(Text::from(id), providers.len());
-                providers.push(Provider::new(id));
-                listings.push(Listings::default());
-                providers.len() - 1
-            }
-        };
-        merge_row(
-            &mut providers[index],
-            &mut listings[index],
-            &mut templates,
-            &row,
-        )
+    let mut merger = Merger {
+        file,
+        input_bytes,
+        header: &header,
+        providers: Vec::new(),
+        listings: Vec::new(),
+        by_id: ProviderIndex::default(),
+        templates: Templates::default(),
+        whole_file: Default::default(),
+        previous: None,
     };
-    each_record(file, reader, &mut merge)?;
+    each_record(file, reader, &header, &mut |batch| {
+        merger.merge_batch(batch)
+    })?;
+    let Merger {
+        providers,
+        whole_file,
+        ..
+    } = merger;
     let [network, profile, stake_unit, taken_at, emission_unit] = whole_file;
     let mut snapshot = Snapshot::new(
         network.unwrap_or_else(|| "generic".into()),
@@ -437,6 +482,156 @@ pub fn read_rows<R: std::io::Read + Send>(
     snapshot.taken_at = taken_at;
     snapshot.providers = providers;
     Ok(snapshot)
+}
+
+/// What the merging thread has folded so far.
+struct Merger<'a> {
+    file: &'a str,
+    input_bytes: u64,
+    header: &'a Header,
+    providers: Vec<Provider>,
+    /// The rows seen of each provider (same index).
+    listings: Vec<Listings>,
+    by_id: ProviderIndex,
+    templates: Templates,
+    /// The snapshot-level columns' values.
+    whole_file: [Option<String>; SNAPSHOT_COLUMNS.len()],
+    /// The provider of the previous row.
+    previous: Option<usize>,
+}
+
+impl Merger<'_> {
+    /// Folds a batch of rows, in order, a few rows at a time: their
+    /// providers are fetched into cache together before they are merged.
+    fn merge_batch(&mut self, batch: &[ParsedRow]) -> Result<()> {
+        for rows in batch.chunks(LOOKAHEAD_ROWS) {
+            self.by_id.prefetch(&self.providers, &self.listings, rows);
+            for (record, cells) in rows {
+                self.merge(record, cells)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Folds one row into its provider, created at its first row.
+    fn merge(&mut self, record: &csv::StringRecord, cells: &Cells) -> Result<()> {
+        // Record 0 is the header.
+        if let Some(at) = record.position()
+            && at.record() == SIZE_SAMPLE_RECORDS
+        {
+            let providers = &mut self.providers;
+            let expected = expected_providers(providers.len(), at.byte(), self.input_bytes);
+            providers.reserve(expected.saturating_sub(providers.len()));
+            self.listings
+                .reserve(expected.saturating_sub(self.listings.len()));
+            self.by_id.expected = expected;
+        }
+        if cells.blank {
+            return Ok(());
+        }
+        let line = record.position().map_or(0, |p| p.line());
+        let row = Row {
+            file: self.file,
+            line,
+            record,
+            cells,
+            header: self.header,
+        };
+        let id = row.get(C_ID).ok_or_else(|| {
+            row.err(C_ID, "is empty")
+                .with_hint("every row needs a provider_id")
+        })?;
+        if cells.any_snapshot_level {
+            merge_snapshot_level(&mut self.whole_file, &row)?;
+        }
+        let providers = &mut self.providers;
+        // Rows of one provider usually follow each other: the previous
+        // row's provider is tried first.
+        let index = match self.previous.filter(|&i| providers[i].id == id) {
+            Some(i) => i,
+            None => self.by_id.find(providers, id).unwrap_or_else(|| {
+                providers.push(Provider::new(id));
+                self.listings.push(Listings::default());
+                providers.len() - 1
+            }),
+        };
+        self.previous = Some(index);
+        merge_row(
+            &mut providers[index],
+            &mut self.listings[index],
+            &mut self.templates,
+            &row,
+        )
+    }
+}
+
+/// Finds a row's provider among those read so far. While new ids arrive
+/// in increasing order, as in a sorted file, each is larger than every
+/// earlier id, so no provider has it and no map is needed; the first id
+/// out of order builds the map, which then finds every later one.
+#[derive(Default)]
+struct ProviderIndex {
+    /// Provider of each id; `None` while ids have come in increasing order.
+    /// Text keys: ids up to 24 bytes are stored inline, not allocated.
+    by_id: Option<FxHashMap<Text, usize>>,
+    /// Providers the file is expected to hold (a size hint for the map).
+    expected: usize,
+}
+
+impl ProviderIndex {
+    /// The provider with `id`, or `None` after noting that the provider
+    /// the caller pushes next (at `providers.len()`) has it.
+    fn find(&mut self, providers: &[Provider], id: &str) -> Option<usize> {
+        let map = match &mut self.by_id {
+            Some(map) => map,
+            None if providers.last().is_none_or(|p| p.id.as_str() < id) => return None,
+            None => {
+                let mut map = FxHashMap::default();
+                map.reserve(self.expected.max(providers.len()));
+                map.extend(providers.iter().enumerate().map(|(i, p)| (p.id.clone(), i)));
+                self.by_id.insert(map)
+            }
+        };
+        let found = map.get(id).copied();
+        if found.is_none() {
+            map.insert(Text::from(id), providers.len());
+        }
+        found
+    }
+
+    /// Asks the CPU to fetch the providers of `rows` into cache. Rows of a
+    /// shuffled file land on providers scattered over memory, and merging
+    /// waits for each; looked up together, the lookups overlap.
+    fn prefetch(&self, providers: &[Provider], listings: &[Listings], rows: &[ParsedRow]) {
+        let Some(map) = &self.by_id else {
+            return;
+        };
+        for (record, cells) in rows {
+            if let Some(&i) = cells.get(record, C_ID).and_then(|id| map.get(id)) {
+                prefetch(&providers[i]);
+                prefetch(&listings[i]);
+            }
+        }
+    }
+}
+
+/// Rows whose providers are fetched into cache together.
+const LOOKAHEAD_ROWS: usize = 16;
+
+/// Asks the CPU to bring `value`'s memory into cache, without waiting.
+fn prefetch<T>(value: &T) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+        let start = (value as *const T).cast::<i8>();
+        for offset in (0..std::mem::size_of::<T>()).step_by(64) {
+            // SAFETY: a prefetch is only a hint; it reads nothing and never
+            // faults, whatever the address. SSE is part of x86_64.
+            unsafe { _mm_prefetch::<_MM_HINT_T0>(start.wrapping_add(offset)) };
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = value;
 }
 
 /// Records after which the reader estimates the file's providers from its
@@ -459,31 +654,40 @@ fn expected_providers(providers: usize, at: u64, total: u64) -> usize {
     estimate.min(total as f64 / 8.0) as usize
 }
 
-/// Records parsed at a time by the parsing thread.
-const RECORD_BATCH: usize = 1024;
+/// A record and its cells, as the parsing thread hands them over.
+type ParsedRow = (csv::StringRecord, Cells);
 
-/// Calls `merge` on every remaining record, in order. A second thread
-/// parses the CSV (and reads and hashes the input) while this one merges:
-/// batches of records go through a channel of two and come back empty to
-/// be filled again, so memory stays bounded and records are not
-/// reallocated. The first error, from either side, stops both.
+/// Records parsed at a time by the parsing thread.
+const RECORD_BATCH: usize = 4096;
+
+/// Calls `merge` on every remaining record and its [`Cells`], in order. A
+/// second thread parses the CSV and each row's cells (and reads and hashes
+/// the input) while this one merges: batches of records go through a
+/// channel of two and come back empty to be filled again, so memory stays
+/// bounded and records are not reallocated. The first error, from either
+/// side, stops both.
 fn each_record<R: std::io::Read + Send>(
     file: &str,
     mut reader: csv::Reader<R>,
-    merge: &mut dyn FnMut(&csv::StringRecord) -> Result<()>,
+    header: &Header,
+    merge: &mut dyn FnMut(&[ParsedRow]) -> Result<()>,
 ) -> Result<()> {
-    type Batch = Vec<csv::StringRecord>;
+    type Batch = Vec<ParsedRow>;
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(2);
     let (empty_tx, empty_rx) = std::sync::mpsc::channel::<Batch>();
     std::thread::scope(|scope| {
         scope.spawn(move || {
             loop {
                 let mut batch = empty_rx.try_recv().unwrap_or_default();
-                batch.resize_with(RECORD_BATCH, csv::StringRecord::new);
+                batch.resize_with(RECORD_BATCH, Default::default);
                 let mut filled = 0;
                 while filled < RECORD_BATCH {
-                    match reader.read_record(&mut batch[filled]) {
-                        Ok(true) => filled += 1,
+                    let (record, cells) = &mut batch[filled];
+                    match reader.read_record(record) {
+                        Ok(true) => {
+                            cells.read(record, header);
+                            filled += 1;
+                        }
                         Ok(false) => break,
                         Err(e) => {
                             let _ = full_tx.send(Err(csv_error(file, &e)));
@@ -501,9 +705,7 @@ fn each_record<R: std::io::Read + Send>(
         });
         for batch in full_rx {
             let batch = batch?;
-            for record in &batch {
-                merge(record)?;
-            }
+            merge(&batch)?;
             let _ = empty_tx.send(batch);
         }
         Ok(())
@@ -709,7 +911,7 @@ fn merge_row(
     set_text(&mut p.name, row.get(C_NAME), row, C_NAME)?;
     let country = match row.get(C_COUNTRY) {
         None => None,
-        Some(c) => Some(geo::country_code(c).ok_or_else(|| {
+        Some(c) => Some(row.cells.country.ok_or_else(|| {
             row.err(C_COUNTRY, format!("`{c}` is not a known country"))
                 .with_hint("use an ISO 3166-1 alpha-2 code such as US or DE")
         })?),
@@ -718,7 +920,7 @@ fn merge_row(
     set_text(&mut p.region, row.get(C_REGION), row, C_REGION)?;
     let asn = match row.get(C_ASN) {
         None => None,
-        Some(a) => Some(parse_asn(a).ok_or_else(|| {
+        Some(a) => Some(row.cells.asn.ok_or_else(|| {
             row.err(C_ASN, format!("`{a}` is not an AS number"))
                 .with_hint("write the number, e.g. 16509 or AS16509")
         })?),
@@ -755,7 +957,9 @@ fn merge_row(
     let mut current = p.stake.map(Exact);
     set_field(&mut current, stake.map(Exact), row, C_STAKE)?;
     p.stake = p.stake.or(stake);
-    merge_optional(p, row)?;
+    if row.cells.any_optional {
+        merge_optional(p, row)?;
+    }
     merge_gpus(p, listings, templates, row)
 }
 
@@ -873,12 +1077,7 @@ fn merge_optional(p: &mut Provider, row: &Row<'_>) -> Result<()> {
         whole,
         "a whole number of GPUs",
     )?;
-    let amount = |t: &str| {
-        t.parse::<f64>()
-            .ok()
-            .filter(|x| x.is_finite() && *x >= 0.0)
-            .map(|x| x + 0.0)
-    };
+    let amount = non_negative;
     optional_field(&mut p.emission, row, 11, amount, "a non-negative amount")?;
     optional_more(
         &mut p.more,
@@ -1031,10 +1230,10 @@ fn merge_gpus(
 /// The row's GPU count, read exactly: an overflow sentinel such as
 /// 18446744073709551615 is kept as claimed for the supply checks to flag.
 fn gpu_count(row: &Row<'_>) -> Result<Option<u64>> {
-    let Some(text) = row.get(C_GPU_COUNT) else {
+    if row.get(C_GPU_COUNT).is_none() {
         return Ok(None);
-    };
-    if let Ok(n) = text.parse::<u64>() {
+    }
+    if let Some(n) = row.cells.whole_count {
         return Ok(Some(n));
     }
     match row.number(C_GPU_COUNT, "gpu_count is a whole number of GPUs")? {
@@ -1410,6 +1609,36 @@ mod tests {
     }
 
     #[test]
+    fn row_order_does_not_change_the_snapshot() {
+        let rows = [
+            "p1,op,A,US,,,,,,H100,8,80,,2.5,",
+            "p1,op,,,,,,,,A100,4,40,,1.2,",
+            "p2,,,DE,,,,,,H100,1,80,,,",
+            "p3,,,,,,,,,H100,2,80,,,",
+            "p3,,,,,,,,,H100,2,80,,,",
+            "p2,,,,,,,,,H100,1,80,,3,",
+        ];
+        // In order, reversed, interleaved, and in order until an id that
+        // comes back after a later one (the reader then starts its map).
+        let orders = [
+            [0, 1, 2, 3, 4, 5],
+            [5, 4, 3, 2, 1, 0],
+            [2, 0, 3, 5, 1, 4],
+            [0, 2, 3, 4, 1, 5],
+            [3, 4, 0, 2, 1, 5],
+        ];
+        let providers = |order: &[usize]| {
+            let body: String = order.iter().map(|&i| format!("{}\n", rows[i])).collect();
+            serde_json::to_string(&parse(&body).unwrap().providers).unwrap()
+        };
+        let expected = providers(&orders[0]);
+        assert!(expected.contains(r#""duplicated":2"#), "{expected}");
+        for order in &orders[1..] {
+            assert_eq!(providers(order), expected, "order {order:?}");
+        }
+    }
+
+    #[test]
     fn empty_optional_columns_allocate_no_rare_fields() {
         // Present but empty on one provider, given on the other.
         let header = HEADER.trim_end();
@@ -1463,6 +1692,17 @@ mod tests {
                 "p1,,,,,,,,,h100,,,,,\n",
                 "field `gpu_count`: is empty while",
             ),
+            // Cells are parsed ahead of merging; errors still come in file
+            // order, and in column order within a row.
+            (
+                "p1,,A,,,,,,,,,,,,\np1,,B,,,,,,,,,,,,\np2,,,,,,,,,,,,x,,\n",
+                "line 3: field `name`",
+            ),
+            (
+                "p1,,A,,,,,,,,,,,,\np1,,B,,,,,,,h100,1,,x,,\n",
+                "line 3: field `name`",
+            ),
+            ("p1,,,Narnia,,AS-x,,,,,,,,,\n", "line 2: field `country`"),
         ];
         for (body, expected) in cases {
             let e = parse(body).unwrap_err().to_string();
@@ -1482,6 +1722,16 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("field `operator`: column is missing"), "{e}");
+    }
+
+    #[test]
+    fn rows_of_empty_cells_are_skipped() {
+        let s =
+            parse("p1,,,,,,,,,t4,2,,,,\n,,,,,,,,,,,,,,\n , ,,,,,\t,,,,,,,,\np2,,,,,,,,,,,,,,\n")
+                .unwrap();
+        assert_eq!(s.providers.len(), 2);
+        let e = parse(" ,,,,,,,,,t4,,,,,\n").unwrap_err().to_string();
+        assert!(e.contains("line 2: field `provider_id`: is empty"), "{e}");
     }
 
     #[test]

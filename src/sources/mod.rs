@@ -15,7 +15,7 @@ pub mod snapshot_json;
 pub mod vastai;
 
 use crate::error::{Error, Result};
-use crate::model::{Snapshot, geo};
+use crate::model::{Provider, Snapshot, geo};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -339,56 +339,91 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>> {
 }
 
 /// Checks invariants every snapshot must meet, whatever its adapter:
-/// unique provider ids, values in range, ISO country codes.
+/// unique provider ids, values in range, ISO country codes. The error is
+/// the first provider's that breaks one (its id problem before its
+/// values'); values are checked on every core.
 pub fn validate(snapshot: &Snapshot, file: &str) -> Result<()> {
+    use rayon::prelude::*;
+    let providers = &snapshot.providers;
+    let bad_values = providers
+        .par_iter()
+        .enumerate()
+        .find_map_first(|(i, p)| check_values(file, i, p).err().map(|e| (i, e)));
+    let bad_id = first_bad_id(file, providers);
+    match (bad_id, bad_values) {
+        (Some((i, e)), Some((j, _))) if i <= j => Err(e),
+        (_, Some((_, e))) | (Some((_, e)), None) => Err(e),
+        (None, None) => Ok(()),
+    }
+}
+
+/// Where a provider's problem is reported: its position and id.
+fn provider_error(file: &str, i: usize, p: &Provider, field: &str, message: String) -> Error {
+    Error::input(
+        file,
+        Some(format!("provider {i} (id `{}`)", p.id)),
+        Some(field),
+        message,
+    )
+}
+
+/// The first provider whose id is empty or repeats an earlier one's.
+fn first_bad_id(file: &str, providers: &[Provider]) -> Option<(usize, Error)> {
+    let empty = |i: usize, p: &Provider| provider_error(file, i, p, "id", "is empty".into());
+    // Ids in strictly increasing order (most files, and every snapshot
+    // rackaudit writes) are distinct: only the first can be empty.
+    if providers.windows(2).all(|w| w[0].id < w[1].id) {
+        let first = providers.first().filter(|p| p.id.is_empty())?;
+        return Some((0, empty(0, first)));
+    }
     let mut seen = rustc_hash::FxHashSet::default();
-    seen.reserve(snapshot.providers.len());
-    for (i, p) in snapshot.providers.iter().enumerate() {
-        let at = |field: &str, message: String| {
-            Error::input(
-                file,
-                Some(format!("provider {i} (id `{}`)", p.id)),
-                Some(field),
-                message,
-            )
-        };
+    seen.reserve(providers.len());
+    providers.iter().enumerate().find_map(|(i, p)| {
         if p.id.is_empty() {
-            return Err(at("id", "is empty".into()));
+            Some((i, empty(i, p)))
+        } else if !seen.insert(p.id.as_str()) {
+            let e = provider_error(file, i, p, "id", "appears more than once".into())
+                .with_hint("give each provider a unique id");
+            Some((i, e))
+        } else {
+            None
         }
-        if !seen.insert(p.id.as_str()) {
-            return Err(at("id", "appears more than once".into())
-                .with_hint("give each provider a unique id"));
-        }
-        if let Some(c) = &p.country
-            && geo::country_code(c) != Some(c.as_str())
-        {
-            return Err(at(
-                "country",
-                format!("`{c}` is not an ISO 3166-1 alpha-2 code"),
-            ));
-        }
-        if let Some(u) = &p.uptime
-            && !(0.0..=1.0).contains(&u.value)
-        {
-            return Err(at("uptime", format!("{} is outside [0, 1]", u.value)));
-        }
-        let amounts = [
-            ("stake", p.stake),
-            ("emission", p.emission),
-            ("cpu_cores", p.more.cpu_cores),
-            ("memory_gb", p.more.memory_gb),
-            ("storage_gb", p.more.storage_gb),
-        ];
-        for (field, value) in amounts {
-            check_amount(value, |m| at(field, m))?;
-        }
-        for g in &p.gpus {
-            check_amount(g.memory_gb, |m| at("gpus.memory_gb", m))?;
-            check_amount(g.tflops_fp16, |m| at("gpus.tflops_fp16", m))?;
-        }
-        for price in &p.prices {
-            check_amount(Some(price.per_gpu_hour), |m| at("prices.per_gpu_hour", m))?;
-        }
+    })
+}
+
+/// A provider's values: an ISO country, uptime in [0, 1], finite
+/// non-negative amounts.
+fn check_values(file: &str, i: usize, p: &Provider) -> Result<()> {
+    let at = |field: &str, message: String| provider_error(file, i, p, field, message);
+    if let Some(c) = &p.country
+        && geo::country_code(c) != Some(c.as_str())
+    {
+        return Err(at(
+            "country",
+            format!("`{c}` is not an ISO 3166-1 alpha-2 code"),
+        ));
+    }
+    if let Some(u) = &p.uptime
+        && !(0.0..=1.0).contains(&u.value)
+    {
+        return Err(at("uptime", format!("{} is outside [0, 1]", u.value)));
+    }
+    let amounts = [
+        ("stake", p.stake),
+        ("emission", p.emission),
+        ("cpu_cores", p.more.cpu_cores),
+        ("memory_gb", p.more.memory_gb),
+        ("storage_gb", p.more.storage_gb),
+    ];
+    for (field, value) in amounts {
+        check_amount(value, |m| at(field, m))?;
+    }
+    for g in &p.gpus {
+        check_amount(g.memory_gb, |m| at("gpus.memory_gb", m))?;
+        check_amount(g.tflops_fp16, |m| at("gpus.tflops_fp16", m))?;
+    }
+    for price in &p.prices {
+        check_amount(Some(price.per_gpu_hour), |m| at("prices.per_gpu_hour", m))?;
     }
     Ok(())
 }
@@ -435,6 +470,63 @@ mod tests {
         ];
         for (uri, expected) in cases {
             assert_eq!(host_of(uri).as_deref(), expected, "{uri}");
+        }
+    }
+
+    #[test]
+    fn validation_names_the_first_bad_provider() {
+        // (ids, provider with a country that is not a code, expected error)
+        let cases: [(&[&str], Option<usize>, Option<&str>); 7] = [
+            (&["a", "b", "c"], None, None),
+            (&["b", "a", "c"], None, None),
+            (
+                &["a", "b", "a"],
+                Some(0),
+                Some("provider 0 (id `a`): field `country`"),
+            ),
+            (
+                &["a", "b", "a"],
+                Some(2),
+                Some("provider 2 (id `a`): field `id`: appears"),
+            ),
+            (
+                &["b", "a", "c"],
+                Some(2),
+                Some("provider 2 (id `c`): field `country`"),
+            ),
+            (
+                &["", "a"],
+                Some(1),
+                Some("provider 0 (id ``): field `id`: is empty"),
+            ),
+            (
+                &["b", "a", ""],
+                None,
+                Some("provider 2 (id ``): field `id`: is empty"),
+            ),
+        ];
+        for (ids, bad_country, expected) in cases {
+            let mut s = Snapshot::new(
+                "t",
+                crate::model::Source {
+                    adapter: "t".into(),
+                    location: "t".into(),
+                    note: None,
+                },
+                String::new(),
+            );
+            s.providers = ids.iter().map(|id| Provider::new(*id)).collect();
+            if let Some(i) = bad_country {
+                s.providers[i].country = Some("Narnia".into());
+            }
+            let got = validate(&s, "t").err().map(|e| e.to_string());
+            match expected {
+                None => assert!(got.is_none(), "{ids:?}: {got:?}"),
+                Some(want) => {
+                    let got = got.unwrap_or_default();
+                    assert!(got.contains(want), "{ids:?}: {got}");
+                }
+            }
         }
     }
 
