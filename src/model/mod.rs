@@ -608,6 +608,8 @@ fn id_prefix(id: &str) -> u128 {
     u128::from_be_bytes(bytes)
 }
 
+/// Reorders `items` so that position `i` holds what was at `order[i]`;
+/// `order` is consumed (left as the identity).
 fn apply_permutation<T>(items: &mut [T], order: &mut [usize]) {
     for start in 0..items.len() {
         let mut hole = start;

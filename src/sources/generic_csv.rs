@@ -690,7 +690,13 @@ fn each_record<R: std::io::Read + Send>(
                         }
                         Ok(false) => break,
                         Err(e) => {
-                            let _ = full_tx.send(Err(csv_error(file, &e)));
+                            // The rows before the broken one are merged
+                            // first: an error in them comes earlier in the
+                            // file and is the one to report.
+                            batch.truncate(filled);
+                            if full_tx.send(Ok(batch)).is_ok() {
+                                let _ = full_tx.send(Err(csv_error(file, &e)));
+                            }
                             return;
                         }
                     }
@@ -1703,6 +1709,11 @@ mod tests {
                 "line 3: field `name`",
             ),
             ("p1,,,Narnia,,AS-x,,,,,,,,,\n", "line 2: field `country`"),
+            // A bad cell before a row that is not CSV at all.
+            (
+                "p1,,,,,,,,,h100,1,,,bad,\np2,,,,,,,,,,,,,,,\n",
+                "line 2: field `price_per_gpu_hour`",
+            ),
         ];
         for (body, expected) in cases {
             let e = parse(body).unwrap_err().to_string();
