@@ -267,7 +267,7 @@ struct Cells {
     any_optional: bool,
     any_snapshot_level: bool,
     /// The value of each number column, `None` when empty or not a
-    /// non-negative number.
+    /// non-negative number (`gpu_count`'s only when it is not whole).
     numbers: [Option<f64>; 15],
     /// `gpu_count` read as a whole number, exactly.
     whole_count: Option<u64>,
@@ -275,8 +275,9 @@ struct Cells {
     asn: Option<u32>,
 }
 
-/// The columns read as non-negative numbers.
-const NUMBER_COLUMNS: [usize; 5] = [C_GPU_COUNT, C_GPU_MEMORY, C_UPTIME, C_PRICE, C_STAKE];
+/// The columns read as non-negative numbers (`gpu_count` is read as a
+/// whole number first).
+const NUMBER_COLUMNS: [usize; 4] = [C_GPU_MEMORY, C_UPTIME, C_PRICE, C_STAKE];
 
 impl Cells {
     /// Fills the cells of `record`, a row under `header`.
@@ -294,6 +295,11 @@ impl Cells {
             self.numbers[column] = text(column).and_then(non_negative);
         }
         self.whole_count = text(C_GPU_COUNT).and_then(|t| t.parse().ok());
+        // Read as a number only when it is not a whole one (`8.0`, `1e3`).
+        self.numbers[C_GPU_COUNT] = match self.whole_count {
+            Some(_) => None,
+            None => text(C_GPU_COUNT).and_then(non_negative),
+        };
         self.country = text(C_COUNTRY).and_then(geo::country_code);
         self.asn = text(C_ASN).and_then(parse_asn);
         // A row with a provider id is not blank; others are checked whole.
@@ -1733,6 +1739,18 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("field `operator`: column is missing"), "{e}");
+    }
+
+    #[test]
+    fn gpu_counts_written_as_numbers_are_read_when_whole() {
+        let s = parse("p1,,,,,,,,,t4,8.0,,,,\np2,,,,,,,,,t4,1e1,,,,\n").unwrap();
+        let counts: Vec<u64> = s.providers.iter().map(|p| p.gpu_count()).collect();
+        assert_eq!(counts, [8, 10]);
+        let e = parse("p1,,,,,,,,,t4,1.5,,,,\n").unwrap_err().to_string();
+        assert!(
+            e.contains("line 2: field `gpu_count`: 1.5 is not a whole number"),
+            "{e}"
+        );
     }
 
     #[test]
