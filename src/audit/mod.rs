@@ -538,18 +538,17 @@ pub fn provider_vector(p: &Provider) -> Vector {
 
 /// Weight per entity of one dimension, and the weight with no entity.
 ///
-/// Columnar: each entity key is interned once (an integer id in order of
-/// first appearance) and weights are summed into flat vectors by id; the
-/// keys' string order is computed once, so ranking by weight then key
-/// compares integers only.
+/// Columnar: each entity key is interned once (an integer id) and weights
+/// are summed into flat vectors by id; the ids are then put in the string
+/// order of the keys once, so ranking by weight then key sorts integers
+/// only.
 struct Aggregate<'a> {
+    /// In string order, once built.
     keys: Vec<Cow<'a, str>>,
     labels: Vec<Option<Cow<'a, str>>>,
     /// Borrowed for the provider dimension, whose entities are the
     /// providers themselves.
     totals: Cow<'a, [Contribution]>,
-    /// Position of each id in the string order of the keys.
-    rank: Vec<u32>,
     unattributed: Contribution,
 }
 
@@ -572,7 +571,6 @@ impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
                 keys: Vec::new(),
                 labels: Vec::new(),
                 totals: Cow::Owned(Vec::new()),
-                rank: Vec::new(),
                 unattributed: Contribution::default(),
             },
         }
@@ -597,53 +595,54 @@ impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
     }
 
     fn finish(self) -> Aggregate<'a> {
-        self.agg.with_rank()
+        self.agg.ordered_by_key()
     }
 }
 
 impl Aggregate<'_> {
-    /// Sets each id's position in the string order of the keys.
-    fn with_rank(mut self) -> Self {
-        let mut order: Vec<u32> = (0..self.keys.len() as u32).collect();
+    /// Renumbers the entities in the string order of their keys.
+    fn ordered_by_key(mut self) -> Self {
+        use std::mem::take;
         // Keys usually arrive sorted (providers are in id order): one pass
         // checks that before sorting.
-        if !self.keys.windows(2).all(|w| w[0] < w[1]) {
-            // Compared by their first eight bytes held inline, and by the
-            // whole key only on a tie: the same order, without following a
-            // pointer to the key for every comparison.
-            let mut keyed: Vec<(u64, u32)> = order
-                .iter()
-                .map(|&id| (key_prefix(&self.keys[id as usize]), id))
-                .collect();
-            keyed.sort_unstable_by(|a, b| {
-                a.0.cmp(&b.0)
-                    .then_with(|| self.keys[a.1 as usize].cmp(&self.keys[b.1 as usize]))
-            });
-            order = keyed.into_iter().map(|(_, id)| id).collect();
+        if self.keys.windows(2).all(|w| w[0] < w[1]) {
+            return self;
         }
-        self.rank = vec![0; order.len()];
-        for (position, &id) in order.iter().enumerate() {
-            self.rank[id as usize] = position as u32;
-        }
+        // Compared by their first eight bytes held inline, and by the whole
+        // key only on a tie: the same order, without following a pointer to
+        // the key for every comparison.
+        let mut keyed: Vec<(u64, u32)> = (0..self.keys.len() as u32)
+            .map(|id| (key_prefix(&self.keys[id as usize]), id))
+            .collect();
+        keyed.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| self.keys[a.1 as usize].cmp(&self.keys[b.1 as usize]))
+        });
+        let order: Vec<usize> = keyed.into_iter().map(|(_, id)| id as usize).collect();
+        let (mut keys, mut labels) = (take(&mut self.keys), take(&mut self.labels));
+        self.keys = order.iter().map(|&id| take(&mut keys[id])).collect();
+        self.labels = order.iter().map(|&id| labels[id].take()).collect();
+        self.totals = Cow::Owned(order.iter().map(|&id| self.totals[id]).collect());
         self
     }
 
     /// The entities taking part in weight `w` as (id, weight), largest
     /// first (ties by key).
     fn ranked(&self, w: usize) -> Vec<(u32, f64)> {
-        // Sorted as plain integers (descending weight as ordered bits, then
-        // key rank, then id), without looking up ranks while comparing.
-        let mut keyed: Vec<(u64, u32, u32)> = self
+        // Taken in key order (id order), then sorted stably by descending
+        // weight as ordered bits: ties stay in key order without comparing
+        // keys, and each weight is read back from its bits.
+        let mut keyed: Vec<(u64, u32)> = self
             .totals
             .iter()
             .enumerate()
             .filter(|(_, c)| c.present[w])
-            .map(|(id, c)| (!ordered_bits(c.value[w]), self.rank[id], id as u32))
+            .map(|(id, c)| (!ordered_bits(c.value[w]), id as u32))
             .collect();
-        keyed.sort_unstable();
+        crate::metrics::radix::sort_by_u64_key(&mut keyed, |k| k.0);
         keyed
             .into_iter()
-            .map(|(_, _, id)| (id, self.totals[id as usize].value[w]))
+            .map(|(bits, id)| (id, from_ordered_bits(!bits)))
             .collect()
     }
 
@@ -680,6 +679,15 @@ fn ordered_bits(x: f64) -> u64 {
     }
 }
 
+/// The inverse of [`ordered_bits`].
+fn from_ordered_bits(ordered: u64) -> f64 {
+    f64::from_bits(if ordered >> 63 == 1 {
+        ordered & !(1 << 63)
+    } else {
+        !ordered
+    })
+}
+
 /// Sums the contributions of every provider (or GPU group) per entity of
 /// one dimension.
 fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
@@ -713,10 +721,9 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
                     .map(|p| p.name.as_deref().map(Cow::Borrowed))
                     .collect(),
                 totals: Cow::Borrowed(&prep.totals),
-                rank: Vec::new(),
                 unattributed: Contribution::default(),
             }
-            .with_rank()
+            .ordered_by_key()
         }
         Dimension::Operator => {
             let r = &*prep.resolution;
@@ -784,10 +791,7 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
 type Rows = Vec<(Option<String>, Vector, Option<String>)>;
 
 fn agg_rows(agg: &Aggregate) -> Rows {
-    let mut ids: Vec<usize> = (0..agg.keys.len()).collect();
-    ids.sort_unstable_by_key(|&id| agg.rank[id]);
-    let mut rows: Rows = ids
-        .into_iter()
+    let mut rows: Rows = (0..agg.keys.len())
         .map(|id| {
             (
                 Some(agg.keys[id].to_string()),
@@ -1080,13 +1084,11 @@ pub fn measure_scoped(
             SupplySummary::new(check, bases)
         })
     };
-    let cloud = || {
-        let totals: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
-        sections::cloud_exposure(snapshot, &prep.clouds, &totals, primary)
-    };
+    let weights: Vec<Vector> = prep.totals.iter().map(|c| c.value).collect();
+    let cloud = || sections::cloud_exposure(snapshot, &prep.clouds, &weights, primary);
     let uptime_and_coverage = || {
         rayon::join(
-            || sections::uptime(snapshot, primary),
+            || sections::uptime(snapshot, primary, &weights),
             || {
                 if full {
                     sections::coverage(snapshot, &prep.clouds)

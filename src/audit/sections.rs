@@ -687,26 +687,28 @@ pub struct UptimeSummary {
 }
 
 /// Uptime dispersion, or `None` when no provider's uptime is known.
-pub fn uptime(s: &Snapshot, primary: Weight) -> Option<UptimeSummary> {
+/// `weights` are each provider's weights ([`super::provider_vector`]), in
+/// provider order.
+pub fn uptime(s: &Snapshot, primary: Weight, weights: &[Vector]) -> Option<UptimeSummary> {
     let with: Vec<_> = s
         .providers
         .iter()
-        .filter_map(|p| p.uptime.as_ref().map(|u| (p, u)))
+        .zip(weights)
+        .filter_map(|(p, w)| p.uptime.as_ref().map(|u| (p, u, w[primary.index()])))
         .collect();
-    let values: Vec<f64> = with.iter().map(|(_, u)| u.value).collect();
-    let gpus: Vec<f64> = with.iter().map(|(p, _)| p.gpu_count() as f64).collect();
+    let values: Vec<f64> = with.iter().map(|(_, u, _)| u.value).collect();
+    let gpus: Vec<f64> = with.iter().map(|(p, _, _)| p.gpu_count() as f64).collect();
     // Distinct windows first: a network has a handful, and a String per
     // provider cost half a million allocations.
     let windows: Vec<String> = with
         .iter()
-        .map(|(_, u)| u.window.as_str())
+        .map(|(_, u, _)| u.window.as_str())
         .collect::<std::collections::BTreeSet<&str>>()
         .into_iter()
         .map(str::to_owned)
         .collect();
-    let weight = |p: &crate::model::Provider| super::provider_vector(p)[primary.index()];
-    let total = crate::metrics::sum::sum(s.providers.iter().map(weight));
-    let known = crate::metrics::sum::sum(with.iter().map(|(p, _)| weight(p)));
+    let total = crate::metrics::sum::sum(weights.iter().map(|w| w[primary.index()]));
+    let known = crate::metrics::sum::sum(with.iter().map(|(_, _, w)| *w));
     let coverage = with.len() as f64 / s.providers.len().max(1) as f64;
     Some(UptimeSummary {
         windows,

@@ -55,7 +55,7 @@ impl Weights {
         // integer sorting is markedly faster than a float comparator.
         // Callers usually pass them ranked already: check in one pass.
         if !values.windows(2).all(|w| w[0].to_bits() >= w[1].to_bits()) {
-            values.sort_unstable_by_key(|v| std::cmp::Reverse(v.to_bits()));
+            super::radix::sort_by_u64_key(&mut values, |v| !v.to_bits());
         }
         let mut total = sum(values.iter().copied());
         if !total.is_finite() {

@@ -6,6 +6,7 @@
 
 pub mod concentration;
 pub mod dispersion;
+pub mod radix;
 pub mod sum;
 pub mod threshold;
 

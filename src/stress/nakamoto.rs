@@ -29,7 +29,7 @@ use super::instance::Instance;
 use super::solver::{Placement, Types, best_greedy, reaches_at_least, upper_bound};
 use crate::text::pct;
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// Named groups of providers (operators, countries, …), disjoint.
 #[derive(Debug, Clone, Default)]
@@ -364,6 +364,11 @@ pub struct Search<'a> {
     nodes: u64,
     budget: u64,
     memo: HashMap<Types, Reach>,
+    /// Class capacities with every bin alive (single class, then per
+    /// division of the whole network), made once: each decision starts
+    /// from them.
+    all_slots: Vec<u64>,
+    all_portions: Vec<Vec<u64>>,
 }
 
 /// Computes the coefficient of one level.
@@ -461,10 +466,14 @@ impl<'a> Search<'a> {
                 .then_with(|| a.signature.cmp(&b.signature))
                 .then_with(|| groups.labels[a.index].cmp(&groups.labels[b.index]))
         });
+        let all_slots = class_slots(inst, &classes);
+        let all_portions = divisions.iter().map(Division::totals).collect();
         Search {
             inst,
             providers,
             target,
+            all_slots,
+            all_portions,
             classes,
             class_names: class_names.to_vec(),
             groups: prepared,
@@ -543,34 +552,12 @@ impl<'a> Search<'a> {
     /// losing `lost` (search indices).
     fn alive_capacities(&self, lost: &[bool]) -> (Vec<u64>, Vec<Vec<u64>>) {
         // Bins outside every group (field unknown) are always alive.
-        let mut slots = self.total_slots();
-        let mut portions = self.total_portions();
+        let mut slots = self.all_slots.clone();
+        let mut portions = self.all_portions.clone();
         for (g, _) in self.groups.iter().zip(lost).filter(|(_, l)| **l) {
             g.take_from(&mut slots, &mut portions);
         }
         (slots, portions)
-    }
-
-    fn total_slots(&self) -> Vec<u64> {
-        self.classes
-            .iter()
-            .enumerate()
-            .map(|(c, class)| {
-                self.inst
-                    .bins
-                    .iter()
-                    .filter(|b| b.eligible & (1 << c) != 0)
-                    .map(|b| b.capacity / class.unit * class.unit)
-                    .sum()
-            })
-            .collect()
-    }
-
-    fn total_portions(&self) -> Vec<Vec<u64>> {
-        divisions(self.inst, &self.classes, &vec![true; self.inst.bins.len()])
-            .iter()
-            .map(Division::totals)
-            .collect()
     }
 
     fn run(&mut self, level: f64) -> NakamotoResult {
@@ -1190,6 +1177,19 @@ impl Search<'_> {
     }
 }
 
+/// Per class: the GPUs of every eligible bin, in whole units of the class.
+fn class_slots(inst: &Instance, classes: &[ClassDemand]) -> Vec<u64> {
+    let mut slots = vec![0; classes.len()];
+    for bin in &inst.bins {
+        for (c, (slot, class)) in slots.iter_mut().zip(classes).enumerate() {
+            if bin.eligible & (1 << c) != 0 {
+                *slot += bin.capacity / class.unit * class.unit;
+            }
+        }
+    }
+    slots
+}
+
 /// Divisions of every bin's capacity among the classes, as
 /// `division[bin][class]` GPUs (whole units of the class, together at most
 /// the bin): one proportional to the classes' demands, one that meets the
@@ -1197,56 +1197,64 @@ impl Search<'_> {
 /// Capacity left over goes to the eligible class with the smallest unit.
 fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> [Division; 2] {
     let nc = classes.len();
-    let eligible = |b: usize, c: usize| alive[b] && inst.bins[b].eligible & (1 << c) != 0;
+    // Each bin's eligible classes, none when it is lost: one pass of
+    // masks instead of a lookup per bin and class.
+    let classes_mask = if nc >= 64 { u64::MAX } else { (1u64 << nc) - 1 };
+    let masks: Vec<u64> = inst
+        .bins
+        .iter()
+        .zip(alive)
+        .map(|(bin, &a)| if a { bin.eligible & classes_mask } else { 0 })
+        .collect();
     // Classes by unit, smallest first: sorted once, not once per bin.
     let mut by_unit: Vec<usize> = (0..nc).collect();
     by_unit.sort_by_key(|&c| (classes[c].unit, c));
-    let leftover = |d: &mut Division| {
-        for b in (0..inst.bins.len()).filter(|&b| alive[b]) {
-            let per = d.bin_mut(b);
-            let used: u64 = per.iter().sum();
-            let mut rest = inst.bins[b].capacity.saturating_sub(used);
-            for &c in by_unit.iter().filter(|&&c| eligible(b, c)) {
-                let k = rest / classes[c].unit * classes[c].unit;
-                per[c] += k;
-                rest -= k;
-            }
+    // Capacity left in a bin goes to its eligible classes, smallest unit
+    // first; a bin's leftover reads only that bin.
+    let leftover = |per: &mut [u64], capacity: u64, mask: u64| {
+        let used: u64 = per.iter().sum();
+        let mut rest = capacity.saturating_sub(used);
+        for &c in by_unit.iter().filter(|&&c| mask & (1 << c) != 0) {
+            let k = rest / classes[c].unit * classes[c].unit;
+            per[c] += k;
+            rest -= k;
         }
     };
-    // Proportional to demand.
-    let mut proportional = Division::new(inst.bins.len(), nc);
-    for (b, bin) in inst.bins.iter().enumerate() {
-        let total: u64 = (0..nc)
-            .filter(|&c| eligible(b, c))
-            .map(|c| classes[c].gpus)
-            .sum();
-        if total == 0 {
-            continue;
+    // Proportional to demand. Each division is written row by row, never
+    // read before it is written: fresh zeroed memory is mapped to the
+    // kernel's shared zero page when first read, and the first write after
+    // that is a second fault that also flushes every core's TLB.
+    let mut row = vec![0u64; nc];
+    let mut proportional = Division::with_capacity(inst.bins.len(), nc);
+    for (bin, &mask) in inst.bins.iter().zip(&masks) {
+        row.fill(0);
+        if mask != 0 {
+            let total: u64 = eligible_classes(mask, nc).map(|c| classes[c].gpus).sum();
+            if total > 0 {
+                for c in eligible_classes(mask, nc) {
+                    let share = share_of(bin.capacity, classes[c].gpus, total);
+                    row[c] = share / classes[c].unit * classes[c].unit;
+                }
+            }
+            leftover(&mut row, bin.capacity, mask);
         }
-        let per = proportional.bin_mut(b);
-        for c in (0..nc).filter(|&c| eligible(b, c)) {
-            let share = (bin.capacity as u128 * classes[c].gpus as u128 / total as u128) as u64;
-            per[c] = share / classes[c].unit * classes[c].unit;
+        proportional.push(&row);
+    }
+    // Scarcest class first, one unit per bin in turn.
+    let mut supply = vec![0u64; nc];
+    for (bin, &mask) in inst.bins.iter().zip(&masks) {
+        for c in eligible_classes(mask, nc) {
+            supply[c] += bin.capacity;
         }
     }
-    leftover(&mut proportional);
-    // Scarcest class first, one unit per bin in turn.
-    let supply: Vec<u64> = (0..nc)
-        .map(|c| {
-            inst.bins
-                .iter()
-                .enumerate()
-                .filter(|(b, _)| eligible(*b, c))
-                .map(|(_, bin)| bin.capacity)
-                .sum()
-        })
-        .collect();
     let mut order: Vec<usize> = (0..nc).collect();
     order.sort_by(|&a, &b| {
         let ratio = |c: usize| supply[c] as f64 / classes[c].gpus.max(1) as f64;
         ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b))
     });
-    let mut spread = Division::new(inst.bins.len(), nc);
+    // Per bin that gets any: the units each class takes from it (at most
+    // the units demanded, usually a few bins of a large network).
+    let mut taken: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
     let mut free: Vec<u64> = inst
         .bins
         .iter()
@@ -1256,27 +1264,71 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> [Divis
     for c in order {
         let unit = classes[c].unit;
         let mut need = classes[c].gpus / unit;
-        let bins: Vec<usize> = (0..inst.bins.len()).filter(|&b| eligible(b, c)).collect();
-        while need > 0 {
-            let mut placed = false;
-            for &b in &bins {
+        // Passes over the eligible bins in order, each taking one unit from
+        // every bin that still has one, until the class is met or no bin
+        // has. The first pass visits every bin (it usually meets the class:
+        // demand is small next to supply); later ones only those it left
+        // with a unit, since a bin's free capacity only falls.
+        // One unit from bin `b` if it has one; whether it has another.
+        let mut take = |b: usize, need: &mut u64| {
+            if free[b] < unit {
+                return false;
+            }
+            free[b] -= unit;
+            taken.entry(b).or_insert_with(|| vec![0; nc])[c] += unit;
+            *need -= 1;
+            free[b] >= unit
+        };
+        let mut open = Vec::new();
+        for (b, &mask) in masks.iter().enumerate() {
+            if need == 0 {
+                break;
+            }
+            if mask & (1 << c) != 0 && take(b, &mut need) {
+                open.push(b);
+            }
+        }
+        while need > 0 && !open.is_empty() {
+            let mut still = Vec::new();
+            for &b in &open {
                 if need == 0 {
                     break;
                 }
-                if free[b] >= unit {
-                    free[b] -= unit;
-                    spread.bin_mut(b)[c] += unit;
-                    need -= 1;
-                    placed = true;
+                if take(b, &mut need) {
+                    still.push(b);
                 }
             }
-            if !placed {
-                break;
-            }
+            open = still;
         }
     }
-    leftover(&mut spread);
+    let mut spread = Division::with_capacity(inst.bins.len(), nc);
+    let mut taken = taken.into_iter().peekable();
+    for (b, (bin, &mask)) in inst.bins.iter().zip(&masks).enumerate() {
+        match taken.next_if(|(t, _)| *t == b) {
+            Some((_, units)) => row.copy_from_slice(&units),
+            None => row.fill(0),
+        }
+        if mask != 0 {
+            leftover(&mut row, bin.capacity, mask);
+        }
+        spread.push(&row);
+    }
     [proportional, spread]
+}
+
+/// The classes below `nc` whose bit is set in `mask`, in order.
+fn eligible_classes(mask: u64, nc: usize) -> impl Iterator<Item = usize> {
+    (0..nc).filter(move |&c| mask & (1 << c) != 0)
+}
+
+/// `capacity × gpus / total`, rounded down, without overflow: in 64 bits
+/// when the product fits (the common case, and much cheaper than a 128-bit
+/// division).
+fn share_of(capacity: u64, gpus: u64, total: u64) -> u64 {
+    match capacity.checked_mul(gpus) {
+        Some(product) => product / total,
+        None => (capacity as u128 * gpus as u128 / total as u128) as u64,
+    }
 }
 
 /// Each provider's usable bins (eligible for some class, with capacity),
@@ -1319,19 +1371,21 @@ struct Division {
 }
 
 impl Division {
-    fn new(bins: usize, classes: usize) -> Self {
+    /// An empty division, with room for `bins` rows.
+    fn with_capacity(bins: usize, classes: usize) -> Self {
         Division {
             classes,
-            portions: vec![0; bins * classes],
+            portions: Vec::with_capacity(bins * classes),
         }
+    }
+
+    /// Appends the next bin's row.
+    fn push(&mut self, row: &[u64]) {
+        self.portions.extend_from_slice(row);
     }
 
     fn bin(&self, b: usize) -> &[u64] {
         &self.portions[b * self.classes..(b + 1) * self.classes]
-    }
-
-    fn bin_mut(&mut self, b: usize) -> &mut [u64] {
-        &mut self.portions[b * self.classes..(b + 1) * self.classes]
     }
 
     /// Per class: the portions of `bins` summed.

@@ -304,3 +304,144 @@ fn a_small_budget_reports_sound_bounds_deterministically() {
         }
     }
 }
+
+fn zeros(bins: usize, classes: usize) -> Division {
+    Division {
+        classes,
+        portions: vec![0; bins * classes],
+    }
+}
+
+fn bin_mut(d: &mut Division, b: usize) -> &mut [u64] {
+    &mut d.portions[b * d.classes..(b + 1) * d.classes]
+}
+
+/// The divisions as first written, bin by bin and class by class: the
+/// faster [`divisions`] must give exactly these.
+fn divisions_by_definition(
+    inst: &Instance,
+    classes: &[ClassDemand],
+    alive: &[bool],
+) -> [Division; 2] {
+    let nc = classes.len();
+    let eligible = |b: usize, c: usize| alive[b] && inst.bins[b].eligible & (1 << c) != 0;
+    // Classes by unit, smallest first: sorted once, not once per bin.
+    let mut by_unit: Vec<usize> = (0..nc).collect();
+    by_unit.sort_by_key(|&c| (classes[c].unit, c));
+    let leftover = |d: &mut Division| {
+        for b in (0..inst.bins.len()).filter(|&b| alive[b]) {
+            let per = bin_mut(d, b);
+            let used: u64 = per.iter().sum();
+            let mut rest = inst.bins[b].capacity.saturating_sub(used);
+            for &c in by_unit.iter().filter(|&&c| eligible(b, c)) {
+                let k = rest / classes[c].unit * classes[c].unit;
+                per[c] += k;
+                rest -= k;
+            }
+        }
+    };
+    // Proportional to demand.
+    let mut proportional = zeros(inst.bins.len(), nc);
+    for (b, bin) in inst.bins.iter().enumerate() {
+        let total: u64 = (0..nc)
+            .filter(|&c| eligible(b, c))
+            .map(|c| classes[c].gpus)
+            .sum();
+        if total == 0 {
+            continue;
+        }
+        let per = bin_mut(&mut proportional, b);
+        for c in (0..nc).filter(|&c| eligible(b, c)) {
+            let share = (bin.capacity as u128 * classes[c].gpus as u128 / total as u128) as u64;
+            per[c] = share / classes[c].unit * classes[c].unit;
+        }
+    }
+    leftover(&mut proportional);
+    // Scarcest class first, one unit per bin in turn.
+    let supply: Vec<u64> = (0..nc)
+        .map(|c| {
+            inst.bins
+                .iter()
+                .enumerate()
+                .filter(|(b, _)| eligible(*b, c))
+                .map(|(_, bin)| bin.capacity)
+                .sum()
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..nc).collect();
+    order.sort_by(|&a, &b| {
+        let ratio = |c: usize| supply[c] as f64 / classes[c].gpus.max(1) as f64;
+        ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b))
+    });
+    let mut spread = zeros(inst.bins.len(), nc);
+    let mut free: Vec<u64> = inst
+        .bins
+        .iter()
+        .zip(alive)
+        .map(|(b, &a)| if a { b.capacity } else { 0 })
+        .collect();
+    for c in order {
+        let unit = classes[c].unit;
+        let mut need = classes[c].gpus / unit;
+        let bins: Vec<usize> = (0..inst.bins.len()).filter(|&b| eligible(b, c)).collect();
+        while need > 0 {
+            let mut placed = false;
+            for &b in &bins {
+                if need == 0 {
+                    break;
+                }
+                if free[b] >= unit {
+                    free[b] -= unit;
+                    bin_mut(&mut spread, b)[c] += unit;
+                    need -= 1;
+                    placed = true;
+                }
+            }
+            if !placed {
+                break;
+            }
+        }
+    }
+    leftover(&mut spread);
+    [proportional, spread]
+}
+
+#[test]
+fn divisions_match_their_definition() {
+    let mut rng = Rng::new(11);
+    for case in 0..400 {
+        let (s, w, _) = network(&mut rng, 1 + case % 25);
+        let mut inst = Instance::new(&s, &w).unwrap();
+        // Some cases with a bin too large for a 64-bit product of
+        // capacity and demand.
+        if case % 7 == 0 {
+            inst.bins[0].capacity = 1 << 62;
+        }
+        // Classes of every kind: no demand, demand beyond supply (the
+        // spread then takes several passes), any unit.
+        let classes: Vec<ClassDemand> = (0..inst.demands.len())
+            .map(|_| {
+                let unit = [1u64, 2, 4, 8][(rng.next_u64() % 4) as usize];
+                let gpus = match rng.next_u64() % 4 {
+                    0 => 0,
+                    1 => unit * (1 + rng.next_u64() % 5),
+                    2 => unit * (1 + rng.next_u64() % 200),
+                    _ => unit * (1 + rng.next_u64() % 1024),
+                };
+                ClassDemand {
+                    gpus,
+                    unit,
+                    spread: None,
+                }
+            })
+            .collect();
+        let alive: Vec<bool> = (0..inst.bins.len())
+            .map(|_| case % 3 == 0 || rng.next_u64() % 10 < 7)
+            .collect();
+        let fast = divisions(&inst, &classes, &alive);
+        let slow = divisions_by_definition(&inst, &classes, &alive);
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!(f.portions, s.portions, "case {case}");
+        }
+    }
+}

@@ -612,27 +612,36 @@ fn no_qualifying_gpu(s: &Snapshot, c: &Class) -> String {
     }
 }
 
-/// Groups ordered by their total `weights`, largest first (ties by label).
-fn ranked(groups: &Groups, weights: &[f64]) -> Vec<usize> {
+/// The first `k` groups by their total `weights`, largest first (ties by
+/// label, then by position), in order.
+fn ranked(groups: &Groups, weights: &[f64], k: usize) -> Vec<usize> {
     // Each group's total once, not once per comparison.
     let totals: Vec<f64> = groups
         .members
         .iter()
         .map(|members| members.iter().map(|&p| weights[p]).sum::<f64>())
         .collect();
-    let mut order: Vec<usize> = (0..groups.labels.len()).collect();
-    order.sort_by(|&a, &b| {
+    let order_of = |&a: &usize, &b: &usize| {
         totals[b]
             .total_cmp(&totals[a])
             .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
-    });
+            .then(a.cmp(&b))
+    };
+    let mut order: Vec<usize> = (0..groups.labels.len()).collect();
+    // Only the first k are read: select them, then sort those alone
+    // (a network has hundreds of thousands of providers, k is about 10).
+    if k < order.len() {
+        order.select_nth_unstable_by(k, order_of);
+        order.truncate(k);
+    }
+    order.sort_unstable_by(order_of);
     order
 }
 
 fn curve(inst: &Instance, n: usize, groups: &Groups, weights: &[f64], max_k: usize) -> Vec<Step> {
-    let order = ranked(groups, weights);
+    let order = ranked(groups, weights, max_k);
     let mut removed_providers = Vec::new();
-    (0..=max_k.min(order.len()))
+    (0..=order.len())
         .map(|k| {
             if k > 0 {
                 removed_providers.extend(groups.members[order[k - 1]].iter().copied());
@@ -756,6 +765,42 @@ fn quantile(sorted: &[f64], p: f64) -> f64 {
 mod tests {
     use super::*;
     use crate::model::{KeyKind, Source, Uptime, gpu};
+
+    #[test]
+    fn the_first_k_ranked_groups_are_those_of_a_full_stable_sort() {
+        // Ties in weight, in label, and in both (a label used twice).
+        let groups = Groups {
+            labels: ["b", "a", "c", "a", "d", "e", "b"]
+                .map(String::from)
+                .to_vec(),
+            members: vec![
+                vec![0],
+                vec![1, 2],
+                vec![3],
+                vec![4],
+                vec![5],
+                vec![],
+                vec![6],
+            ],
+        };
+        let weights = [2.0, 1.0, 1.0, 2.0, 2.0, 0.5, 2.0];
+        let totals: Vec<f64> = groups
+            .members
+            .iter()
+            .map(|m| m.iter().map(|&p| weights[p]).sum())
+            .collect();
+        let mut full: Vec<usize> = (0..groups.labels.len()).collect();
+        full.sort_by(|&a, &b| {
+            totals[b]
+                .total_cmp(&totals[a])
+                .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
+        });
+        assert_eq!(full, [1, 3, 0, 6, 2, 4, 5]);
+        for k in 0..=groups.labels.len() + 2 {
+            let expected = &full[..k.min(full.len())];
+            assert_eq!(ranked(&groups, &weights, k), expected, "k = {k}");
+        }
+    }
 
     fn empty_snapshot() -> Snapshot {
         let source = Source {

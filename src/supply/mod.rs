@@ -80,25 +80,39 @@ pub fn check(s: &Snapshot, profile: &NetworkProfile, geo: Option<&Located>) -> S
         params: &profile.checks,
         geo,
     };
-    // Rules are independent passes over the snapshot: run side by side,
-    // findings kept in rule order.
-    let per_rule: Vec<Vec<Finding>> = RULES
-        .par_iter()
-        .map(|&rule| {
-            let severity = profile.setting(rule);
-            if severity == Setting::Off {
-                return Vec::new();
+    // Rules are independent: the per-provider ones share one pass over the
+    // providers, the others are passes of their own; all run side by side
+    // and findings are kept in rule order.
+    let on = |rule: Rule| profile.setting(rule) != Setting::Off;
+    let fused = |rule: Rule| rules::per_provider_rule(rule).filter(|_| on(rule));
+    let checks: Vec<rules::ProviderRule> = RULES.iter().filter_map(|&r| fused(r)).collect();
+    let (per_provider, mut per_rule) = rayon::join(
+        || rules::per_provider_findings(&ctx, &checks),
+        || {
+            RULES
+                .par_iter()
+                .map(|&rule| {
+                    if !on(rule) || fused(rule).is_some() {
+                        return Vec::new();
+                    }
+                    rules::run(rule, &ctx)
+                })
+                .collect::<Vec<Vec<Finding>>>()
+        },
+    );
+    let mut per_provider = per_provider.into_iter();
+    for (found, &rule) in per_rule.iter_mut().zip(&RULES) {
+        if fused(rule).is_some() {
+            *found = per_provider.next().unwrap_or_default();
+        }
+        let severity = profile.setting(rule);
+        for f in found.iter_mut() {
+            f.severity = severity;
+            if severity != Setting::Error || !rule.removes_supply() {
+                f.excluded_gpus = 0;
             }
-            let mut found = rules::run(rule, &ctx);
-            for f in &mut found {
-                f.severity = severity;
-                if severity != Setting::Error || !rule.removes_supply() {
-                    f.excluded_gpus = 0;
-                }
-            }
-            found
-        })
-        .collect();
+        }
+    }
     let findings: Vec<Finding> = per_rule.into_iter().flatten().collect();
     let rules = RULES
         .iter()

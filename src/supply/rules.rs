@@ -15,13 +15,71 @@ pub struct Context<'a> {
     pub geo: Option<&'a Located>,
 }
 
+/// A rule that looks at one provider at a time.
+pub type ProviderRule = fn(&Context<'_>, &Provider) -> Vec<Finding>;
+
+/// The per-provider check of `rule`, when it is one: such rules can share
+/// one pass over the providers.
+pub fn per_provider_rule(rule: Rule) -> Option<ProviderRule> {
+    Some(match rule {
+        Rule::NegativeCapacity => negative_capacity,
+        Rule::GpusPerProvider => gpus_per_provider,
+        Rule::GpusPerNode => gpus_per_node,
+        Rule::DuplicateListing => duplicate_listing,
+        Rule::LocationMismatch => location_mismatch,
+        Rule::CloudAsnMismatch => cloud_asn_mismatch,
+        Rule::LeasedExceedsCapacity => leased_exceeds_capacity,
+        Rule::UnknownGpuModel => unknown_models,
+        Rule::SentinelCount
+        | Rule::MemoryMismatch
+        | Rule::ZeroCapacityOnline
+        | Rule::PriceOutlier
+        | Rule::DuplicateHost
+        | Rule::DuplicateIp
+        | Rule::DuplicateFingerprint
+        | Rule::StaleOnline
+        | Rule::VendorMismatch
+        | Rule::ShareSum => return None,
+    })
+}
+
+/// Providers per chunk of [`per_provider_findings`]: a chunk's providers
+/// stay in cache while every rule reads them.
+const CHUNK: usize = 1024;
+
+/// The findings of several per-provider rules, one list per rule, in one
+/// pass over the providers: each chunk of providers goes through every
+/// rule before the next chunk is read (chunks on every core, findings in
+/// provider order).
+pub fn per_provider_findings(c: &Context<'_>, checks: &[ProviderRule]) -> Vec<Vec<Finding>> {
+    use rayon::prelude::*;
+    let per_chunk: Vec<Vec<Vec<Finding>>> = c
+        .snapshot
+        .providers
+        .par_chunks(CHUNK)
+        .map(|chunk| {
+            checks
+                .iter()
+                .map(|check| chunk.iter().flat_map(|p| check(c, p)).collect())
+                .collect()
+        })
+        .collect();
+    let mut found = vec![Vec::new(); checks.len()];
+    for chunk in per_chunk {
+        for (all, more) in found.iter_mut().zip(chunk) {
+            all.extend(more);
+        }
+    }
+    found
+}
+
 /// The findings of one rule.
 pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
+    if let Some(check) = per_provider_rule(rule) {
+        return per_provider_findings(c, &[check]).concat();
+    }
     match rule {
         Rule::SentinelCount => sentinel_counts(c),
-        Rule::NegativeCapacity => per_provider(c, negative_capacity),
-        Rule::GpusPerProvider => per_provider(c, gpus_per_provider),
-        Rule::GpusPerNode => per_provider(c, gpus_per_node),
         Rule::MemoryMismatch => memory_mismatches(c),
         Rule::ZeroCapacityOnline => zero_capacity_online(c),
         Rule::PriceOutlier => price_outliers(c),
@@ -46,14 +104,11 @@ pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
                     .map(str::to_string)
             })
         }
-        Rule::DuplicateListing => per_provider(c, duplicate_listing),
-        Rule::LocationMismatch => per_provider(c, location_mismatch),
-        Rule::CloudAsnMismatch => per_provider(c, cloud_asn_mismatch),
         Rule::StaleOnline => stale_online(c),
-        Rule::LeasedExceedsCapacity => per_provider(c, leased_exceeds_capacity),
         Rule::VendorMismatch => vendor_mismatches(c),
         Rule::ShareSum => share_sum(c),
-        Rule::UnknownGpuModel => per_provider(c, unknown_models),
+        // The per-provider rules, answered above.
+        _ => Vec::new(),
     }
 }
 
@@ -80,10 +135,6 @@ fn finding(
         reason,
         excluded_gpus,
     }
-}
-
-fn per_provider(c: &Context<'_>, f: fn(&Context<'_>, &Provider) -> Vec<Finding>) -> Vec<Finding> {
-    c.snapshot.providers.iter().flat_map(|p| f(c, p)).collect()
 }
 
 /// How a count relates to the nearest overflow boundary, if it is within
