@@ -861,3 +861,65 @@ fn share_sums_do_not_depend_on_validator_order() {
     assert_eq!(make(&forward), make(&backward));
     assert_eq!(make(&forward).len(), 1);
 }
+
+#[test]
+fn per_provider_rules_sharing_one_pass_report_as_separate_passes_would() {
+    // Findings of several per-provider rules on providers spread over many
+    // chunks of the shared pass: each rule's findings come in provider
+    // order, and the rules in catalogue order.
+    let providers: Vec<Provider> = (0..3500)
+        .map(|i| {
+            let id = format!("p{i:05}");
+            match i % 7 {
+                0 => with_gpus(&id, "mystery-9000", None, 4),
+                1 if i % 3 == 0 => with_gpus(&id, "H100 SXM", Some(80.0), 200_000),
+                2 if i % 5 == 0 => {
+                    let mut q = with_gpus(&id, "RTX 4090", Some(24.0), 0);
+                    q.more.invalid_gpu_total = Some(-3.0);
+                    q
+                }
+                _ => with_gpus(&id, "A100 80GB", Some(80.0), 8),
+            }
+        })
+        .collect();
+    let s = snapshot("generic", providers);
+    let p = profile();
+    let all = check(&s, &p, None).findings;
+    let position = |r: Rule| RULES.iter().position(|&x| x == r);
+    assert!(
+        all.windows(2)
+            .all(|w| position(w[0].rule) <= position(w[1].rule))
+    );
+    let ctx = rules::Context {
+        snapshot: &s,
+        params: &p.checks,
+        geo: None,
+    };
+    let what = |f: &Finding| {
+        (
+            f.provider.clone(),
+            f.gpu_group,
+            f.field.clone(),
+            f.claimed.clone(),
+            f.reason.clone(),
+        )
+    };
+    let mut per_provider_rules_firing = 0;
+    for rule in RULES.into_iter().filter(|&r| p.setting(r) != Setting::Off) {
+        let Some(one) = rules::per_provider_rule(rule) else {
+            continue;
+        };
+        let alone: Vec<_> = s.providers.iter().flat_map(|q| one(&ctx, q)).collect();
+        let shared: Vec<_> = all.iter().filter(|f| f.rule == rule).map(what).collect();
+        assert_eq!(
+            shared,
+            alone.iter().map(what).collect::<Vec<_>>(),
+            "{rule:?}"
+        );
+        per_provider_rules_firing += usize::from(alone.len() > 2);
+    }
+    assert!(
+        per_provider_rules_firing >= 3,
+        "the case must exercise several rules"
+    );
+}
