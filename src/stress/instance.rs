@@ -5,6 +5,7 @@ use super::solver::{Bin, Demand, Types};
 use super::workload::Workload;
 use crate::error::{Error, Result};
 use crate::model::Snapshot;
+use rustc_hash::FxHashMap;
 use std::collections::BTreeMap;
 
 /// A bin's model and memory (as bits, so it can be ordered).
@@ -81,7 +82,7 @@ impl Instance {
                 });
             }
         }
-        let mut index: BTreeMap<(u64, u64), usize> = BTreeMap::new();
+        let mut index: FxHashMap<(u64, u64), usize> = FxHashMap::default();
         let type_of_bin = bins
             .iter()
             .map(|b| {
@@ -128,14 +129,31 @@ impl Instance {
 
     /// Per provider, the GPUs some class could use (its bins' best fills).
     pub fn usable_gpus(&self, providers: usize) -> Vec<u64> {
-        let mut out = vec![0u64; providers];
-        for b in &self.bins {
-            let sizes: Vec<u64> = (0..self.demands.len())
-                .filter(|j| b.eligible & (1 << j) != 0)
-                .map(|j| self.demands[j].unit)
-                .collect();
-            out[b.provider] += super::solver::best_fill(b.capacity, &sizes);
+        // A bin's best fill depends only on its type: computed once per
+        // type, not per bin.
+        let fills: Vec<u64> = self
+            .type_keys
+            .iter()
+            .map(|&(eligible, capacity)| {
+                let sizes: Vec<u64> = (0..self.demands.len())
+                    .filter(|j| eligible & (1 << j) != 0)
+                    .map(|j| self.demands[j].unit)
+                    .collect();
+                super::solver::best_fill(capacity, &sizes)
+            })
+            .collect();
+        // Bins come grouped by provider, in provider order: the totals are
+        // written as the providers come (fresh zeroed memory would cost a
+        // second fault per page, read then written), and the sum is right
+        // whatever the order.
+        let mut out = Vec::with_capacity(providers);
+        for (b, &t) in self.bins.iter().zip(&self.type_of_bin) {
+            if out.len() <= b.provider {
+                out.resize(b.provider + 1, 0);
+            }
+            out[b.provider] += fills[t];
         }
+        out.resize(providers, 0);
         out
     }
 }

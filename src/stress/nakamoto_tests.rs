@@ -445,3 +445,25 @@ fn divisions_match_their_definition() {
         }
     }
 }
+
+#[test]
+fn usable_gpus_are_each_providers_best_fills() {
+    let mut rng = Rng::new(23);
+    for case in 0..200 {
+        let (s, w, _) = network(&mut rng, 1 + case % 20);
+        let inst = Instance::new(&s, &w).unwrap();
+        // By definition: every bin's best fill with the units of the
+        // classes it is eligible for, summed per provider (one more
+        // provider than any bin names, which has none).
+        let n = s.providers.len() + 1;
+        let mut expected = vec![0u64; n];
+        for b in &inst.bins {
+            let sizes: Vec<u64> = (0..inst.demands.len())
+                .filter(|j| b.eligible & (1 << j) != 0)
+                .map(|j| inst.demands[j].unit)
+                .collect();
+            expected[b.provider] += crate::stress::solver::best_fill(b.capacity, &sizes);
+        }
+        assert_eq!(inst.usable_gpus(n), expected, "case {case}");
+    }
+}

@@ -333,14 +333,9 @@ pub fn stress_checked(
             .map(|o| o.members.clone())
             .collect(),
     };
-    let providers = Groups {
-        labels: snapshot
-            .providers
-            .iter()
-            .map(|p| p.id.to_string())
-            .collect(),
-        members: (0..n).map(|i| vec![i]).collect(),
-    };
+    // Each provider as its own group: the resilience curve reads it as is;
+    // the search's groups are made only when that level is searched.
+    let providers = EachProvider::of(snapshot);
     let has = |part| opts.parts.contains(&part);
     let usable = inst.usable_gpus(n);
     let class_names: Vec<String> = workload.classes.iter().map(|c| c.name.clone()).collect();
@@ -383,7 +378,7 @@ pub fn stress_checked(
                 _ if opts.nakamoto_operators_only => {
                     NakamotoResult::without_value(None, "not computed".into())
                 }
-                1 => coefficient(&providers, Noun::PROVIDER),
+                1 => coefficient(&providers.groups(), Noun::PROVIDER),
                 2 => coefficient(
                     &field_groups(snapshot, |p| p.country.as_deref().map(String::from)),
                     Noun::COUNTRY,
@@ -612,22 +607,83 @@ fn no_qualifying_gpu(s: &Snapshot, c: &Class) -> String {
     }
 }
 
+/// Groups whose loss the resilience curve follows: each one's providers
+/// and label.
+trait Removable {
+    fn count(&self) -> usize;
+    fn members(&self, g: usize) -> &[usize];
+    fn label(&self, g: usize) -> &str;
+}
+
+impl Removable for Groups {
+    fn count(&self) -> usize {
+        self.labels.len()
+    }
+
+    fn members(&self, g: usize) -> &[usize] {
+        &self.members[g]
+    }
+
+    fn label(&self, g: usize) -> &str {
+        &self.labels[g]
+    }
+}
+
+/// Every provider as a group of its own, labelled by its id, without a
+/// list and a label string per provider.
+struct EachProvider<'a> {
+    snapshot: &'a Snapshot,
+    /// `0..n`: provider `p`'s members are `identity[p..=p]`.
+    identity: Vec<usize>,
+}
+
+impl<'a> EachProvider<'a> {
+    fn of(snapshot: &'a Snapshot) -> Self {
+        EachProvider {
+            snapshot,
+            identity: (0..snapshot.providers.len()).collect(),
+        }
+    }
+
+    /// The same groups as lists, for the Nakamoto search.
+    fn groups(&self) -> Groups {
+        Groups {
+            labels: (0..self.count())
+                .map(|p| self.label(p).to_string())
+                .collect(),
+            members: self.identity.iter().map(|&p| vec![p]).collect(),
+        }
+    }
+}
+
+impl Removable for EachProvider<'_> {
+    fn count(&self) -> usize {
+        self.identity.len()
+    }
+
+    fn members(&self, g: usize) -> &[usize] {
+        &self.identity[g..=g]
+    }
+
+    fn label(&self, g: usize) -> &str {
+        &self.snapshot.providers[g].id
+    }
+}
+
 /// The first `k` groups by their total `weights`, largest first (ties by
 /// label, then by position), in order.
-fn ranked(groups: &Groups, weights: &[f64], k: usize) -> Vec<usize> {
+fn ranked(groups: &impl Removable, weights: &[f64], k: usize) -> Vec<usize> {
     // Each group's total once, not once per comparison.
-    let totals: Vec<f64> = groups
-        .members
-        .iter()
-        .map(|members| members.iter().map(|&p| weights[p]).sum::<f64>())
+    let totals: Vec<f64> = (0..groups.count())
+        .map(|g| groups.members(g).iter().map(|&p| weights[p]).sum::<f64>())
         .collect();
     let order_of = |&a: &usize, &b: &usize| {
         totals[b]
             .total_cmp(&totals[a])
-            .then_with(|| groups.labels[a].cmp(&groups.labels[b]))
+            .then_with(|| groups.label(a).cmp(groups.label(b)))
             .then(a.cmp(&b))
     };
-    let mut order: Vec<usize> = (0..groups.labels.len()).collect();
+    let mut order: Vec<usize> = (0..groups.count()).collect();
     // Only the first k are read: select them, then sort those alone
     // (a network has hundreds of thousands of providers, k is about 10).
     if k < order.len() {
@@ -638,20 +694,26 @@ fn ranked(groups: &Groups, weights: &[f64], k: usize) -> Vec<usize> {
     order
 }
 
-fn curve(inst: &Instance, n: usize, groups: &Groups, weights: &[f64], max_k: usize) -> Vec<Step> {
+fn curve(
+    inst: &Instance,
+    n: usize,
+    groups: &impl Removable,
+    weights: &[f64],
+    max_k: usize,
+) -> Vec<Step> {
     let order = ranked(groups, weights, max_k);
     let mut removed_providers = Vec::new();
     (0..=order.len())
         .map(|k| {
             if k > 0 {
-                removed_providers.extend(groups.members[order[k - 1]].iter().copied());
+                removed_providers.extend_from_slice(groups.members(order[k - 1]));
             }
             let p = place_without(inst, n, &removed_providers);
             Step {
                 k,
                 removed: order[..k]
                     .iter()
-                    .map(|&g| groups.labels[g].clone())
+                    .map(|&g| groups.label(g).to_string())
                     .collect(),
                 served_fraction: fraction(p.served_gpus, inst.demanded_gpus),
                 exact: p.exact,
@@ -799,6 +861,34 @@ mod tests {
         for k in 0..=groups.labels.len() + 2 {
             let expected = &full[..k.min(full.len())];
             assert_eq!(ranked(&groups, &weights, k), expected, "k = {k}");
+        }
+    }
+
+    #[test]
+    fn each_provider_ranks_and_removes_like_groups_of_one() {
+        let mut s = empty_snapshot();
+        for (id, gpus) in [("b", 8), ("a", 8), ("d", 4), ("c", 8), ("e", 2)] {
+            let mut p = crate::model::Provider::new(id);
+            p.gpus
+                .push(gpu::normalize("H100 SXM", None, Some(80.0), gpus));
+            s.providers.push(p);
+        }
+        let w = crate::stress::workload::parse(
+            "w",
+            "name = \"w\"\n[[class]]\nname = \"one\"\nreplicas = 20\ngpus_per_replica = 1\n",
+        )
+        .unwrap();
+        let inst = Instance::new(&s, &w).unwrap();
+        let weights: Vec<f64> = s.providers.iter().map(|p| p.gpu_count() as f64).collect();
+        let each = EachProvider::of(&s);
+        // Ties of 8 GPUs go by id: a, b, c.
+        assert_eq!(ranked(&each, &weights, 3), [1, 0, 3]);
+        for k in 0..7 {
+            assert_eq!(
+                curve(&inst, 5, &each, &weights, k),
+                curve(&inst, 5, &each.groups(), &weights, k),
+                "k = {k}"
+            );
         }
     }
 
