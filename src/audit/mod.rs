@@ -602,7 +602,7 @@ impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
 impl Aggregate<'_> {
     /// Renumbers the entities in the string order of their keys.
     fn ordered_by_key(mut self) -> Self {
-        use std::mem::take;
+        use crate::model::apply_permutation;
         // Keys usually arrive sorted (providers are in id order): one pass
         // checks that before sorting.
         if self.keys.windows(2).all(|w| w[0] < w[1]) {
@@ -618,11 +618,12 @@ impl Aggregate<'_> {
             a.0.cmp(&b.0)
                 .then_with(|| self.keys[a.1 as usize].cmp(&self.keys[b.1 as usize]))
         });
-        let order: Vec<usize> = keyed.into_iter().map(|(_, id)| id as usize).collect();
-        let (mut keys, mut labels) = (take(&mut self.keys), take(&mut self.labels));
-        self.keys = order.iter().map(|&id| take(&mut keys[id])).collect();
-        self.labels = order.iter().map(|&id| labels[id].take()).collect();
-        self.totals = Cow::Owned(order.iter().map(|&id| self.totals[id]).collect());
+        // Moved in place, along the permutation's cycles: no second copy
+        // of the entities.
+        let mut order: Vec<usize> = keyed.into_iter().map(|(_, id)| id as usize).collect();
+        apply_permutation(&mut self.keys, &mut order.clone());
+        apply_permutation(&mut self.labels, &mut order.clone());
+        apply_permutation(self.totals.to_mut(), &mut order);
         self
     }
 

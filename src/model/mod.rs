@@ -610,7 +610,7 @@ fn id_prefix(id: &str) -> u128 {
 
 /// Reorders `items` so that position `i` holds what was at `order[i]`;
 /// `order` is consumed (left as the identity).
-fn apply_permutation<T>(items: &mut [T], order: &mut [usize]) {
+pub(crate) fn apply_permutation<T>(items: &mut [T], order: &mut [usize]) {
     for start in 0..items.len() {
         let mut hole = start;
         while order[hole] != start {
