@@ -29,7 +29,7 @@ use super::instance::Instance;
 use super::solver::{Placement, Types, best_greedy, reaches_at_least, upper_bound};
 use crate::text::pct;
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 /// Named groups of providers (operators, countries, …), disjoint.
 #[derive(Debug, Clone, Default)]
@@ -1252,9 +1252,9 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> [Divis
         let ratio = |c: usize| supply[c] as f64 / classes[c].gpus.max(1) as f64;
         ratio(a).total_cmp(&ratio(b)).then(a.cmp(&b))
     });
-    // Per bin that gets any: the units each class takes from it (at most
-    // the units demanded, usually a few bins of a large network).
-    let mut taken: BTreeMap<usize, Vec<u64>> = BTreeMap::new();
+    // Per bin and class: the units the class takes from the bin. Only
+    // the pages of bins that give units are ever written.
+    let mut taken = vec![0u64; inst.bins.len() * nc];
     let mut free: Vec<u64> = inst
         .bins
         .iter()
@@ -1266,48 +1266,62 @@ fn divisions(inst: &Instance, classes: &[ClassDemand], alive: &[bool]) -> [Divis
         let mut need = classes[c].gpus / unit;
         // Passes over the eligible bins in order, each taking one unit from
         // every bin that still has one, until the class is met or no bin
-        // has. The first pass visits every bin (it usually meets the class:
-        // demand is small next to supply); later ones only those it left
-        // with a unit, since a bin's free capacity only falls.
-        // One unit from bin `b` if it has one; whether it has another.
-        let mut take = |b: usize, need: &mut u64| {
-            if free[b] < unit {
-                return false;
-            }
-            free[b] -= unit;
-            taken.entry(b).or_insert_with(|| vec![0; nc])[c] += unit;
-            *need -= 1;
-            free[b] >= unit
+        // has. The first pass visits every bin and stops when the class is
+        // met (it usually is: demand is small next to supply).
+        let give = |free: &mut [u64], taken: &mut [u64], b: usize, units: u64, need: &mut u64| {
+            free[b] -= units * unit;
+            taken[b * nc + c] += units * unit;
+            *need -= units;
         };
         let mut open = Vec::new();
         for (b, &mask) in masks.iter().enumerate() {
             if need == 0 {
                 break;
             }
-            if mask & (1 << c) != 0 && take(b, &mut need) {
-                open.push(b);
+            if mask & (1 << c) != 0 && free[b] >= unit {
+                give(&mut free, &mut taken, b, 1, &mut need);
+                if free[b] >= unit {
+                    open.push(b);
+                }
             }
         }
-        while need > 0 && !open.is_empty() {
-            let mut still = Vec::new();
-            for &b in &open {
-                if need == 0 {
-                    break;
-                }
-                if take(b, &mut need) {
-                    still.push(b);
-                }
+        if need == 0 || open.is_empty() {
+            continue;
+        }
+        // The later passes in closed form, not one unit at a time: after
+        // `t` more whole passes a bin with `k` units left has given
+        // min(k, t). Find the most whole passes the class still needs,
+        // then one partial pass, in order, while it needs more.
+        let left = |free: &[u64], b: usize| free[b] / unit;
+        let given = |t: u64| {
+            open.iter()
+                .fold(0u64, |sum, &b| sum.saturating_add(left(&free, b).min(t)))
+        };
+        let (mut lo, mut hi) = (0, open.iter().map(|&b| left(&free, b)).max().unwrap_or(0));
+        while lo < hi {
+            let mid = lo + (hi - lo).div_ceil(2);
+            if given(mid) <= need {
+                lo = mid;
+            } else {
+                hi = mid - 1;
             }
-            open = still;
+        }
+        for &b in &open {
+            let units = left(&free, b).min(lo);
+            give(&mut free, &mut taken, b, units, &mut need);
+        }
+        for &b in &open {
+            if need == 0 {
+                break;
+            }
+            if free[b] >= unit {
+                give(&mut free, &mut taken, b, 1, &mut need);
+            }
         }
     }
     let mut spread = Division::with_capacity(inst.bins.len(), nc);
-    let mut taken = taken.into_iter().peekable();
     for (b, (bin, &mask)) in inst.bins.iter().zip(&masks).enumerate() {
-        match taken.next_if(|(t, _)| *t == b) {
-            Some((_, units)) => row.copy_from_slice(&units),
-            None => row.fill(0),
-        }
+        row.copy_from_slice(&taken[b * nc..(b + 1) * nc]);
         if mask != 0 {
             leftover(&mut row, bin.capacity, mask);
         }
