@@ -431,16 +431,7 @@ impl<'a> Search<'a> {
                     .flat_map(|&p| bins_of.of(p))
                     .copied()
                     .collect();
-                let slots = classes
-                    .iter()
-                    .enumerate()
-                    .map(|(c, class)| {
-                        bins.iter()
-                            .filter(|&&b| inst.bins[b].eligible & (1 << c) != 0)
-                            .map(|&b| inst.bins[b].capacity / class.unit * class.unit)
-                            .sum()
-                    })
-                    .collect();
+                let slots = class_slots(bins.iter().map(|&b| &inst.bins[b]), &classes);
                 let portions = divisions.iter().map(|d| d.held_by(&bins)).collect();
                 let mut signature: Vec<(u64, u64)> = bins
                     .iter()
@@ -466,7 +457,7 @@ impl<'a> Search<'a> {
                 .then_with(|| a.signature.cmp(&b.signature))
                 .then_with(|| groups.labels[a.index].cmp(&groups.labels[b.index]))
         });
-        let all_slots = class_slots(inst, &classes);
+        let all_slots = class_slots(&inst.bins, &classes);
         let all_portions = divisions.iter().map(Division::totals).collect();
         Search {
             inst,
@@ -1177,10 +1168,14 @@ impl Search<'_> {
     }
 }
 
-/// Per class: the GPUs of every eligible bin, in whole units of the class.
-fn class_slots(inst: &Instance, classes: &[ClassDemand]) -> Vec<u64> {
+/// Per class: the GPUs of the eligible ones of `bins`, in whole units of
+/// the class.
+fn class_slots<'a>(
+    bins: impl IntoIterator<Item = &'a super::solver::Bin>,
+    classes: &[ClassDemand],
+) -> Vec<u64> {
     let mut slots = vec![0; classes.len()];
-    for bin in &inst.bins {
+    for bin in bins {
         for (c, (slot, class)) in slots.iter_mut().zip(classes).enumerate() {
             if bin.eligible & (1 << c) != 0 {
                 *slot += bin.capacity / class.unit * class.unit;
