@@ -564,13 +564,18 @@ struct AggregateBuilder<'a, K> {
 }
 
 impl<'a, K: std::hash::Hash + Eq> AggregateBuilder<'a, K> {
-    fn new() -> Self {
+    /// A builder for at most `most` entities (the items it will be given).
+    /// Their lists are sized for that many up front: only address space,
+    /// whose pages are touched as entities arrive, and the lists never grow
+    /// by copying (grown by doubling, the 285,000 ASNs of a 500,000-provider
+    /// network copied 70 MB into fresh pages, most of that dimension's time).
+    fn new(most: usize) -> Self {
         AggregateBuilder {
             ids: FxHashMap::default(),
             agg: Aggregate {
-                keys: Vec::new(),
-                labels: Vec::new(),
-                totals: Cow::Owned(Vec::new()),
+                keys: Vec::with_capacity(most),
+                labels: Vec::with_capacity(most),
+                totals: Cow::Owned(Vec::with_capacity(most)),
                 unattributed: Contribution::default(),
             },
         }
@@ -697,7 +702,8 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
     let borrowed = |k: &&'a str| (Cow::Borrowed(*k), None);
     match dim {
         Dimension::GpuVendor | Dimension::GpuModel => {
-            let mut b = AggregateBuilder::new();
+            let groups = providers.iter().map(|p| p.gpus.len()).sum();
+            let mut b = AggregateBuilder::new(groups);
             for p in providers {
                 for g in &p.gpus {
                     let key = match dim {
@@ -728,7 +734,7 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
         }
         Dimension::Operator => {
             let r = &*prep.resolution;
-            let mut b = AggregateBuilder::new();
+            let mut b = AggregateBuilder::new(r.operators.len());
             for (&op, c) in r.assignment.iter().zip(totals) {
                 b.add(Some(op), c, |&op| {
                     let op = &r.operators[op];
@@ -741,7 +747,7 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
             b.finish()
         }
         Dimension::Country => {
-            let mut b = AggregateBuilder::new();
+            let mut b = AggregateBuilder::new(providers.len());
             for (p, c) in providers.iter().zip(totals) {
                 b.add(p.country.as_deref(), c, |k| {
                     (
@@ -753,7 +759,7 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
             b.finish()
         }
         Dimension::Region => {
-            let mut b = AggregateBuilder::new();
+            let mut b = AggregateBuilder::new(providers.len());
             for (p, c) in providers.iter().zip(totals) {
                 let key = p.region.as_deref().map(|r| (p.country.as_deref(), r));
                 b.add(key, c, |&(country, r)| match country {
@@ -764,21 +770,21 @@ fn aggregate<'a>(prep: &'a Prepared<'_>, dim: Dimension) -> Aggregate<'a> {
             b.finish()
         }
         Dimension::Asn => {
-            let mut b = AggregateBuilder::new();
+            let mut b = AggregateBuilder::new(providers.len());
             for (p, c) in providers.iter().zip(totals) {
                 b.add(p.asn, c, |a| (Cow::Owned(format!("AS{a}")), None));
             }
             b.finish()
         }
         Dimension::Cloud => {
-            let mut b = AggregateBuilder::new();
+            let mut b = AggregateBuilder::new(providers.len());
             for (cloud, c) in prep.clouds.iter().zip(totals) {
                 b.add(cloud.as_ref().map(|c| c.name.as_str()), c, borrowed);
             }
             b.finish()
         }
         Dimension::Datacenter => {
-            let mut b = AggregateBuilder::new();
+            let mut b = AggregateBuilder::new(providers.len());
             for (p, c) in providers.iter().zip(totals) {
                 b.add(p.datacenter.as_deref(), c, borrowed);
             }
@@ -860,7 +866,7 @@ fn cell(
 /// The operator aggregate with every unlinked provider in one operator.
 fn worst_case_operators<'a>(prep: &'a Prepared<'_>) -> Aggregate<'a> {
     let r = &*prep.resolution;
-    let mut agg = AggregateBuilder::new();
+    let mut agg = AggregateBuilder::new(prep.totals.len());
     for (i, c) in prep.totals.iter().enumerate() {
         // `None`: every unlinked provider, as one operator.
         let key = (!r.unlinked[i]).then(|| r.assignment[i]);
@@ -1105,8 +1111,14 @@ pub fn measure_scoped(
         });
     let no_regions = Rows::new();
     let (countries, regions) = (&places[0], places.get(1).unwrap_or(&no_regions));
-    let mut headline =
-        sections::headline(&concentration, primary, primary_note, snapshot, coalitions);
+    let nvidia_gpu_share = hardware.as_ref().map(|h| h.nvidia.gpu_share);
+    let mut headline = sections::headline(
+        &concentration,
+        primary,
+        primary_note,
+        nvidia_gpu_share,
+        coalitions,
+    );
     if let Some(sentence) = supply.as_ref().and_then(|s| s.headline_clause()) {
         headline.summary.push_str(&sentence);
     }

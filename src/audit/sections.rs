@@ -237,12 +237,11 @@ pub fn headline(
     cells: &[Cell],
     w: Weight,
     primary_weight_note: String,
-    snapshot: &Snapshot,
+    nvidia_gpu_share: Option<KnownShare>,
     coalitions: Vec<Coalition>,
 ) -> Headline {
     let provider = entry(cells, Dimension::Provider, w);
     let operator = entry(cells, Dimension::Operator, w);
-    let nvidia_gpu_share = hardware(snapshot).map(|h| h.nvidia.gpu_share);
     let mut parts: Vec<String> = coalitions
         .iter()
         .enumerate()
@@ -388,9 +387,50 @@ fn slot<'m, V>(map: &'m mut BTreeMap<String, V>, key: &str, make: impl FnOnce() 
     map.get_mut(key).expect("inserted above")
 }
 
+/// Running sums keyed by text, kept in key order, each reached by index.
+struct Slots<V> {
+    index: BTreeMap<String, usize>,
+    sums: Vec<V>,
+}
+
+impl<V> Slots<V> {
+    fn new() -> Self {
+        Slots {
+            index: BTreeMap::new(),
+            sums: Vec::new(),
+        }
+    }
+
+    /// The slot of `key`, made by `make` the first time the key is seen.
+    fn of(&mut self, key: &str, make: impl FnOnce() -> V) -> usize {
+        if let Some(&i) = self.index.get(key) {
+            return i;
+        }
+        self.sums.push(make());
+        self.index.insert(key.to_string(), self.sums.len() - 1);
+        self.sums.len() - 1
+    }
+
+    /// Keys and sums, in key order.
+    fn into_sorted(self) -> impl Iterator<Item = (String, V)> {
+        let mut sums: Vec<Option<V>> = self.sums.into_iter().map(Some).collect();
+        self.index
+            .into_iter()
+            .map(move |(key, i)| (key, sums[i].take().expect("one key per slot")))
+    }
+}
+
 pub fn hardware(s: &Snapshot) -> Option<Hardware> {
-    let mut vendors: BTreeMap<String, (u64, f64)> = BTreeMap::new();
-    let mut models: BTreeMap<String, (Option<String>, u64, f64, bool)> = BTreeMap::new();
+    let mut vendors: Slots<(u64, f64)> = Slots::new();
+    let mut models: Slots<(Option<String>, u64, f64, bool)> = Slots::new();
+    // A kind's vendor and model slots, found by text at its first group and
+    // then by the kind's address: groups share their kind, so a million
+    // groups cost a million pointer lookups instead of two million string
+    // searches in a tree. Each slot still sums its groups in input order.
+    let mut slots_of_kind: rustc_hash::FxHashMap<
+        *const crate::model::gpu::GpuKind,
+        [Option<usize>; 2],
+    > = Default::default();
     let (mut gpus, mut memory, mut unknown_vendor, mut unknown_model) = (0u64, 0.0, 0u64, 0u64);
     let (mut with_tflops, mut with_memory, mut vendor_memory) = (0u64, 0u64, 0.0);
     let mut unrecognised = Vec::new();
@@ -405,25 +445,32 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         if g.memory_gb.is_some() {
             with_memory = with_memory.saturating_add(g.count);
         }
-        match &g.vendor {
-            Some(v) => {
-                let e = slot(&mut vendors, v, Default::default);
+        let [vendor, model] = *slots_of_kind.entry(g.kind_ptr()).or_insert_with(|| {
+            let vendor = g.vendor.as_deref().map(|v| vendors.of(v, Default::default));
+            let model = g.model.as_deref().map(|m| {
+                if !g.known_model {
+                    unrecognised.extend(g.raw_model.as_deref().map(String::from));
+                }
+                models.of(m, || {
+                    (g.vendor.as_deref().map(String::from), 0, 0.0, g.known_model)
+                })
+            });
+            [vendor, model]
+        });
+        match vendor {
+            Some(i) => {
+                let e = &mut vendors.sums[i];
                 e.0 = e.0.saturating_add(g.count);
                 e.1 += mem;
                 vendor_memory += mem;
             }
             None => unknown_vendor = unknown_vendor.saturating_add(g.count),
         }
-        match &g.model {
-            Some(m) => {
-                let e = slot(&mut models, m, || {
-                    (g.vendor.as_deref().map(String::from), 0, 0.0, g.known_model)
-                });
+        match model {
+            Some(i) => {
+                let e = &mut models.sums[i];
                 e.1 = e.1.saturating_add(g.count);
                 e.2 += mem;
-                if !g.known_model {
-                    unrecognised.extend(g.raw_model.as_deref().map(String::from));
-                }
             }
             None => unknown_model = unknown_model.saturating_add(g.count),
         }
@@ -434,7 +481,7 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
     let share = |x: f64, total: f64| if total > 0.0 { x / total } else { 0.0 };
     let known_vendor = gpus.saturating_sub(unknown_vendor) as f64;
     let mut by_vendor: Vec<VendorRow> = vendors
-        .into_iter()
+        .into_sorted()
         .map(|(vendor, (n, mem))| VendorRow {
             vendor,
             gpus: n,
@@ -454,7 +501,7 @@ pub fn hardware(s: &Snapshot) -> Option<Hardware> {
         memory_share: KnownShare::of(nvidia.map_or(0.0, |v| v.memory_gb), vendor_memory, memory),
     };
     let mut by_model: Vec<ModelRow> = models
-        .into_iter()
+        .into_sorted()
         .map(|(model, (vendor, n, mem, known))| ModelRow {
             model,
             vendor,
@@ -699,21 +746,30 @@ pub fn uptime(s: &Snapshot, primary: Weight, weights: &[Vector]) -> Option<Uptim
     let values: Vec<f64> = with.iter().map(|(_, u, _)| u.value).collect();
     let gpus: Vec<f64> = with.iter().map(|(p, _, _)| p.gpu_count() as f64).collect();
     // Distinct windows first: a network has a handful, and a String per
-    // provider cost half a million allocations.
-    let windows: Vec<String> = with
-        .iter()
-        .map(|(_, u, _)| u.window.as_str())
-        .collect::<std::collections::BTreeSet<&str>>()
-        .into_iter()
-        .map(str::to_owned)
-        .collect();
+    // provider cost half a million allocations. Neighbours mostly share
+    // theirs, so a repeat of the last one skips the tree.
+    let mut distinct: BTreeSet<&str> = BTreeSet::new();
+    let mut last = None;
+    for (_, u, _) in &with {
+        let window = u.window.as_str();
+        if last != Some(window) {
+            distinct.insert(window);
+            last = Some(window);
+        }
+    }
+    let windows: Vec<String> = distinct.into_iter().map(str::to_owned).collect();
     let total = crate::metrics::sum::sum(weights.iter().map(|w| w[primary.index()]));
     let known = crate::metrics::sum::sum(with.iter().map(|(_, _, w)| *w));
     let coverage = with.len() as f64 / s.providers.len().max(1) as f64;
+    // Two sorts of half a million values: side by side.
+    let (providers, gpu_weighted) = rayon::join(
+        || dispersion(&values),
+        || weighted_dispersion(&values, &gpus),
+    );
     Some(UptimeSummary {
         windows,
-        providers: dispersion(&values)?,
-        gpu_weighted: weighted_dispersion(&values, &gpus),
+        providers: providers?,
+        gpu_weighted,
         coverage,
         weight_coverage: if total > 0.0 { known / total } else { 0.0 },
         low_coverage: coverage < LOW_COVERAGE,

@@ -70,7 +70,8 @@ pub fn run(args: AuditArgs) -> Result<()> {
         Some((load_workload(args.workload.as_deref())?, stress_opts))
     };
     let bar = super::term::Steps::new(loaded.len(), "auditing snapshots");
-    for (snapshot, record) in loaded {
+    let count = loaded.len();
+    for (i, (snapshot, record)) in loaded.into_iter().enumerate() {
         bar.step(|| format!("auditing {}", snapshot.network));
         let audited = match &stress {
             None => {
@@ -88,6 +89,10 @@ pub fn run(args: AuditArgs) -> Result<()> {
         audits.push(audited);
         inputs.push(record);
         bar.done();
+        // Earlier snapshots are freed for the next audit to reuse.
+        if i + 1 == count {
+            super::left_to_exit(snapshot);
+        }
     }
     drop(bar);
     inputs.extend(stress.map(|((_, record), _)| record));

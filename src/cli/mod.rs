@@ -360,6 +360,14 @@ pub fn emit(output: Option<&std::path::Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
+/// Lets `value` go without freeing it, for what a command holds until its
+/// last step: the process ends next and the OS takes its memory back at
+/// once, where freeing half a million providers one allocation at a time
+/// only delayed the exit (45 ms).
+pub(crate) fn left_to_exit<T>(value: T) {
+    std::mem::forget(value);
+}
+
 /// [`emit`] with the contents streamed by `write`.
 pub fn emit_with(
     output: Option<&std::path::Path>,

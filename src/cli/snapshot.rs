@@ -74,7 +74,7 @@ pub(super) fn parquet(
 
 pub fn run(args: SnapshotArgs) -> Result<()> {
     let (snapshot, _) = sources::read_path(&args.input, args.source.as_deref())?;
-    match args.format {
+    let written = match args.format {
         // Streamed: a snapshot of a million providers is a gigabyte of JSON.
         Format::Json => super::emit_with(args.output.as_deref(), &mut |w| {
             crate::model::json::write_pretty(w, &snapshot)?;
@@ -85,7 +85,9 @@ pub fn run(args: SnapshotArgs) -> Result<()> {
             &sources::generic_csv::write_csv(&snapshot),
         ),
         Format::Parquet => emit_parquet(&snapshot, &args.input, args.output.as_deref()),
-    }
+    };
+    super::left_to_exit(snapshot);
+    written
 }
 
 /// Writes `snapshot` as one standalone Parquet file to `output` (`-o FILE`;

@@ -56,7 +56,8 @@ fn describe(values: &[f64], weights: &[f64], quantile: QuantileFn) -> Option<Dis
     if pairs.is_empty() {
         return None;
     }
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Stable, as a comparison sort by `total_cmp` would be.
+    super::radix::sort_by_u64_key(&mut pairs, |p| super::radix::total_order_key(p.0));
     let total = sum(pairs.iter().map(|p| p.1));
     let mean = sum(pairs.iter().map(|(v, w)| v * w)) / total;
     let var = sum(pairs.iter().map(|(v, w)| w * (v - mean).powi(2))) / total;

@@ -49,6 +49,17 @@ pub fn sort_by_u64_key<T: Copy>(items: &mut Vec<T>, key: impl Fn(&T) -> u64) {
     }
 }
 
+/// A key that orders as `f64::total_cmp` orders the floats: negative
+/// floats' bits reversed, positive floats' sign bit set.
+pub fn total_order_key(x: f64) -> u64 {
+    let bits = x.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -83,6 +94,35 @@ mod tests {
                 let mut got = items;
                 sort_by_u64_key(&mut got, |t| t.0);
                 assert_eq!(got, expected, "n {n}, shape {shape}");
+            }
+        }
+    }
+
+    #[test]
+    fn total_order_keys_order_floats_as_total_cmp_does() {
+        let mut rng = Rng::new(9);
+        let mut floats = vec![
+            f64::NEG_INFINITY,
+            -f64::MAX,
+            -1.0,
+            -f64::MIN_POSITIVE,
+            -0.0,
+            0.0,
+            f64::MIN_POSITIVE,
+            1.0,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NAN,
+            -f64::NAN,
+        ];
+        floats.extend((0..500).map(|_| f64::from_bits(rng.next_u64())));
+        for a in &floats {
+            for b in &floats {
+                assert_eq!(
+                    total_order_key(*a).cmp(&total_order_key(*b)),
+                    a.total_cmp(b),
+                    "{a:e} vs {b:e}"
+                );
             }
         }
     }

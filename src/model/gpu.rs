@@ -67,6 +67,17 @@ pub struct GpuKind {
 }
 
 impl GpuGroup {
+    /// Whether another group holds this group's kind too.
+    pub(crate) fn kind_is_shared(&self) -> bool {
+        Arc::strong_count(&self.kind) > 1
+    }
+
+    /// The address of the kind this group holds: groups holding one shared
+    /// kind give the same address (a key for per-kind work).
+    pub fn kind_ptr(&self) -> *const GpuKind {
+        Arc::as_ptr(&self.kind)
+    }
+
     /// `count` GPUs of `kind`.
     pub fn new(kind: GpuKind, count: u64) -> Self {
         GpuGroup {
@@ -99,7 +110,7 @@ pub fn share_kinds<'a>(groups: impl IntoIterator<Item = &'a mut GpuGroup>) {
     let mut kinds: FxHashMap<u64, Vec<Arc<GpuKind>>> = FxHashMap::default();
     for group in groups {
         // Shared already (an adapter's template): nothing to gain.
-        if Arc::strong_count(&group.kind) > 1 {
+        if group.kind_is_shared() {
             continue;
         }
         let key = kind_key(&group.kind);

@@ -527,16 +527,26 @@ impl Snapshot {
 
 /// A total order of GPU groups by every field (model first).
 fn canonical_gpu_order(a: &GpuGroup, b: &GpuGroup) -> std::cmp::Ordering {
-    let key = |g: &GpuGroup| {
+    // Borrowed, not cloned: this runs for every provider of a snapshot.
+    fn key(
+        g: &GpuGroup,
+    ) -> (
+        &Option<Text>,
+        &Option<Text>,
+        &Option<Text>,
+        &Option<Text>,
+        u64,
+        u64,
+    ) {
         (
-            g.model.clone(),
-            g.raw_model.clone(),
-            g.vendor.clone(),
-            g.interface.clone(),
+            &g.model,
+            &g.raw_model,
+            &g.vendor,
+            &g.interface,
             g.count,
             g.duplicated,
         )
-    };
+    }
     key(a)
         .cmp(&key(b))
         .then(
@@ -561,7 +571,14 @@ impl Snapshot {
         self.providers
             .par_iter_mut()
             .for_each(Provider::canonicalize);
-        gpu::share_kinds(self.providers.iter_mut().flat_map(|p| &mut p.gpus));
+        // Most groups share their kind already (an adapter's templates):
+        // those are skipped in parallel, the rest shared on one thread.
+        let unshared: Vec<&mut GpuGroup> = self
+            .providers
+            .par_iter_mut()
+            .flat_map_iter(|p| p.gpus.iter_mut().filter(|g| !g.kind_is_shared()))
+            .collect();
+        gpu::share_kinds(unshared);
     }
 }
 
@@ -573,7 +590,7 @@ impl Snapshot {
 /// untouched.
 fn sort_providers_by_id(providers: &mut [Provider]) {
     use rayon::prelude::*;
-    if providers.is_sorted_by(|a, b| a.id <= b.id) {
+    if providers.par_windows(2).all(|w| w[0].id <= w[1].id) {
         return;
     }
     let mut keyed: Vec<(u128, usize)> = providers

@@ -369,10 +369,11 @@ fn provider_error(file: &str, i: usize, p: &Provider, field: &str, message: Stri
 
 /// The first provider whose id is empty or repeats an earlier one's.
 fn first_bad_id(file: &str, providers: &[Provider]) -> Option<(usize, Error)> {
+    use rayon::prelude::*;
     let empty = |i: usize, p: &Provider| provider_error(file, i, p, "id", "is empty".into());
     // Ids in strictly increasing order (most files, and every snapshot
     // rackaudit writes) are distinct: only the first can be empty.
-    if providers.windows(2).all(|w| w[0].id < w[1].id) {
+    if providers.par_windows(2).all(|w| w[0].id < w[1].id) {
         let first = providers.first().filter(|p| p.id.is_empty())?;
         return Some((0, empty(0, first)));
     }
