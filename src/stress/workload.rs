@@ -98,6 +98,8 @@ pub fn parse(location: &str, text: &str) -> Result<Workload> {
         ));
     }
     let mut classes = Vec::new();
+    // GPUs the classes demand so far: the total must be countable too.
+    let mut demanded: u64 = 0;
     for c in raw.classes {
         let line = crate::error::line_at(text, c.span().start);
         let c = c.into_inner();
@@ -124,6 +126,19 @@ pub fn parse(location: &str, text: &str) -> Result<Workload> {
                 ),
             ));
         }
+        // Counted in 64 bits: a larger demand would wrap to a small one.
+        demanded = (c.replicas as u64)
+            .checked_mul(c.gpus_per_replica as u64)
+            .and_then(|gpus| demanded.checked_add(gpus))
+            .ok_or_else(|| {
+                err(
+                    "replicas",
+                    format!(
+                        "is {}: with {} GPUs per replica the workload demands more than 2^64 - 1 GPUs",
+                        c.replicas, c.gpus_per_replica
+                    ),
+                )
+            })?;
         if let Some(m) = c.min_gpu_memory_gb.filter(|m| !m.is_finite() || *m < 0.0) {
             return Err(err(
                 "min_gpu_memory_gb",
@@ -178,6 +193,30 @@ pub fn glob(pattern: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn demands_past_64_bits_are_refused_not_wrapped() {
+        let class = |name: &str, replicas: &str, gpus: u32| {
+            format!("[[class]]\nname = \"{name}\"\nreplicas = {replicas}\ngpus_per_replica = {gpus}\n")
+        };
+        let workload = |classes: &[String]| format!("name = \"w\"\n{}", classes.concat());
+        // 2^62 replicas of 4 GPUs is 2^64, which wrapped to 0.
+        let e = parse("w.toml", &workload(&[class("big", "4611686018427387904", 4)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("w.toml") && e.contains("class `big`") && e.contains("replicas"), "{e}");
+        assert!(e.contains("2^64 - 1"), "{e}");
+        // Each class fits; together they do not.
+        let half = class("a", "4611686018427387904", 2);
+        let e = parse("w.toml", &workload(&[half.clone(), class("b", "4611686018427387904", 2)]))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("class `b`"), "{e}");
+        // The largest countable demand is accepted.
+        let w = parse("w.toml", &workload(&[class("a", "9223372036854775807", 2), class("b", "1", 1)]))
+            .unwrap();
+        assert_eq!(w.demanded_gpus(), u64::MAX);
+    }
 
     #[test]
     fn glob_table() {
