@@ -16,7 +16,8 @@ byte-identical):
   countries, 977 data centers, random ASNs), supply checks on;
 - the default `audit` of the 1,000,000-row file (this binary adds the
   disclosure card's stress test);
-- `snapshot` of the 1,000,000-row file (parse and write snapshot JSON);
+- `snapshot -o FILE` of the 1,000,000-row file (parse and write snapshot
+  JSON; FILE is removed before each run, see `run_once`);
 - `audit` of a 1,000,000-provider snapshot JSON and of a 1,000,000-hotkey
   Bittensor-shaped metagraph (`{"stakes": {coldkey: {hotkey: [rao, uid]}}}`);
 - `history` over N stored snapshots of 10,000 providers (the old binary
@@ -47,8 +48,15 @@ HEADER = ("provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_ven
 PAUSE = 0.0
 
 
-def run_once(cmd):
-    """Wall time, peak RSS (MiB) and stdout of one run of `cmd`."""
+def run_once(cmd, output=None):
+    """Wall time, peak RSS (MiB) and stdout of one run of `cmd`. `output`, a
+    file the command writes, is removed before the run, untimed: replacing
+    an existing file makes the file system free the old one's blocks first
+    (0.2 s for 763 MB on the benchmark VM's ext4, what `rm` takes), which
+    is not the command's work."""
+    if output is not None and os.path.exists(output):
+        os.remove(output)
+        os.sync()
     time.sleep(PAUSE)
     wrapped = ["/usr/bin/time", "-f", "%M", *cmd]
     start = time.perf_counter()
@@ -69,13 +77,14 @@ def measured(cmd, repeat):
     return summary([run_once(cmd) for _ in range(repeat)])
 
 
-def measured_pair(new, old, repeat):
+def measured_pair(new, old, repeat, outputs=(None, None)):
     """`measured` for two commands run alternately (new, old, new, old, …),
-    so a slow phase of a shared machine falls on both, not on one."""
+    so a slow phase of a shared machine falls on both, not on one;
+    `outputs`: the files each writes (see `run_once`)."""
     runs_new, runs_old = [], []
     for _ in range(repeat):
-        runs_new.append(run_once(new))
-        runs_old.append(run_once(old))
+        runs_new.append(run_once(new, outputs[0]))
+        runs_old.append(run_once(old, outputs[1]))
     return summary(runs_new), summary(runs_old)
 
 
@@ -249,7 +258,7 @@ def main():
         snap_new, snap_old = os.path.join(tmp, "snap_new.json"), os.path.join(tmp, "snap_old.json")
         (t_new, m_new, _), (t_old, m_old, _) = measured_pair(
             [args.new, "snapshot", big, "-o", snap_new], [args.old, "snapshot", big, "-o", snap_old],
-            args.repeat)
+            args.repeat, outputs=(snap_new, snap_old))
         same = "identical" if open(snap_new, "rb").read() == open(snap_old, "rb").read() else "DIFFERENT OUTPUT"
         print(f"| `snapshot` of 1,000,000 rows | {t_old:.2f} s, {m_old:,.0f} MiB | {t_new:.2f} s, {m_new:,.0f} MiB | "
               f"{t_old / t_new:.1f}× faster, {m_old / m_new:.1f}× less memory | {same} |", flush=True)

@@ -197,24 +197,38 @@ mod tests {
     #[test]
     fn demands_past_64_bits_are_refused_not_wrapped() {
         let class = |name: &str, replicas: &str, gpus: u32| {
-            format!("[[class]]\nname = \"{name}\"\nreplicas = {replicas}\ngpus_per_replica = {gpus}\n")
+            format!(
+                "[[class]]\nname = \"{name}\"\nreplicas = {replicas}\ngpus_per_replica = {gpus}\n"
+            )
         };
         let workload = |classes: &[String]| format!("name = \"w\"\n{}", classes.concat());
         // 2^62 replicas of 4 GPUs is 2^64, which wrapped to 0.
-        let e = parse("w.toml", &workload(&[class("big", "4611686018427387904", 4)]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("w.toml") && e.contains("class `big`") && e.contains("replicas"), "{e}");
+        let e = parse(
+            "w.toml",
+            &workload(&[class("big", "4611686018427387904", 4)]),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.contains("w.toml") && e.contains("class `big`") && e.contains("replicas"),
+            "{e}"
+        );
         assert!(e.contains("2^64 - 1"), "{e}");
         // Each class fits; together they do not.
         let half = class("a", "4611686018427387904", 2);
-        let e = parse("w.toml", &workload(&[half.clone(), class("b", "4611686018427387904", 2)]))
-            .unwrap_err()
-            .to_string();
+        let e = parse(
+            "w.toml",
+            &workload(&[half.clone(), class("b", "4611686018427387904", 2)]),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("class `b`"), "{e}");
         // The largest countable demand is accepted.
-        let w = parse("w.toml", &workload(&[class("a", "9223372036854775807", 2), class("b", "1", 1)]))
-            .unwrap();
+        let w = parse(
+            "w.toml",
+            &workload(&[class("a", "9223372036854775807", 2), class("b", "1", 1)]),
+        )
+        .unwrap();
         assert_eq!(w.demanded_gpus(), u64::MAX);
     }
 

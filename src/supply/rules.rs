@@ -30,8 +30,8 @@ pub fn per_provider_rule(rule: Rule) -> Option<ProviderRule> {
         Rule::CloudAsnMismatch => cloud_asn_mismatch,
         Rule::LeasedExceedsCapacity => leased_exceeds_capacity,
         Rule::UnknownGpuModel => unknown_models,
-        Rule::SentinelCount
-        | Rule::MemoryMismatch
+        Rule::SentinelCount => sentinel_counts,
+        Rule::MemoryMismatch
         | Rule::ZeroCapacityOnline
         | Rule::PriceOutlier
         | Rule::DuplicateHost
@@ -79,7 +79,6 @@ pub fn run(rule: Rule, c: &Context<'_>) -> Vec<Finding> {
         return per_provider_findings(c, &[check]).concat();
     }
     match rule {
-        Rule::SentinelCount => sentinel_counts(c),
         Rule::MemoryMismatch => memory_mismatches(c),
         Rule::ZeroCapacityOnline => zero_capacity_online(c),
         Rule::PriceOutlier => price_outliers(c),
@@ -171,34 +170,32 @@ fn has_sentinel(p: &Provider, margin: u64) -> bool {
             .is_some_and(|l| sentinel(l, margin).is_some())
 }
 
-fn sentinel_counts(c: &Context<'_>) -> Vec<Finding> {
+fn sentinel_counts(c: &Context<'_>, p: &Provider) -> Vec<Finding> {
     let margin = c.params.sentinel_margin;
     let mut out = Vec::new();
-    for p in &c.snapshot.providers {
-        for (i, g) in p.gpus.iter().enumerate() {
-            if let Some(why) = sentinel(g.count, margin) {
-                out.push(finding(
-                    Rule::SentinelCount,
-                    p,
-                    Some(i),
-                    format!("gpus[{i}].count"),
-                    g.count.to_string(),
-                    format!("{} is {why}, not a number of GPUs", g.count),
-                ));
-            }
-        }
-        if let Some(l) = p.more.gpus_leased
-            && let Some(why) = sentinel(l, margin)
-        {
+    for (i, g) in p.gpus.iter().enumerate() {
+        if let Some(why) = sentinel(g.count, margin) {
             out.push(finding(
                 Rule::SentinelCount,
                 p,
-                None,
-                "gpus_leased".into(),
-                l.to_string(),
-                format!("{l} leased GPUs is {why}: the provider's inventory reporting is broken"),
+                Some(i),
+                format!("gpus[{i}].count"),
+                g.count.to_string(),
+                format!("{} is {why}, not a number of GPUs", g.count),
             ));
         }
+    }
+    if let Some(l) = p.more.gpus_leased
+        && let Some(why) = sentinel(l, margin)
+    {
+        out.push(finding(
+            Rule::SentinelCount,
+            p,
+            None,
+            "gpus_leased".into(),
+            l.to_string(),
+            format!("{l} leased GPUs is {why}: the provider's inventory reporting is broken"),
+        ));
     }
     out
 }
