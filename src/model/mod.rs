@@ -528,21 +528,9 @@ impl Snapshot {
 /// A total order of GPU groups by every field (model first).
 fn canonical_gpu_order(a: &GpuGroup, b: &GpuGroup) -> std::cmp::Ordering {
     // Borrowed, not cloned: this runs for every provider of a snapshot.
-    fn key(
-        g: &GpuGroup,
-    ) -> (
-        &Option<Text>,
-        &Option<Text>,
-        &Option<Text>,
-        &Option<Text>,
-        u64,
-        u64,
-    ) {
+    fn key(g: &GpuGroup) -> ([&Option<Text>; 4], u64, u64) {
         (
-            &g.model,
-            &g.raw_model,
-            &g.vendor,
-            &g.interface,
+            [&g.model, &g.raw_model, &g.vendor, &g.interface],
             g.count,
             g.duplicated,
         )
