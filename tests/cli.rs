@@ -1092,3 +1092,30 @@ fn metrics_reads_csv_columns_and_json_fields_in_every_format() {
         assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// A reader that stops early (`| head -c 1000`) ends the output, not the
+/// run: exit 0 and nothing on stderr. The streamed snapshot can leave a
+/// partial line in standard output's buffer for the final flush, which
+/// must take the closed pipe as quietly as the writes before it did.
+#[test]
+fn a_reader_closing_the_pipe_early_is_not_an_error() {
+    use std::io::Read;
+    let input = "data/bittensor/subtensor_nakamoto_snapshot_block3606775.json";
+    for args in [
+        vec!["snapshot", input],
+        vec!["audit", input, "--format", "json"],
+    ] {
+        let mut child = bin()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut head = [0u8; 1000];
+        child.stdout.take().unwrap().read_exact(&mut head).unwrap();
+        // The pipe's read end is closed here, before the output is complete.
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", stderr(&out));
+        assert!(out.stderr.is_empty(), "{args:?}: {}", stderr(&out));
+    }
+}

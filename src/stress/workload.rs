@@ -23,7 +23,9 @@ pub struct Class {
 impl Class {
     /// GPUs demanded by the class.
     pub fn demanded_gpus(&self) -> u64 {
-        self.replicas * self.gpus_per_replica
+        // Parsed workloads never exceed 2^64 - 1 (see `parse`); one built
+        // by hand stops there instead of wrapping.
+        self.replicas.saturating_mul(self.gpus_per_replica)
     }
 
     /// Whether a GPU of `model` with `memory_gb` can serve this class.
@@ -47,7 +49,9 @@ pub struct Workload {
 
 impl Workload {
     pub fn demanded_gpus(&self) -> u64 {
-        self.classes.iter().map(Class::demanded_gpus).sum()
+        self.classes
+            .iter()
+            .fold(0, |sum, c| sum.saturating_add(c.demanded_gpus()))
     }
 }
 
@@ -127,18 +131,26 @@ pub fn parse(location: &str, text: &str) -> Result<Workload> {
             ));
         }
         // Counted in 64 bits: a larger demand would wrap to a small one.
-        demanded = (c.replicas as u64)
+        let gpus = (c.replicas as u64)
             .checked_mul(c.gpus_per_replica as u64)
-            .and_then(|gpus| demanded.checked_add(gpus))
             .ok_or_else(|| {
                 err(
                     "replicas",
                     format!(
-                        "is {}: with {} GPUs per replica the workload demands more than 2^64 - 1 GPUs",
+                        "is {}: with {} GPUs per replica the class demands more than 2^64 - 1 GPUs",
                         c.replicas, c.gpus_per_replica
                     ),
                 )
             })?;
+        demanded = demanded.checked_add(gpus).ok_or_else(|| {
+            err(
+                "replicas",
+                format!(
+                    "is {}: with the classes before it the workload demands more than 2^64 - 1 GPUs",
+                    c.replicas
+                ),
+            )
+        })?;
         if let Some(m) = c.min_gpu_memory_gb.filter(|m| !m.is_finite() || *m < 0.0) {
             return Err(err(
                 "min_gpu_memory_gb",
@@ -222,7 +234,10 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(e.contains("class `b`"), "{e}");
+        assert!(
+            e.contains("class `b`") && e.contains("with the classes before it"),
+            "{e}"
+        );
         // The largest countable demand is accepted.
         let w = parse(
             "w.toml",
