@@ -635,6 +635,7 @@ impl Aggregate<'_> {
     /// The entities taking part in weight `w` as (id, weight), largest
     /// first (ties by key).
     fn ranked(&self, w: usize) -> Vec<(u32, f64)> {
+        use crate::metrics::radix::{from_total_order_key, sort_by_u64_key, total_order_key};
         // Taken in key order (id order), then sorted stably by descending
         // weight as ordered bits: ties stay in key order without comparing
         // keys, and each weight is read back from its bits.
@@ -643,12 +644,12 @@ impl Aggregate<'_> {
             .iter()
             .enumerate()
             .filter(|(_, c)| c.present[w])
-            .map(|(id, c)| (!ordered_bits(c.value[w]), id as u32))
+            .map(|(id, c)| (!total_order_key(c.value[w]), id as u32))
             .collect();
-        crate::metrics::radix::sort_by_u64_key(&mut keyed, |k| k.0);
+        sort_by_u64_key(&mut keyed, |k| k.0);
         keyed
             .into_iter()
-            .map(|(bits, id)| (id, from_ordered_bits(!bits)))
+            .map(|(bits, id)| (id, from_total_order_key(!bits)))
             .collect()
     }
 
@@ -673,25 +674,6 @@ fn key_prefix(key: &str) -> u64 {
     let n = key.len().min(8);
     bytes[..n].copy_from_slice(&key.as_bytes()[..n]);
     u64::from_be_bytes(bytes)
-}
-
-/// The bits of `x` as an integer that orders like [`f64::total_cmp`].
-fn ordered_bits(x: f64) -> u64 {
-    let bits = x.to_bits();
-    if bits >> 63 == 1 {
-        !bits
-    } else {
-        bits | 1 << 63
-    }
-}
-
-/// The inverse of [`ordered_bits`].
-fn from_ordered_bits(ordered: u64) -> f64 {
-    f64::from_bits(if ordered >> 63 == 1 {
-        ordered & !(1 << 63)
-    } else {
-        !ordered
-    })
 }
 
 /// Sums the contributions of every provider (or GPU group) per entity of

@@ -60,6 +60,15 @@ pub fn total_order_key(x: f64) -> u64 {
     }
 }
 
+/// The float whose [`total_order_key`] is `key`.
+pub fn from_total_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -124,6 +133,8 @@ mod tests {
                     "{a:e} vs {b:e}"
                 );
             }
+            let back = from_total_order_key(total_order_key(*a));
+            assert_eq!(back.to_bits(), a.to_bits(), "{a:e}");
         }
     }
 }
