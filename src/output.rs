@@ -29,12 +29,32 @@ fn stage(path: &Path, bytes: &[u8]) -> Result<Option<Staged>> {
 /// What writes a file's contents, as a stream.
 type Writing<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<()> + 'a;
 
+/// What writes a file's contents after its head, as a stream, and then
+/// gives the head (see [`write_atomic_with_head`]).
+pub type WritingBody<'a> = dyn FnMut(&mut dyn Write) -> std::io::Result<Vec<u8>> + 'a;
+
 /// [`stage`] with the contents streamed by `write` through a buffer, so a
 /// large output is never held in memory whole.
 fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
+    stage_with_head(path, 0, &mut |w| write(w).map(|()| Vec::new()))
+}
+
+/// [`stage_with`] for contents whose first `head_len` bytes are known only
+/// once the rest is written.
+fn stage_with_head(
+    path: &Path,
+    head_len: usize,
+    write: &mut WritingBody<'_>,
+) -> Result<Option<Staged>> {
     let io = |action, source| io_err(path, action, source);
     if let Ok(meta) = std::fs::metadata(path) {
         if !meta.is_file() {
+            if head_len > 0 {
+                return Err(Error::Usage(format!(
+                    "{}: not a regular file, which a head written last needs",
+                    path.display()
+                )));
+            }
             let mut f = std::fs::OpenOptions::new()
                 .write(true)
                 .open(path)
@@ -47,7 +67,7 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
         }
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
             let target = std::fs::canonicalize(path).map_err(|e| io("cannot resolve link", e))?;
-            return stage_with(&target, write);
+            return stage_with_head(&target, head_len, write);
         }
     }
     let dir = parent(path);
@@ -70,7 +90,7 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
             };
             io(action, e)
         })?;
-        write_in_blocks(&mut f, write).map_err(|e| io("cannot write", e))?;
+        write_in_blocks(&mut f, head_len, write).map_err(|e| io("cannot write", e))?;
         f.sync_all().map_err(|e| io("cannot flush", e))
     })();
     match written {
@@ -95,7 +115,18 @@ fn stage_with(path: &Path, write: &mut Writing<'_>) -> Result<Option<Staged>> {
 /// The last, partial block goes through the page cache. Where direct I/O is
 /// refused (another system, a file system without it), blocks are written
 /// the ordinary way.
-fn write_in_blocks(file: &mut std::fs::File, write: &mut Writing<'_>) -> std::io::Result<()> {
+///
+/// With a head (`head_len` > 0), `write` streams what follows it and then
+/// gives the head: the first block is held back until then and written
+/// last.
+fn write_in_blocks(
+    file: &mut std::fs::File,
+    head_len: usize,
+    write: &mut WritingBody<'_>,
+) -> std::io::Result<()> {
+    if head_len >= Block::SIZE {
+        return Err(std::io::Error::other("a head must fit in the first block"));
+    }
     let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Block>(Block::IN_FLIGHT);
     let (free_tx, free_rx) = std::sync::mpsc::channel::<Block>();
     std::thread::scope(|scope| {
@@ -104,6 +135,7 @@ fn write_in_blocks(file: &mut std::fs::File, write: &mut Writing<'_>) -> std::io
                 file,
                 direct: false,
                 refused: false,
+                at: 0,
             };
             for block in full_rx {
                 disk.write(&block)?;
@@ -112,13 +144,17 @@ fn write_in_blocks(file: &mut std::fs::File, write: &mut Writing<'_>) -> std::io
             }
             Ok::<(), std::io::Error>(())
         });
+        let mut first = Block::new();
+        first.filled = head_len;
         let mut blocks = BlockWriter {
             full: full_tx,
             free: free_rx,
-            current: Block::new(),
+            current: first,
+            head_len,
+            held: None,
         };
         let streamed = match write(&mut blocks) {
-            Ok(()) => blocks.finish(),
+            Ok(head) => blocks.finish(&head),
             Err(e) => {
                 // Ends the stream, so the disk writer stops.
                 drop(blocks);
@@ -137,6 +173,8 @@ struct Block {
     buf: Vec<u8>,
     start: usize,
     filled: usize,
+    /// Where in the file the block goes.
+    offset: u64,
 }
 
 impl Block {
@@ -154,6 +192,7 @@ impl Block {
             buf,
             start,
             filled: 0,
+            offset: 0,
         }
     }
 
@@ -167,20 +206,44 @@ struct BlockWriter {
     full: std::sync::mpsc::SyncSender<Block>,
     free: std::sync::mpsc::Receiver<Block>,
     current: Block,
+    /// Bytes the head takes at the start of the first block.
+    head_len: usize,
+    /// The first block, once full, while its head is not known.
+    held: Option<Block>,
 }
 
 impl BlockWriter {
-    /// Hands the current block to the disk writer and takes a free one.
+    /// Hands the current block to the disk writer (or holds it back, if it
+    /// is the first and waits for its head) and takes a free one.
     fn hand_over(&mut self) -> std::io::Result<()> {
         let next = self.free.try_recv().unwrap_or_else(|_| Block::new());
         let full = std::mem::replace(&mut self.current, next);
         self.current.filled = 0;
+        self.current.offset = full.offset + Block::SIZE as u64;
+        if full.offset == 0 && self.head_len > 0 {
+            self.held = Some(full);
+            return Ok(());
+        }
         send(&self.full, full)
     }
 
-    /// Hands over the last block, partial or empty, and ends the stream.
-    fn finish(self) -> std::io::Result<()> {
-        send(&self.full, self.current)
+    /// Puts `head` in its place, hands over the last block, partial or
+    /// empty, and the first if it was held, and ends the stream.
+    fn finish(mut self, head: &[u8]) -> std::io::Result<()> {
+        if head.len() != self.head_len {
+            return Err(std::io::Error::other(format!(
+                "the head came out {} bytes long, not the {} bytes left for it",
+                head.len(),
+                self.head_len
+            )));
+        }
+        let first = self.held.as_mut().unwrap_or(&mut self.current);
+        first.buf[first.start..first.start + head.len()].copy_from_slice(head);
+        send(&self.full, self.current)?;
+        match self.held {
+            Some(first) => send(&self.full, first),
+            None => Ok(()),
+        }
     }
 }
 
@@ -217,10 +280,16 @@ struct Disk<'a> {
     direct: bool,
     /// Direct I/O was refused once: not asked for again.
     refused: bool,
+    /// The file's position.
+    at: u64,
 }
 
 impl Disk<'_> {
     fn write(&mut self, block: &Block) -> std::io::Result<()> {
+        if block.offset != self.at {
+            use std::io::Seek;
+            self.at = self.file.seek(std::io::SeekFrom::Start(block.offset))?;
+        }
         if block.filled < Block::SIZE {
             // A partial block (the last) cannot go direct.
             if self.direct && !set_direct(self.file, false) {
@@ -236,7 +305,10 @@ impl Disk<'_> {
         while done < bytes.len() {
             match self.file.write(&bytes[done..]) {
                 Ok(0) => return Err(std::io::ErrorKind::WriteZero.into()),
-                Ok(n) => done += n,
+                Ok(n) => {
+                    done += n;
+                    self.at += n as u64;
+                }
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 // Refused by this file system after all (or a short write
                 // left the offset unaligned): go on the ordinary way.
@@ -302,6 +374,23 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
 /// [`write_atomic`] with the contents streamed by `write`.
 pub fn write_atomic_with(path: &Path, write: &mut Writing<'_>) -> Result<()> {
     match stage_with(path, write)? {
+        Some(s) => commit(s),
+        None => Ok(()),
+    }
+}
+
+/// [`write_atomic_with`] for contents whose first `head_len` bytes are
+/// known only at the end: `write` streams everything after them and then
+/// gives them (exactly `head_len` bytes; shorter than 4 MiB), and they are
+/// written into their place before the file is renamed. For a file format
+/// whose opening records a digest of all its input, written while the
+/// input is still being read. `path` must be a regular file (or not exist).
+pub fn write_atomic_with_head(
+    path: &Path,
+    head_len: usize,
+    write: &mut WritingBody<'_>,
+) -> Result<()> {
+    match stage_with_head(path, head_len, write)? {
         Some(s) => commit(s),
         None => Ok(()),
     }
@@ -500,6 +589,40 @@ mod tests {
             assert!(std::fs::read(&path).unwrap() == data, "{size} bytes");
         }
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// A head given after the rest lands at the start, whether the file
+    /// is shorter than a block, ends at a block's end or spans several; a
+    /// head of the wrong length fails and leaves no file.
+    #[test]
+    fn heads_given_last_are_written_first() {
+        let dir = std::env::temp_dir().join(format!("rackaudit-head-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("headed.json");
+        let head = b"{\"digest\": \"0123abcd\", ";
+        for size in [0, 9, Block::SIZE - head.len(), 3 * Block::SIZE + 11] {
+            let body: Vec<u8> = (0..size).map(|i| (i * 37 % 253) as u8).collect();
+            write_atomic_with_head(&path, head.len(), &mut |w| {
+                for piece in body.chunks(100_003) {
+                    w.write_all(piece)?;
+                }
+                Ok(head.to_vec())
+            })
+            .unwrap();
+            let written = std::fs::read(&path).unwrap();
+            assert!(written[..head.len()] == head[..], "{size} bytes");
+            assert!(written[head.len()..] == body[..], "{size} bytes");
+        }
+        std::fs::remove_file(&path).unwrap();
+        let wrong = write_atomic_with_head(&path, head.len(), &mut |w| {
+            w.write_all(&[b'x'; Block::SIZE])?;
+            Ok(b"short".to_vec())
+        });
+        let wrong = wrong.unwrap_err().to_string();
+        let expected = format!("5 bytes long, not the {} bytes left", head.len());
+        assert!(wrong.contains(&expected), "{wrong}");
+        assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

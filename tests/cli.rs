@@ -1119,3 +1119,168 @@ fn a_reader_closing_the_pipe_early_is_not_an_error() {
         assert!(out.stderr.is_empty(), "{args:?}: {}", stderr(&out));
     }
 }
+
+/// A generic CSV above the size read as a stream (8 MiB), sorted by
+/// provider id: each provider's GPU rows out of canonical order, some rows
+/// repeated, names that JSON must escape, empty cells. `extra` adds a
+/// column (header name, value of every row).
+fn large_sorted_csv(providers: usize, extra: Option<(&str, &str)>) -> String {
+    let mut csv = String::from(
+        "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake",
+    );
+    if let Some((column, _)) = extra {
+        csv.push(',');
+        csv.push_str(column);
+    }
+    csv.push('\n');
+    let countries = ["US", "DE", "FR", "", "SG"];
+    for i in 0..providers {
+        let name = match i % 4 {
+            0 => format!("host {i}"),
+            1 => format!("\"say \"\"hi\"\" {i}\""),
+            2 => format!("back\\slash {i}"),
+            _ => String::new(),
+        };
+        let country = countries[i % countries.len()];
+        let mut rows = vec![
+            ("nvidia", "RTX 3090", 1 + i % 3, 24, 0.23),
+            (
+                "nvidia",
+                "H100 SXM",
+                1 + i % 8,
+                80,
+                2.5 + (i % 7) as f64 / 10.0,
+            ),
+        ];
+        if i % 5 == 0 {
+            rows.push(rows[0]);
+        }
+        for (vendor, model, count, memory, price) in rows {
+            csv.push_str(&format!(
+                "p{i:07},op-{},{name},{country},,{},,dc-{},{vendor},{model},{count},{memory},0.{},{price},",
+                i % 97,
+                64_000 + i % 3000,
+                i % 50,
+                900 + i % 99
+            ));
+            if let Some((_, value)) = extra {
+                csv.push(',');
+                csv.push_str(value);
+            }
+            csv.push('\n');
+        }
+    }
+    csv
+}
+
+/// Providers of [`large_sorted_csv`]'s files in the tests: 11 MB.
+const PROVIDERS: usize = 60_000;
+
+/// Files in `dir`, by name.
+fn files_in(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// `snapshot -o FILE` of a large sorted CSV writes each provider while the
+/// rest of the file is still being read, and the head (with the digest of
+/// the whole input) last. The file must be exactly what standard output
+/// gets, where the snapshot is written after reading: for a sorted file,
+/// for the same rows in reverse, and with a snapshot-level column.
+#[test]
+fn a_snapshot_written_while_reading_is_the_snapshot_written_after() {
+    let dir = scratch("snapshot-streamed");
+    let sorted = large_sorted_csv(PROVIDERS, None);
+    assert!(sorted.len() > 9 << 20, "{} bytes", sorted.len());
+    let (header, rows) = sorted.split_once('\n').unwrap();
+    let mut reversed: Vec<&str> = rows.lines().collect();
+    reversed.reverse();
+    let reversed = format!("{header}\n{}\n", reversed.join("\n"));
+    let with_network = large_sorted_csv(PROVIDERS, Some(("network", "akash")));
+    for (name, csv) in [
+        ("sorted.csv", &sorted),
+        ("reversed.csv", &reversed),
+        ("network.csv", &with_network),
+    ] {
+        let input = dir.join(name);
+        std::fs::write(&input, csv).unwrap();
+        let input = input.to_str().unwrap();
+        let piped = run(&["snapshot", input]);
+        assert!(piped.status.success(), "{name}: {}", stderr(&piped));
+        let out = dir.join(format!("{name}.json"));
+        // Over an older file, too: replaced whole.
+        std::fs::write(&out, "older").unwrap();
+        let o = run(&["snapshot", input, "-o", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let written = std::fs::read(&out).unwrap();
+        assert!(
+            written == piped.stdout,
+            "{name}: the file differs from stdout"
+        );
+        let snapshot: Value = serde_json::from_slice(&written).unwrap();
+        assert_eq!(snapshot["providers"].as_array().unwrap().len(), PROVIDERS);
+    }
+    assert!(
+        files_in(&dir).iter().all(|f| !f.contains(".tmp")),
+        "{:?}",
+        files_in(&dir)
+    );
+}
+
+/// A large sorted CSV that is wrong at its end (a value, or a row the CSV
+/// reader refuses) fails as it does when read whole: exit 2, the error
+/// names the place, and the providers already written while reading are
+/// removed with their temporary file; an older output stays as it was.
+#[test]
+fn a_snapshot_written_while_reading_leaves_nothing_when_the_input_is_wrong() {
+    let dir = scratch("snapshot-streamed-bad");
+    let good = large_sorted_csv(PROVIDERS, None);
+    let bad_country =
+        format!("{good}p9999999,op-1,last,XX,,1,,dc-1,nvidia,H100 SXM,1,80,0.9,2.5,\n");
+    let bad_row = format!("{good}p9999999,op-1,last\n");
+    let cases = [
+        (bad_country, "line ", "field `country`"),
+        (bad_row, "line ", "fields"),
+    ];
+    for (i, (csv, place, what)) in cases.iter().enumerate() {
+        let input = dir.join(format!("bad{i}.csv"));
+        std::fs::write(&input, csv).unwrap();
+        let out = dir.join("out.json");
+        std::fs::write(&out, "older").unwrap();
+        let o = run(&[
+            "snapshot",
+            input.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {}", stderr(&o));
+        assert!(stderr(&o).contains(place), "case {i}: {}", stderr(&o));
+        assert!(stderr(&o).contains(what), "case {i}: {}", stderr(&o));
+        assert_eq!(std::fs::read_to_string(&out).unwrap(), "older", "case {i}");
+        let names = files_in(&dir);
+        assert!(
+            names.iter().all(|f| !f.contains(".tmp")),
+            "case {i}: {names:?}"
+        );
+    }
+    // With both the input and the output's directory wrong, the input is
+    // what is reported, as when the file is written after reading.
+    let missing = dir.join("missing.csv");
+    let nowhere = dir.join("no-such-dir/out.json");
+    let o = run(&[
+        "snapshot",
+        missing.to_str().unwrap(),
+        "-o",
+        nowhere.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("missing.csv: cannot open"),
+        "{}",
+        stderr(&o)
+    );
+}

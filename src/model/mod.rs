@@ -495,12 +495,7 @@ impl Provider {
     /// keys), so nothing computed from it depends on the input's order.
     pub fn canonicalize(&mut self) {
         self.gpus.sort_by(canonical_gpu_order);
-        self.prices.sort_by(|a, b| {
-            (&a.gpu_model, &a.currency)
-                .cmp(&(&b.gpu_model, &b.currency))
-                .then(a.per_gpu_hour.total_cmp(&b.per_gpu_hour))
-                .then(a.gpus.cmp(&b.gpus))
-        });
+        self.prices.sort_by(canonical_price_order);
         if let Some(more) = self.more.get_mut() {
             more.declared_gpu_models.sort();
         }
@@ -525,8 +520,16 @@ impl Snapshot {
     }
 }
 
+/// The order of a provider's prices: by model, currency, amount, GPUs.
+pub(crate) fn canonical_price_order(a: &Price, b: &Price) -> std::cmp::Ordering {
+    (&a.gpu_model, &a.currency)
+        .cmp(&(&b.gpu_model, &b.currency))
+        .then(a.per_gpu_hour.total_cmp(&b.per_gpu_hour))
+        .then(a.gpus.cmp(&b.gpus))
+}
+
 /// A total order of GPU groups by every field (model first).
-fn canonical_gpu_order(a: &GpuGroup, b: &GpuGroup) -> std::cmp::Ordering {
+pub(crate) fn canonical_gpu_order(a: &GpuGroup, b: &GpuGroup) -> std::cmp::Ordering {
     // Borrowed, not cloned: this runs for every provider of a snapshot.
     fn key(g: &GpuGroup) -> ([&Option<Text>; 4], u64, u64) {
         (

@@ -440,6 +440,26 @@ pub fn read_rows<R: std::io::Read + Send>(
     source: R,
     input_bytes: u64,
 ) -> Result<Snapshot> {
+    read_rows_with(file, source, input_bytes, None)
+}
+
+/// Told, while a file is read, which of its providers are complete: after
+/// each batch of rows, with the providers no later row can change (all but
+/// the last, while provider ids come in increasing order, as in a sorted
+/// file), or with `None` once a row breaks that order or when the file has
+/// snapshot-level columns (what they give can change until the last row);
+/// it is not called again after `None`. The providers are as read, their
+/// lists not yet in canonical order.
+pub type Completed<'a> = dyn FnMut(Option<&[Provider]>) -> Result<()> + 'a;
+
+/// [`read_rows`], telling `completed` which providers are complete as the
+/// file is read.
+pub fn read_rows_with<R: std::io::Read + Send>(
+    file: &str,
+    source: R,
+    input_bytes: u64,
+    mut completed: Option<&mut Completed<'_>>,
+) -> Result<Snapshot> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(false)
@@ -453,6 +473,11 @@ pub fn read_rows<R: std::io::Read + Send>(
         return Err(Error::input(file, None, None, "has no header line"));
     }
     let header = Header::parse(file, &record)?;
+    if header.snapshot.iter().any(Option::is_some)
+        && let Some(tell) = completed.take()
+    {
+        tell(None)?;
+    }
     let mut merger = Merger {
         file,
         input_bytes,
@@ -465,7 +490,17 @@ pub fn read_rows<R: std::io::Read + Send>(
         previous: None,
     };
     each_record(file, reader, &header, &mut |batch| {
-        merger.merge_batch(batch)
+        merger.merge_batch(batch)?;
+        if let Some(tell) = completed.as_mut() {
+            if merger.by_id.in_order() {
+                let done = merger.providers.len().saturating_sub(1);
+                tell(Some(&merger.providers[..done]))?;
+            } else {
+                tell(None)?;
+                completed = None;
+            }
+        }
+        Ok(())
     })?;
     let Merger {
         providers,
@@ -585,6 +620,11 @@ struct ProviderIndex {
 }
 
 impl ProviderIndex {
+    /// Whether every id so far came after the one before it.
+    fn in_order(&self) -> bool {
+        self.by_id.is_none()
+    }
+
     /// The provider with `id`, or `None` after noting that the provider
     /// the caller pushes next (at `providers.len()`) has it.
     fn find(&mut self, providers: &[Provider], id: &str) -> Option<usize> {

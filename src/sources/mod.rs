@@ -235,9 +235,24 @@ pub const STREAM_THRESHOLD_BYTES: u64 = 8 << 20;
 /// Reads a file from disk (or standard input for `-`) and its snapshot.
 /// Large generic-CSV files are streamed in bounded memory.
 pub fn read_path(path: &str, kind: Option<&str>) -> Result<(Snapshot, String)> {
+    read_path_with(path, kind, None)
+}
+
+/// [`read_path`], telling `completed` which providers are complete while
+/// a large generic CSV is read (see [`generic_csv::Completed`]; other
+/// inputs are read whole and it is not called). When it was told only of
+/// complete providers (never `None`), the snapshot's providers are in id
+/// order but each one's lists are left as read, not canonicalized: the
+/// caller that wrote them as they came writes them in canonical order
+/// (as `model::json` does) or canonicalizes the snapshot.
+pub fn read_path_with(
+    path: &str,
+    kind: Option<&str>,
+    completed: Option<&mut generic_csv::Completed<'_>>,
+) -> Result<(Snapshot, String)> {
     if path != "-"
         && matches!(kind, None | Some("csv"))
-        && let Some(streamed) = stream_csv(path, kind == Some("csv"))?
+        && let Some(streamed) = stream_csv(path, kind == Some("csv"), completed)?
     {
         return Ok(streamed);
     }
@@ -268,7 +283,11 @@ impl<R: std::io::Read> std::io::Read for Hashing<R> {
 /// the file is read and hashed, so memory does not grow with rows. `None`
 /// when the file is small, not a regular file, or not generic CSV (the
 /// caller then reads it whole).
-fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
+fn stream_csv(
+    path: &str,
+    forced: bool,
+    completed: Option<&mut generic_csv::Completed<'_>>,
+) -> Result<Option<(Snapshot, String)>> {
     use sha2::Digest;
     use std::io::Read;
     let Ok(meta) = std::fs::metadata(path) else {
@@ -294,12 +313,24 @@ fn stream_csv(path: &str, forced: bool) -> Result<Option<(Snapshot, String)>> {
         inner: std::io::BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(file)),
         hasher: Sha256::new(),
     };
-    let mut snapshot = generic_csv::read_rows(path, &mut reader, meta.len())?;
+    let mut in_order = completed.is_some();
+    let mut snapshot = match completed {
+        Some(tell) => {
+            let mut watched = |providers: Option<&[Provider]>| {
+                in_order &= providers.is_some();
+                tell(providers)
+            };
+            generic_csv::read_rows_with(path, &mut reader, meta.len(), Some(&mut watched))?
+        }
+        None => generic_csv::read_rows(path, &mut reader, meta.len())?,
+    };
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
     let sha = hex(&reader.hasher.finalize());
     snapshot.input_sha256 = sha.clone();
     validate(&snapshot, path)?;
-    snapshot.canonicalize();
+    if !in_order {
+        snapshot.canonicalize();
+    }
     Ok(Some((snapshot, sha)))
 }
 
