@@ -76,7 +76,11 @@ pub(super) fn parquet(
 pub fn run(args: SnapshotArgs) -> Result<()> {
     let output = args.output.as_deref().filter(|p| p.as_os_str() != "-");
     let snapshot = match output {
-        Some(path) if args.format == Format::Json && is_regular_or_new(path) => {
+        Some(path)
+            if args.format == Format::Json
+                && is_regular_or_new(path)
+                && sources::streams_rows_only(&args.input, args.source.as_deref()) =>
+        {
             match read_writing(&args.input, args.source.as_deref(), path)? {
                 Streamed::Written(snapshot) => {
                     super::left_to_exit(snapshot);
@@ -142,9 +146,10 @@ const STREAMED_AT_ONCE: usize = 4096;
 /// Reads `input` and, while a large sorted generic CSV is still being read,
 /// writes its snapshot JSON to `path`: each provider once no later row can
 /// change it, the head (which holds the digest of the whole input) last.
-/// The disk then works while the input is read instead of after. Any other
-/// input, or a CSV whose rows leave that order, is read whole and left for
-/// the caller to write, to the same bytes.
+/// The disk then works while the input is read instead of after. For an
+/// input that [`sources::streams_rows_only`] (the temporary file exists
+/// from the start only then); one whose rows leave that order is read
+/// whole and left for the caller to write, to the same bytes.
 fn read_writing(input: &str, kind: Option<&str>, path: &std::path::Path) -> Result<Streamed> {
     // Everything but the digest of a generic CSV without snapshot-level
     // columns is known before it is read (such a CSV is the only input

@@ -123,6 +123,15 @@ pub fn is_header(line: &str) -> bool {
     header_cells(line).iter().any(|c| c == "provider_id")
 }
 
+/// Whether a first line is a generic-CSV header without snapshot-level
+/// columns: the snapshot of such a file is known, but for its rows and
+/// the digest of its bytes, before its rows are read.
+pub fn is_header_of_rows_only(line: &str) -> bool {
+    let cells = header_cells(line);
+    cells.iter().any(|c| c == "provider_id")
+        && !cells.iter().any(|c| SNAPSHOT_COLUMNS.contains(&c.as_str()))
+}
+
 /// The cells of a first line as column names: a byte-order mark and the
 /// spaces around each name dropped, quotes undone.
 fn header_cells(line: &str) -> Vec<String> {

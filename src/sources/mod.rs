@@ -302,10 +302,8 @@ fn stream_csv(
         source,
     };
     let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut head = vec![0u8; 64 << 10];
-    let n = read_up_to(&mut file, &mut head).map_err(io)?;
-    head.truncate(n);
-    let first_line = String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or(&[]));
+    let head = read_head(&mut file).map_err(io)?;
+    let first_line = first_line(&head);
     if !forced && !generic_csv::is_header(&first_line) {
         return Ok(None);
     }
@@ -332,6 +330,33 @@ fn stream_csv(
         snapshot.canonicalize();
     }
     Ok(Some((snapshot, sha)))
+}
+
+/// The first 64 KiB of a file, or all of it if shorter: enough for the
+/// header line of any generic CSV.
+fn read_head(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
+    let mut head = vec![0u8; 64 << 10];
+    let n = read_up_to(file, &mut head)?;
+    head.truncate(n);
+    Ok(head)
+}
+
+fn first_line(head: &[u8]) -> std::borrow::Cow<'_, str> {
+    String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or(&[]))
+}
+
+/// Whether [`read_path_with`] streams `path` as a generic CSV whose
+/// snapshot, but for its rows and digest, its header tells: a regular
+/// file large enough to be streamed, whose header names no snapshot-level
+/// column. Only such a file's providers can be written while it is read.
+pub fn streams_rows_only(path: &str, kind: Option<&str>) -> bool {
+    let streamed = path != "-"
+        && matches!(kind, None | Some("csv"))
+        && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= STREAM_THRESHOLD_BYTES);
+    streamed
+        && std::fs::File::open(path)
+            .and_then(|mut file| read_head(&mut file))
+            .is_ok_and(|head| generic_csv::is_header_of_rows_only(&first_line(&head)))
 }
 
 /// Fills `buf` as far as the reader allows; returns the bytes read.
@@ -484,6 +509,53 @@ pub fn host_of(uri: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only a large generic CSV whose header names no snapshot-level
+    /// column is written while it is read (`snapshot -o`): for any other
+    /// input the output file is created after reading, as before.
+    #[test]
+    fn only_large_csvs_without_snapshot_columns_stream_their_rows() {
+        let dir = std::env::temp_dir().join(format!("rackaudit-rows-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let header = "provider_id,operator,name,country,region,asn,cloud,datacenter,gpu_vendor,gpu_model,gpu_count,gpu_memory_gb,uptime,price_per_gpu_hour,stake";
+        let row = "p1,o,n,US,,1,,dc,nvidia,H100,1,80,0.9,2,\n";
+        let rows = row.repeat(STREAM_THRESHOLD_BYTES as usize / row.len() + 1);
+        let cases = [
+            ("large.csv", format!("{header}\n{rows}"), None, true),
+            ("forced.txt", format!("{header}\n{rows}"), Some("csv"), true),
+            (
+                "json-kind.csv",
+                format!("{header}\n{rows}"),
+                Some("snapshot"),
+                false,
+            ),
+            (
+                "network.csv",
+                format!("{header},network\n{rows}"),
+                None,
+                false,
+            ),
+            ("small.csv", format!("{header}\n{row}"), None, false),
+            (
+                "other.csv",
+                format!("id,{header}\n{rows}").replace("provider_id", "pid"),
+                None,
+                false,
+            ),
+        ];
+        for (name, text, kind, expected) in cases {
+            let path = dir.join(name);
+            std::fs::write(&path, text).unwrap();
+            assert_eq!(
+                streams_rows_only(path.to_str().unwrap(), kind),
+                expected,
+                "{name}"
+            );
+        }
+        assert!(!streams_rows_only("-", None));
+        assert!(!streams_rows_only(dir.to_str().unwrap(), None));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 
     #[test]
     fn host_of_table() {
