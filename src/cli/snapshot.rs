@@ -241,7 +241,8 @@ fn read_streaming(
     let mut failed = None;
     let mut write_completed = |completed: Option<&[crate::model::Provider]>| {
         match completed {
-            Some(providers) if in_order && failed.is_none() => {
+            // Not called again after `None`.
+            Some(providers) if failed.is_none() => {
                 if providers.len() - stream.done >= STREAMED_AT_ONCE {
                     if let Err(e) = stream.list.write(w, &providers[stream.done..]) {
                         failed = Some(e);

@@ -214,20 +214,16 @@ fn gpu_group(out: &mut Vec<u8>, level: usize, g: &GpuGroup, kinds: &mut Rendered
     let kind = kinds
         .entry(g.kind_ptr() as usize)
         .or_insert_with(|| RenderedKind::new(g));
-    out.push(b'{');
-    out.extend_from_slice(&kind.head);
-    let mut o = Members {
-        out,
-        level,
-        any: true,
-    };
-    uint(o.key(key!(ITEM_MEMBER, "count")), g.count);
-    o.out.extend_from_slice(&kind.tflops);
-    if g.duplicated != 0 {
-        uint(o.key(key!(ITEM_MEMBER, "duplicated")), g.duplicated);
-    }
-    line(out, level, false);
-    out.push(b'}');
+    object(out, level, |o| {
+        // The kind's first members, the first of them without a comma.
+        o.out.extend_from_slice(&kind.head);
+        o.any = true;
+        uint(o.key(key!(ITEM_MEMBER, "count")), g.count);
+        o.out.extend_from_slice(&kind.tflops);
+        if g.duplicated != 0 {
+            uint(o.key(key!(ITEM_MEMBER, "duplicated")), g.duplicated);
+        }
+    });
 }
 
 /// The kinds rendered so far, by the address of the kind (groups sharing

@@ -455,10 +455,9 @@ pub fn read_rows<R: std::io::Read + Send>(
 /// Told, while a file is read, which of its providers are complete: after
 /// each batch of rows, with the providers no later row can change (all but
 /// the last, while provider ids come in increasing order, as in a sorted
-/// file), or with `None` once a row breaks that order or when the file has
-/// snapshot-level columns (what they give can change until the last row);
-/// it is not called again after `None`. The providers are as read, their
-/// lists not yet in canonical order.
+/// file), or with `None` once a row breaks that order; it is not called
+/// again after `None`. The providers are as read, their lists not yet in
+/// canonical order.
 pub type Completed<'a> = dyn FnMut(Option<&[Provider]>) -> Result<()> + 'a;
 
 /// [`read_rows`], telling `completed` which providers are complete as the
@@ -482,11 +481,6 @@ pub fn read_rows_with<R: std::io::Read + Send>(
         return Err(Error::input(file, None, None, "has no header line"));
     }
     let header = Header::parse(file, &record)?;
-    if header.snapshot.iter().any(Option::is_some)
-        && let Some(tell) = completed.take()
-    {
-        tell(None)?;
-    }
     let mut merger = Merger {
         file,
         input_bytes,

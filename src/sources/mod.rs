@@ -250,9 +250,8 @@ pub fn read_path_with(
     kind: Option<&str>,
     completed: Option<&mut generic_csv::Completed<'_>>,
 ) -> Result<(Snapshot, String)> {
-    if path != "-"
-        && matches!(kind, None | Some("csv"))
-        && let Some(streamed) = stream_csv(path, kind == Some("csv"), completed)?
+    if let Some(large) = LargeFile::open(path, kind)?
+        && let Some(streamed) = stream_csv(path, large, kind == Some("csv"), completed)?
     {
         return Ok(streamed);
     }
@@ -279,21 +278,62 @@ impl<R: std::io::Read> std::io::Read for Hashing<R> {
     }
 }
 
+/// A file large enough to be streamed if it is a generic CSV: opened, with
+/// its size and its first 64 KiB (enough for any header line).
+struct LargeFile {
+    file: std::fs::File,
+    len: u64,
+    head: Vec<u8>,
+}
+
+impl LargeFile {
+    /// `path` as a [`LargeFile`]; `None` for standard input, another
+    /// format named, a file smaller than [`STREAM_THRESHOLD_BYTES`] or not
+    /// a regular file (read whole).
+    fn open(path: &str, kind: Option<&str>) -> Result<Option<Self>> {
+        if path == "-" || !matches!(kind, None | Some("csv")) {
+            return Ok(None);
+        }
+        let Ok(meta) = std::fs::metadata(path) else {
+            return Ok(None);
+        };
+        if !meta.is_file() || meta.len() < STREAM_THRESHOLD_BYTES {
+            return Ok(None);
+        }
+        let io = |source| Error::Io {
+            path: path.to_string(),
+            action: "cannot read",
+            source,
+        };
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut head = vec![0u8; 64 << 10];
+        let n = read_up_to(&mut file, &mut head).map_err(io)?;
+        head.truncate(n);
+        Ok(Some(LargeFile {
+            file,
+            len: meta.len(),
+            head,
+        }))
+    }
+
+    fn first_line(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.head.split(|b| *b == b'\n').next().unwrap_or(&[]))
+    }
+}
+
 /// Streams a large generic-CSV file: rows are folded into providers while
 /// the file is read and hashed, so memory does not grow with rows. `None`
-/// when the file is small, not a regular file, or not generic CSV (the
-/// caller then reads it whole).
+/// when its header is not a generic CSV's and `forced` (`--source csv`) is
+/// not given (the caller then reads it whole).
 fn stream_csv(
     path: &str,
+    large: LargeFile,
     forced: bool,
     completed: Option<&mut generic_csv::Completed<'_>>,
 ) -> Result<Option<(Snapshot, String)>> {
     use sha2::Digest;
     use std::io::Read;
-    let Ok(meta) = std::fs::metadata(path) else {
-        return Ok(None);
-    };
-    if !meta.is_file() || meta.len() < STREAM_THRESHOLD_BYTES {
+    if !forced && !generic_csv::is_header(&large.first_line()) {
         return Ok(None);
     }
     let io = |source| Error::Io {
@@ -301,12 +341,7 @@ fn stream_csv(
         action: "cannot read",
         source,
     };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let head = read_head(&mut file).map_err(io)?;
-    let first_line = first_line(&head);
-    if !forced && !generic_csv::is_header(&first_line) {
-        return Ok(None);
-    }
+    let LargeFile { file, len, head } = large;
     let mut reader = Hashing {
         inner: std::io::BufReader::with_capacity(1 << 20, std::io::Cursor::new(head).chain(file)),
         hasher: Sha256::new(),
@@ -318,9 +353,9 @@ fn stream_csv(
                 in_order &= providers.is_some();
                 tell(providers)
             };
-            generic_csv::read_rows_with(path, &mut reader, meta.len(), Some(&mut watched))?
+            generic_csv::read_rows_with(path, &mut reader, len, Some(&mut watched))?
         }
-        None => generic_csv::read_rows(path, &mut reader, meta.len())?,
+        None => generic_csv::read_rows(path, &mut reader, len)?,
     };
     std::io::copy(&mut reader, &mut std::io::sink()).map_err(io)?;
     let sha = hex(&reader.hasher.finalize());
@@ -332,31 +367,15 @@ fn stream_csv(
     Ok(Some((snapshot, sha)))
 }
 
-/// The first 64 KiB of a file, or all of it if shorter: enough for the
-/// header line of any generic CSV.
-fn read_head(file: &mut std::fs::File) -> std::io::Result<Vec<u8>> {
-    let mut head = vec![0u8; 64 << 10];
-    let n = read_up_to(file, &mut head)?;
-    head.truncate(n);
-    Ok(head)
-}
-
-fn first_line(head: &[u8]) -> std::borrow::Cow<'_, str> {
-    String::from_utf8_lossy(head.split(|b| *b == b'\n').next().unwrap_or(&[]))
-}
-
 /// Whether [`read_path_with`] streams `path` as a generic CSV whose
 /// snapshot, but for its rows and digest, its header tells: a regular
 /// file large enough to be streamed, whose header names no snapshot-level
 /// column. Only such a file's providers can be written while it is read.
 pub fn streams_rows_only(path: &str, kind: Option<&str>) -> bool {
-    let streamed = path != "-"
-        && matches!(kind, None | Some("csv"))
-        && std::fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() >= STREAM_THRESHOLD_BYTES);
-    streamed
-        && std::fs::File::open(path)
-            .and_then(|mut file| read_head(&mut file))
-            .is_ok_and(|head| generic_csv::is_header_of_rows_only(&first_line(&head)))
+    LargeFile::open(path, kind)
+        .ok()
+        .flatten()
+        .is_some_and(|large| generic_csv::is_header_of_rows_only(&large.first_line()))
 }
 
 /// Fills `buf` as far as the reader allows; returns the bytes read.
